@@ -1,0 +1,142 @@
+"""Normalized records (DESIGN §3): what every source adapter produces and the store keeps.
+
+All datetimes are timezone-aware UTC. No record carries personal data or free text: a solution
+text becomes `solution_present`, subjects, requesters and caller numbers are never read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+KINDS = ("incident", "request", "order", "other")
+PRIORITIES = ("acute", "high", "normal", "low")
+STATUSES = ("new", "in_progress", "waiting", "resolved", "closed", "cancelled")
+OPEN_STATUSES = ("new", "in_progress", "waiting")
+DONE_STATUSES = ("resolved", "closed")
+
+Kind = Literal["incident", "request", "order", "other"]
+Priority = Literal["acute", "high", "normal", "low"]
+Status = Literal["new", "in_progress", "waiting", "resolved", "closed", "cancelled"]
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """One ticket as its source shows it now (a snapshot)."""
+
+    source: str
+    id: str
+    kind: str
+    priority: str
+    status: str
+    created: datetime
+    updated: datetime | None = None
+    first_response: datetime | None = None
+    resolved: datetime | None = None
+    closed: datetime | None = None
+    resolved_by_line: int | None = None
+    solution_present: bool | None = None
+    support_group: str | None = None
+    org: str | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """A change of a ticket's status; `derived` when inferred from two snapshots."""
+
+    source: str
+    ticket_id: str
+    at: datetime
+    from_status: str | None
+    to_status: str
+    derived: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TicketGone:
+    """A ticket that a full resync no longer finds (deleted or hidden at the source)."""
+
+    source: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One call that entered a phone queue."""
+
+    source: str
+    queue: str
+    call_id: str
+    entered: datetime
+    wait_seconds: int
+    outcome: Literal["answered", "abandoned"]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueInterval:
+    """Aggregated queue statistics for one queue and interval [start, end)."""
+
+    source: str
+    queue: str
+    start: datetime
+    end: datetime
+    received: int
+    answered: int
+    answered_within: dict[int, int] = field(default_factory=dict)
+    abandoned: int = 0
+    abandoned_short: int = 0
+    wait_seconds_answered_sum: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """A computer seen in an inventory snapshot; `attrs` holds non-personal attributes."""
+
+    source: str
+    name: str
+    seen_at: datetime
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceCount:
+    """An inventory that only gives a count of computers."""
+
+    source: str
+    count: int
+    seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ManualValue:
+    """A value entered by hand for an indicator and period (the latest entry wins)."""
+
+    indicator: str
+    period: str
+    value: float
+    entered_at: datetime
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A row that could not be turned into a record: where it was and why.
+
+    `value` holds at most the first 64 characters of the offending value of a mapped field.
+    """
+
+    source: str
+    where: str
+    row: int | None
+    field: str | None
+    reason: str
+    value: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.value is not None and len(self.value) > 64:
+            object.__setattr__(self, "value", self.value[:64])
+
+
+Record = Ticket | StatusChange | TicketGone | Call | QueueInterval | Device | DeviceCount | ManualValue

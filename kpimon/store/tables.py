@@ -1,0 +1,257 @@
+"""The store's tables (SQLAlchemy Core). Alembic migrations in `migrations/` create them.
+
+Instants are stored as whole UTC epoch seconds (BIGINT): unambiguous, identical on SQLite and
+PostgreSQL, and cheap to compare and subtract in the period queries. Business-time facts are
+kept as positions on a calendar's business clock (business seconds since the calendar's origin),
+so any elapsed time is one subtraction in SQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY
+
+tickets = Table(
+    "tickets", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("id", String(128), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("priority", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("updated", BigInteger),
+    Column("first_response", BigInteger),
+    Column("resolved", BigInteger),
+    Column("closed", BigInteger),
+    Column("resolved_by_line", SmallInteger),
+    Column("solution_present", Boolean),
+    Column("support_group", String(128)),
+    Column("org", String(128)),
+    Column("category", String(128)),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("first_seen", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
+    Column("run_id", BigInteger),  # the collection run that last wrote the row
+    Column("row_hash", String(32)),  # content hash, to tell a real change from a repeat
+    Column("facts_dirty", Boolean, nullable=False, default=True),
+    Index("ix_tickets_created", "created"),
+    Index("ix_tickets_dirty", "facts_dirty"),
+)
+
+status_changes = Table(
+    "status_changes", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("ticket_id", String(128), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("derived", Boolean, nullable=False),
+    UniqueConstraint("source", "ticket_id", "at", "to_status", "derived",
+                     name="uq_status_changes_key"),
+    Index("ix_status_changes_ticket", "source", "ticket_id", "at"),
+)
+
+# Resolution segments: a ticket counts as resolved at `resolved_at` for every evaluation moment
+# in [resolved_at, valid_until). Derived from the status history (a change to resolved or closed
+# starts a segment, the next change ends it) or, without one, from the ticket's columns.
+resolutions = Table(
+    "resolutions", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("ticket_id", String(128), primary_key=True),
+    Column("resolved_at", BigInteger, primary_key=True),
+    Column("valid_until", BigInteger),
+    Index("ix_resolutions_resolved_at", "resolved_at"),
+)
+
+ticket_facts = Table(
+    "ticket_facts", metadata,
+    Column("clock", String(64), primary_key=True),
+    Column("source", String(64), primary_key=True),
+    Column("ticket_id", String(128), primary_key=True),
+    Column("created_c", BigInteger, nullable=False),
+    Column("response_c", BigInteger),
+)
+
+resolution_facts = Table(
+    "resolution_facts", metadata,
+    Column("clock", String(64), primary_key=True),
+    Column("source", String(64), primary_key=True),
+    Column("ticket_id", String(128), primary_key=True),
+    Column("resolved_at", BigInteger, primary_key=True),
+    Column("resolved_c", BigInteger, nullable=False),
+)
+
+calls = Table(
+    "calls", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("call_id", String(128), primary_key=True),
+    Column("queue", String(128), nullable=False),
+    Column("entered", BigInteger, nullable=False),
+    Column("wait_seconds", Integer, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Index("ix_calls_entered", "entered"),
+)
+
+queue_intervals = Table(
+    "queue_intervals", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("queue", String(128), primary_key=True),
+    Column("start", BigInteger, primary_key=True),
+    Column("end", BigInteger, nullable=False),
+    Column("received", Integer, nullable=False),
+    Column("answered", Integer, nullable=False),
+    Column("abandoned", Integer, nullable=False),
+    Column("abandoned_short", Integer, nullable=False),
+    Column("wait_seconds_answered_sum", BigInteger, nullable=False),
+    Index("ix_queue_intervals_start", "start"),
+)
+
+queue_interval_levels = Table(
+    "queue_interval_levels", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("queue", String(128), primary_key=True),
+    Column("start", BigInteger, primary_key=True),
+    Column("threshold", Integer, primary_key=True),
+    Column("answered", Integer, nullable=False),
+)
+
+device_snapshots = Table(
+    "device_snapshots", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("taken_at", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("named", Boolean, nullable=False),  # false for count-only sources
+    Index("ix_device_snapshots_source", "source", "taken_at"),
+)
+
+devices = Table(
+    "devices", metadata,
+    Column("snapshot_id", BigInteger, ForeignKey("device_snapshots.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("attrs", Text),  # JSON of non-personal attributes
+)
+
+manual_values = Table(
+    "manual_values", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("indicator", String(64), nullable=False),
+    Column("period", String(32), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("entered_at", BigInteger, nullable=False),
+    Column("note", String(500)),
+    Column("author", String(64)),
+    Index("ix_manual_values_key", "indicator", "period", "entered_at"),
+)
+
+collection_runs = Table(
+    "collection_runs", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("started", BigInteger, nullable=False),
+    Column("ended", BigInteger),
+    Column("ok", Boolean),
+    Column("records", Integer, nullable=False, default=0),
+    Column("rejects", Integer, nullable=False, default=0),
+    Column("inserted", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("requests", Integer, nullable=False, default=0),
+    Column("retries", Integer, nullable=False, default=0),
+    Column("throttled", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Index("ix_collection_runs_source", "source", "started"),
+)
+
+rejects = Table(
+    "rejects", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", BigInteger),
+    Column("source", String(64), nullable=False),
+    Column("location", String(500), nullable=False),
+    Column("row", Integer),
+    Column("field", String(64)),
+    Column("reason", String(500), nullable=False),
+    Column("value", String(64)),
+    Column("at", BigInteger, nullable=False),
+    Index("ix_rejects_source", "source", "at"),
+)
+
+imported_files = Table(
+    "imported_files", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("file_key", String(128), primary_key=True),
+    Column("path", String(1000), nullable=False),
+    Column("imported_at", BigInteger, nullable=False),
+    Column("run_id", BigInteger),
+)
+
+source_state = Table(
+    "source_state", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+exclusions = Table(
+    "exclusions", metadata,
+    Column("ticket_id", String(128), primary_key=True),
+    Column("reason", String(500), nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+indicator_results = Table(
+    "indicator_results", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("indicator", String(64), nullable=False),
+    Column("period", String(32), nullable=False),
+    Column("period_start", BigInteger, nullable=False),
+    Column("period_end", BigInteger, nullable=False),
+    Column("evaluated_at", BigInteger, nullable=False),
+    Column("value", Float),
+    Column("numerator", Float),
+    Column("denominator", Float),
+    Column("unknown", Integer),
+    Column("target", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("payload", Text, nullable=False),  # the indicator's §9 JSON object
+    Column("config_hash", String(64), nullable=False),
+    Column("computed_at", BigInteger, nullable=False),
+    Column("adopted", Boolean, nullable=False, default=False),
+    UniqueConstraint("indicator", "period", "adopted", name="uq_indicator_results_key"),
+)
+
+closed_periods = Table(
+    "closed_periods", metadata,
+    Column("period", String(32), primary_key=True),
+    Column("closed_at", BigInteger, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("payload", Text, nullable=False),  # the adopted goals JSON
+)

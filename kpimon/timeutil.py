@@ -1,0 +1,64 @@
+"""Local time rules (DESIGN §3) and date parsing shared by the sources and the command line.
+
+A source time without an offset is local time in the configured zone: an ambiguous time (the
+repeated autumn hour) takes its first occurrence, a non-existent one (the skipped spring hour)
+moves forward by the gap.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+
+def localize(naive: datetime, tz: ZoneInfo) -> datetime:
+    """Attach `tz` to a naive local time by the §3 rules; returns an aware UTC datetime."""
+    # fold=0 picks the first occurrence of a repeated hour; for a skipped wall time it applies
+    # the offset from before the gap, which lands after the gap by exactly its length.
+    return naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+_ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?$"
+)
+_SWEDISH = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2})[:.](\d{2})(?::(\d{2}))?)?$")
+
+
+def parse_time(text: str, tz: ZoneInfo) -> datetime:
+    """Parse an ISO (`2020-03-02 08:41[:05]`, `T`, offsets) or Swedish (`02.03.2020 08:41`) time.
+
+    Returns an aware UTC datetime; raises ValueError for anything else.
+    """
+    s = text.strip()
+    m = _ISO.match(s)
+    if m:
+        y, mo, d, hh, mm, ss, frac, off = m.groups()
+        naive = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+        if hh == "24" or (hh is not None and int(hh) > 23):
+            raise ValueError(f"{text!r}: hour out of range")
+        if off:
+            if off == "Z":
+                return naive.replace(tzinfo=UTC)
+            sign = 1 if off[0] == "+" else -1
+            digits = off[1:].replace(":", "")
+            delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            return (naive - sign * delta).replace(tzinfo=UTC)
+        return localize(naive, tz)
+    m = _SWEDISH.match(s)
+    if m:
+        d, mo, y, hh, mm, ss = m.groups()
+        naive = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+        return localize(naive, tz)
+    raise ValueError(f"{text!r} is not a date and time like 2020-03-02 08:41 or 02.03.2020 08:41")
+
+
+def epoch(dt: datetime) -> int:
+    """Whole UTC epoch seconds of an aware datetime."""
+    return int(dt.timestamp())
+
+
+def from_epoch(seconds: int, tz: ZoneInfo | None = None) -> datetime:
+    """An aware datetime for epoch seconds, in `tz` (default UTC)."""
+    return datetime.fromtimestamp(seconds, tz or UTC)
