@@ -39,6 +39,7 @@ class SourceStats:
     requests: int = 0
     retries: int = 0
     throttled: int = 0
+    warnings: int = 0  # optional values a value map did not cover
 
 
 @dataclass

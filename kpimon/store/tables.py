@@ -185,6 +185,7 @@ collection_runs = Table(
     Column("requests", Integer, nullable=False, default=0),
     Column("retries", Integer, nullable=False, default=0),
     Column("throttled", Integer, nullable=False, default=0),
+    Column("warnings", Integer, nullable=False, default=0),
     Column("error", Text),
     Index("ix_collection_runs_source", "source", "started"),
 )
