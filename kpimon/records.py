@@ -40,6 +40,8 @@ class Ticket:
     support_group: str | None = None
     org: str | None = None
     category: str | None = None
+    # Where the row was in its file, for reject messages; not part of the ticket's content.
+    row: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,7 +105,7 @@ class TicketMapper:
             updated=times["updated"], first_response=times["first_response"],
             resolved=times["resolved"], closed=times["closed"], resolved_by_line=line,
             solution_present=solution_present, support_group=text_values["support_group"],
-            org=text_values["org"], category=text_values["category"],
+            org=text_values["org"], category=text_values["category"], row=row,
         )
 
     def _line(self, text: str | None) -> int | None:

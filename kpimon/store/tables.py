@@ -58,7 +58,14 @@ tickets = Table(
     Column("run_id", BigInteger),  # the collection run that last wrote the row
     Column("row_hash", String(32)),  # content hash, to tell a real change from a repeat
     Column("facts_dirty", Boolean, nullable=False, default=True),
+    # Derived by the facts pass: when the ticket was resolved for good (NULL while open), and
+    # the statuses its history passed before it was first resolved ("source", "derived" or
+    # "none" tells where that history came from), for the status-flow indicator.
+    Column("done_at", BigInteger),
+    Column("flow_origin", String(8)),
+    Column("flow_seen", String(200)),
     Index("ix_tickets_created", "created"),
+    Index("ix_tickets_done_at", "done_at"),
     Index("ix_tickets_dirty", "facts_dirty"),
 )
 
@@ -94,6 +101,7 @@ ticket_facts = Table(
     Column("source", String(64), primary_key=True),
     Column("ticket_id", String(128), primary_key=True),
     Column("created_c", BigInteger, nullable=False),
+    Column("response_at", BigInteger),  # effective first response (or derived), epoch
     Column("response_c", BigInteger),
 )
 

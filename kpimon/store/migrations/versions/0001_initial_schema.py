@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 22:50:55.780479
+Create Date: 2026-11-26 22:54:21.949496
 """
 from alembic import op
 import sqlalchemy as sa
@@ -196,6 +196,7 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=64), nullable=False),
     sa.Column('ticket_id', sa.String(length=128), nullable=False),
     sa.Column('created_c', sa.BigInteger(), nullable=False),
+    sa.Column('response_at', sa.BigInteger(), nullable=True),
     sa.Column('response_c', sa.BigInteger(), nullable=True),
     sa.PrimaryKeyConstraint('clock', 'source', 'ticket_id', name=op.f('pk_ticket_facts'))
     )
@@ -221,11 +222,15 @@ def upgrade() -> None:
     sa.Column('run_id', sa.BigInteger(), nullable=True),
     sa.Column('row_hash', sa.String(length=32), nullable=True),
     sa.Column('facts_dirty', sa.Boolean(), nullable=False),
+    sa.Column('done_at', sa.BigInteger(), nullable=True),
+    sa.Column('flow_origin', sa.String(length=8), nullable=True),
+    sa.Column('flow_seen', sa.String(length=200), nullable=True),
     sa.PrimaryKeyConstraint('source', 'id', name=op.f('pk_tickets'))
     )
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_created', ['created'], unique=False)
         batch_op.create_index('ix_tickets_dirty', ['facts_dirty'], unique=False)
+        batch_op.create_index('ix_tickets_done_at', ['done_at'], unique=False)
 
     op.create_table('devices',
     sa.Column('snapshot_id', sa.BigInteger(), nullable=False),
@@ -241,6 +246,7 @@ def downgrade() -> None:
     
     op.drop_table('devices')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_done_at')
         batch_op.drop_index('ix_tickets_dirty')
         batch_op.drop_index('ix_tickets_created')
 

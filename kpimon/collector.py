@@ -1,0 +1,108 @@
+"""One collection of one source: run its adapter, store each batch, record the run.
+
+This is the one place where a source's failure is caught: whatever the adapter raises becomes a
+failed collection run (with the error text, secrets redacted) that metrics, alerts and the
+status page show, and the daemon goes on with the other sources.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from kpimon.config import TICKET_SOURCE_KINDS, SourceConfig
+from kpimon.sources import build_adapter
+from kpimon.sources.base import Adapter, CollectContext, SourceError, SourceStats
+from kpimon.store import BatchCounts, Store
+from kpimon.timeutil import epoch
+
+log = logging.getLogger("kpimon.collect")
+DEVICE_KINDS = ("sccm", "inventory_csv")
+
+
+@dataclass
+class RunOutcome:
+    """What one collection did; `error` is None when it succeeded."""
+
+    source: str
+    ok: bool
+    counts: BatchCounts = field(default_factory=BatchCounts)
+    stats: SourceStats = field(default_factory=SourceStats)
+    error: str | None = None
+    duration: float = 0.0
+    batches: int = 0
+
+
+class Collector:
+    """Runs adapters against the store. Adapters are built once and kept (tokens, offsets)."""
+
+    def __init__(self, store: Store, tz: ZoneInfo, secrets: tuple[str, ...] = (),
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.store = store
+        self.tz = tz
+        self.secrets = secrets
+        self.clock = clock
+        self._adapters: dict[str, Adapter] = {}
+
+    def adapter(self, config: SourceConfig) -> Adapter:
+        if config.name not in self._adapters:
+            self._adapters[config.name] = build_adapter(config)
+        return self._adapters[config.name]
+
+    def collect(self, config: SourceConfig, *, files: list[Path] | None = None,
+                wait_for_settle: bool = False) -> RunOutcome:
+        """Collect one source; never raises for a failing source."""
+        started = time.monotonic()
+        now = self.clock()
+        run_id = self.store.start_run(config.name, epoch(now))
+        outcome = RunOutcome(config.name, ok=True)
+        derive = config.kind in TICKET_SOURCE_KINDS and not config.status_changes \
+            and not config.devices
+        try:
+            ctx = CollectContext(
+                config=config, tz=self.tz, now=now, state=self.store.load_state(config.name),
+                is_imported=lambda key: self.store.is_imported(config.name, key), files=files,
+                wait_for_settle=wait_for_settle, stats=outcome.stats,
+                log=logging.getLogger(f"kpimon.sources.{config.name}"))
+            for seq, batch in enumerate(self.adapter(config).collect(ctx)):
+                counts = self.store.write_batch(
+                    run_id, seq, batch, epoch(now), source=config.name, derive_history=derive,
+                    device_source=config.kind in DEVICE_KINDS or config.devices)
+                outcome.counts.add(counts)
+                outcome.batches += 1
+                if batch.on_commit is not None:
+                    try:
+                        batch.on_commit()
+                    except OSError as e:
+                        log.warning("source %s: after-import step for %s failed: %s",
+                                    config.name, batch.label, e)
+        except SourceError as e:
+            outcome.ok = False
+            outcome.error = self._redact(e.message + (f" (code {e.code})" if e.code else ""))
+        except Exception as e:  # a bug or an unexpected failure must not stop the daemon
+            outcome.ok = False
+            outcome.error = self._redact(f"{type(e).__name__}: {e}")
+            log.debug("source %s failed", config.name, exc_info=True)
+        outcome.duration = time.monotonic() - started
+        self.store.finish_run(run_id, epoch(self.clock()), outcome.ok, outcome.counts,
+                              outcome.stats, outcome.error)
+        c = outcome.counts
+        if outcome.ok:
+            log.info("source %s: %d records (%d new, %d updated, %d unchanged), %d rejected, "
+                     "%d files, %.2f s", config.name, c.records, c.inserted, c.updated,
+                     c.unchanged, c.rejected, outcome.batches, outcome.duration)
+        else:
+            log.error("source %s failed after %.2f s: %s", config.name, outcome.duration,
+                      outcome.error)
+        return outcome
+
+    def _redact(self, text: str) -> str:
+        for s in sorted(self.secrets, key=len, reverse=True):
+            if s:
+                text = text.replace(s, "***")
+        return text

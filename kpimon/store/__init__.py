@@ -1,0 +1,157 @@
+"""The store owns the SQL: the engine, migrations, upserts and the bookkeeping of collection.
+
+`Store` is built once in `main()` from the configured database URL and passed down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, text, update
+
+from kpimon.sources.base import Batch, SourceStats
+from kpimon.store import db
+from kpimon.store import tables as t
+from kpimon.store.writer import BatchCounts, BatchWriter, _insert
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """The latest collection runs of one source, for metrics and the status page."""
+
+    source: str
+    last_started: int | None
+    last_ended: int | None
+    last_ok: bool | None
+    last_error: str | None
+    last_success: int | None
+    last_duration: float | None
+    records_total: int
+    rejects_total: int
+    requests_total: int
+    retries_total: int
+    throttled_total: int
+
+
+class Store:
+    """Database access for everything but the indicator aggregates (see kpi/)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        return cls(db.make_engine(url))
+
+    def upgrade(self) -> None:
+        db.upgrade(self.engine)
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------ collection runs
+
+    def start_run(self, source: str, now: int) -> int:
+        with self.engine.begin() as conn:
+            return int(conn.execute(insert(t.collection_runs).values(
+                source=source, started=now, records=0, rejects=0, inserted=0, updated=0,
+                unchanged=0, requests=0, retries=0, throttled=0, warnings=0,
+            ).returning(t.collection_runs.c.id)).scalar_one())
+
+    def finish_run(self, run_id: int, now: int, ok: bool, counts: BatchCounts,
+                   stats: SourceStats, error: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(t.collection_runs).where(t.collection_runs.c.id == run_id).values(
+                ended=now, ok=ok, records=counts.records, rejects=counts.rejected,
+                inserted=counts.inserted, updated=counts.updated, unchanged=counts.unchanged,
+                requests=stats.requests, retries=stats.retries, throttled=stats.throttled,
+                warnings=stats.warnings, error=error[:2000] if error else None))
+
+    def load_state(self, source: str) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return {r.key: r.value for r in conn.execute(
+                select(t.source_state.c.key, t.source_state.c.value)
+                .where(t.source_state.c.source == source))}
+
+    def is_imported(self, source: str, file_key: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.imported_files.c.file_key).where(
+                t.imported_files.c.source == source, t.imported_files.c.file_key == file_key
+            )).first() is not None
+
+    def write_batch(self, run_id: int, seq: int, batch: Batch, now: int, *,
+                    source: str, derive_history: bool, device_source: bool = False
+                    ) -> BatchCounts:
+        """Store one batch, its state and its file identity in one transaction."""
+        with self.engine.begin() as conn:
+            writer = BatchWriter(conn, source, batch.label, run_id * 100000 + seq, now,
+                                 derive_history, batch.snapshot, device_source)
+            counts = writer.write(batch.items)
+            if batch.state:
+                stmt = _insert(conn, t.source_state)
+                stmt = stmt.on_conflict_do_update(index_elements=["source", "key"],
+                                                  set_={"value": stmt.excluded.value})
+                conn.execute(stmt, [{"source": source, "key": k, "value": v}
+                                    for k, v in batch.state.items()])
+            if batch.file_key:
+                stmt = _insert(conn, t.imported_files).on_conflict_do_nothing()
+                conn.execute(stmt, [{"source": source, "file_key": batch.file_key,
+                                     "path": batch.label[:1000], "imported_at": now,
+                                     "run_id": run_id}])
+        return counts
+
+    def runs(self, sources: list[str]) -> dict[str, RunInfo]:
+        """Per source: the latest run, the latest success and totals over all runs."""
+        c = t.collection_runs.c
+        out: dict[str, RunInfo] = {}
+        with self.engine.connect() as conn:
+            totals = {r.source: r for r in conn.execute(
+                select(c.source, func.coalesce(func.sum(c.records), 0).label("records"),
+                       func.coalesce(func.sum(c.rejects), 0).label("rejects"),
+                       func.coalesce(func.sum(c.requests), 0).label("requests"),
+                       func.coalesce(func.sum(c.retries), 0).label("retries"),
+                       func.coalesce(func.sum(c.throttled), 0).label("throttled"))
+                .group_by(c.source))}
+            for name in sources:
+                last = conn.execute(select(c.started, c.ended, c.ok, c.error)
+                                    .where(c.source == name, c.ended.is_not(None))
+                                    .order_by(c.id.desc()).limit(1)).first()
+                good = conn.execute(select(c.started, c.ended)
+                                    .where(c.source == name, c.ok.is_(True))
+                                    .order_by(c.id.desc()).limit(1)).first()
+                tot = totals.get(name)
+                out[name] = RunInfo(
+                    source=name,
+                    last_started=last.started if last else None,
+                    last_ended=last.ended if last else None,
+                    last_ok=bool(last.ok) if last else None,
+                    last_error=last.error if last else None,
+                    last_success=good.ended if good else None,
+                    last_duration=float(last.ended - last.started) if last else None,
+                    records_total=int(tot.records) if tot else 0,
+                    rejects_total=int(tot.rejects) if tot else 0,
+                    requests_total=int(tot.requests) if tot else 0,
+                    retries_total=int(tot.retries) if tot else 0,
+                    throttled_total=int(tot.throttled) if tot else 0,
+                )
+        return out
+
+    def state_values(self, key: str) -> Mapping[str, str]:
+        """One state key across sources (e.g. every source's `watermark`)."""
+        with self.engine.connect() as conn:
+            return {r.source: r.value for r in conn.execute(
+                select(t.source_state.c.source, t.source_state.c.value)
+                .where(t.source_state.c.key == key))}
+
+
+__all__ = ["Store", "RunInfo", "BatchCounts", "Any"]
