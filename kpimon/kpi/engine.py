@@ -1,0 +1,164 @@
+"""The KPI engine: every configured indicator for a period as of a moment, with targets,
+statuses, last year's value and the board's goals (DESIGN §7).
+
+All queries of one evaluation run on one connection, so they see one state of the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kpimon.config import Config, IndicatorConfig
+from kpimon.kpi import goals as goal_rules
+from kpimon.kpi import targets
+from kpimon.kpi.calendar import Calendar
+from kpimon.kpi.indicators import calls, manual, tickets
+from kpimon.kpi.indicators.base import EvalContext, Figures, Measured
+from kpimon.kpi.periods import Period
+from kpimon.store import Store
+from kpimon.timeutil import epoch
+
+Measure = Callable[[EvalContext, IndicatorConfig], Measured]
+Explain = Callable[[EvalContext, IndicatorConfig], list[dict[str, Any]]]
+
+MEASURES: dict[str, Measure] = {
+    "response_within": tickets.measure_clock,
+    "resolution_within": tickets.measure_clock,
+    "first_line_share": tickets.measure_first_line,
+    "handling_time": tickets.measure_handling,
+    "open_older_than": tickets.measure_open,
+    "oldest_open_age": tickets.measure_open,
+    "missing_solution": tickets.measure_missing_solution,
+    "status_flow": tickets.measure_status_flow,
+    "call_service_level": calls.measure,
+    "call_answer_rate": calls.measure,
+    "call_abandon_rate": calls.measure,
+    "call_average_wait": calls.measure,
+    "manual": manual.measure,
+}
+EXPLAINS: dict[str, Explain] = {
+    "response_within": tickets.explain_clock,
+    "resolution_within": tickets.explain_clock,
+    "first_line_share": tickets.explain_resolved,
+    "handling_time": tickets.explain_resolved,
+    "missing_solution": tickets.explain_resolved,
+    "status_flow": tickets.explain_resolved,
+    "open_older_than": tickets.explain_open,
+    "oldest_open_age": tickets.explain_open,
+}
+
+
+def register(kind: str, measure: Measure, explain: Explain | None = None) -> None:
+    """Used by indicator families that live in optional modules (e.g. inventories)."""
+    MEASURES[kind] = measure
+    if explain is not None:
+        EXPLAINS[kind] = explain
+
+
+@dataclass
+class KeyOutcome:
+    figures: Figures
+    status: str
+
+
+@dataclass
+class IndicatorOutcome:
+    """One indicator's figures, status and context for a period."""
+
+    ind: IndicatorConfig
+    figures: Figures
+    status: str
+    previous: float | None = None
+    baseline: float | None = None
+    breakdown: dict[str, dict[str, KeyOutcome]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    current: IndicatorOutcome | None = None  # for an adopted period: the figures computed now
+
+
+@dataclass
+class GoalOutcome:
+    id: str
+    name: str
+    status: str
+    indicators: tuple[str, ...]
+
+
+@dataclass
+class Evaluation:
+    """The result of evaluating one period as of `at`."""
+
+    period: Period
+    at: datetime
+    indicators: list[IndicatorOutcome]
+    goals: list[GoalOutcome]
+    adopted: bool = False
+
+    def indicator(self, ident: str) -> IndicatorOutcome:
+        return next(o for o in self.indicators if o.ind.id == ident)
+
+
+class KpiEngine:
+    """Evaluates the configured indicators and goals against the store."""
+
+    def __init__(self, config: Config, store: Store, calendars: Mapping[str, Calendar]):
+        self.config = config
+        self.store = store
+        self.calendars = calendars
+
+    def measure(self, ind: IndicatorConfig, period: Period, at: datetime) -> Measured:
+        with self.store.engine.connect() as conn:
+            ctx = EvalContext(conn, self.config, period, epoch(at), self.calendars)
+            return MEASURES[ind.kind](ctx, ind)
+
+    def evaluate(self, period: Period, at: datetime,
+                 only: list[str] | None = None) -> Evaluation:
+        """Every indicator (or those in `only`) and every goal for `period` as of `at`."""
+        outcomes = []
+        with self.store.engine.connect() as conn:
+            def ctx_for(p: Period) -> EvalContext:
+                return EvalContext(conn, self.config, p, epoch(at), self.calendars)
+
+            for ind in self.config.indicators:
+                if only is not None and ind.id not in only:
+                    continue
+                outcomes.append(self._outcome(ind, period, ctx_for))
+        statuses = {o.ind.id: o.status for o in outcomes}
+        goals = [GoalOutcome(g.id, g.name, goal_rules.goal_status(
+            [statuses[i] for i in g.indicators if i in statuses]), g.indicators)
+            for g in self.config.goals]
+        return Evaluation(period, at, outcomes, goals)
+
+    def _outcome(self, ind: IndicatorConfig, period: Period,
+                 ctx_for: Callable[[Period], EvalContext]) -> IndicatorOutcome:
+        measure = MEASURES[ind.kind]
+        measured = measure(ctx_for(period), ind)
+        previous = measure(ctx_for(period.year_earlier()), ind).total.value
+        base_measured: Measured | None = None
+        if ind.target is not None and ind.target.relative and ind.target.number is None:
+            base_measured = measure(ctx_for(period.previous()), ind)
+        baseline = base_measured.total.value if base_measured else None
+        outcome = IndicatorOutcome(
+            ind=ind, figures=measured.total,
+            status=targets.status(ind, measured.total.value, baseline),
+            previous=previous, baseline=baseline, extra=measured.extra)
+        for dim, keys in measured.breakdown.items():
+            base_keys = base_measured.breakdown.get(dim, {}) if base_measured else {}
+            outcome.breakdown[dim] = {
+                key: KeyOutcome(fig, targets.status(
+                    ind, fig.value, base_keys[key].value if key in base_keys else None))
+                for key, fig in keys.items()}
+        return outcome
+
+    def explain(self, ind: IndicatorConfig, period: Period, at: datetime
+                ) -> list[dict[str, Any]]:
+        """The ids behind an indicator's figures, with their verdicts and elapsed times."""
+        fn = EXPLAINS.get(ind.kind)
+        with self.store.engine.connect() as conn:
+            ctx = EvalContext(conn, self.config, period, epoch(at), self.calendars)
+            if fn is None:
+                measured = MEASURES[ind.kind](ctx, ind)
+                return [{"extra": measured.extra}] if measured.extra else []
+            return fn(ctx, ind)

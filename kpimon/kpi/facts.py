@@ -1,0 +1,283 @@
+"""Per-ticket facts, computed after each collection for new and changed tickets.
+
+For every ticket the facts pass derives, once, what the period queries then only compare:
+
+* its **resolution segments** — it counts as resolved at `resolved_at` for every evaluation
+  moment in [resolved_at, valid_until). With a status history from the source, each change to
+  resolved or closed starts a segment and the next change ends it ("the last change to resolved
+  or closed at or before `at`, provided it was still resolved or closed at `at`", DESIGN §7);
+  without one, the ticket's own resolved (else closed) time starts the only segment, and only
+  while its current status is resolved or closed (DESIGN §3);
+* `done_at`, the start of the open-ended segment (NULL while open), so that "open at m" needs
+  only the tickets with done_at NULL or after m;
+* the statuses its history passed before it was first resolved (for `status_flow`);
+* for each **clock** (a calendar, plus pause statuses) the clock positions of created, the
+  first response and each resolution: business seconds since the calendar's origin, minus the
+  ticket's own paused time. Any elapsed time is then one subtraction in SQL.
+
+A clock whose calendar definition changed is rebuilt for every ticket (see `update`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from kpimon.config import CLOCK_KINDS, Config
+from kpimon.kpi.calendar import Calendar
+from kpimon.records import DONE_STATUSES
+from kpimon.store import Store
+from kpimon.store import tables as t
+from kpimon.store.writer import _insert
+
+CHUNK = 5000
+FACTS_KINDS = CLOCK_KINDS + ("handling_time", "open_older_than", "oldest_open_age")
+_STATE_SOURCE = "_facts"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A calendar plus the statuses during which a ticket's clock stops."""
+
+    key: str
+    calendar: Calendar
+    pause: tuple[str, ...]
+    signature: str
+
+
+@dataclass(frozen=True)
+class Change:
+    at: int
+    from_status: str | None
+    to_status: str
+    derived: bool
+
+
+def clocks_for(config: Config, calendars: Mapping[str, Calendar]) -> dict[str, Clock]:
+    """Every clock the configured ticket indicators measure with (24x7 always included)."""
+    wanted: dict[str, tuple[str, tuple[str, ...]]] = {"24x7": ("24x7", ())}
+    for ind in config.indicators:
+        if ind.kind in FACTS_KINDS:
+            wanted[ind.clock] = (ind.calendar, tuple(sorted(ind.pause)))
+    out = {}
+    for key, (cal, pause) in wanted.items():
+        sig = hashlib.sha256(repr((config.calendars[cal], pause)).encode()).hexdigest()[:16]
+        out[key] = Clock(key, calendars[cal], pause, sig)
+    return out
+
+
+def resolution_segments(status: str, resolved: int | None, closed: int | None,
+                        history: Sequence[Change]) -> list[tuple[int, int | None]]:
+    """The [resolved_at, valid_until) segments of one ticket (see the module docstring)."""
+    source = [c for c in history if not c.derived]
+    if source:
+        segments: dict[int, int | None] = {}
+        for i, ch in enumerate(source):
+            if ch.to_status in DONE_STATUSES:
+                nxt = source[i + 1].at if i + 1 < len(source) else None
+                if nxt is not None and nxt <= ch.at:
+                    continue  # superseded at the same moment
+                segments[ch.at] = nxt
+        return sorted(segments.items())
+    if status in DONE_STATUSES:
+        when = resolved if resolved is not None else closed
+        if when is not None:
+            return [(when, None)]
+    return []
+
+
+def flow(history: Sequence[Change]) -> tuple[str, str]:
+    """(origin, statuses seen before the first resolution) for the status-flow indicator."""
+    source = [c for c in history if not c.derived]
+    chosen, origin = (source, "source") if source else (list(history), "derived")
+    if not chosen:
+        return "none", ""
+    seen: list[str] = []
+    for ch in chosen:
+        if ch.from_status and ch.from_status not in seen:
+            seen.append(ch.from_status)
+        if ch.to_status in DONE_STATUSES:
+            break
+        if ch.to_status not in seen:
+            seen.append(ch.to_status)
+    return origin, "," + ",".join(seen) + ","
+
+
+def pause_intervals(history: Sequence[Change], pause: tuple[str, ...]
+                    ) -> list[tuple[int, int | None]]:
+    """Intervals during which the ticket sat in a pause status (source history preferred)."""
+    source = [c for c in history if not c.derived]
+    chosen = source or list(history)
+    out: list[tuple[int, int | None]] = []
+    for i, ch in enumerate(chosen):
+        if ch.to_status in pause:
+            out.append((ch.at, chosen[i + 1].at if i + 1 < len(chosen) else None))
+    return out
+
+
+def clock_position(clock: Clock, t_: int, paused: Sequence[tuple[int, int | None]]) -> int:
+    """A ticket's clock position at `t_`: business seconds minus its paused business time."""
+    pos = clock.calendar.position(t_)
+    for start, end in paused:
+        if start >= t_:
+            break
+        stop = t_ if end is None or end > t_ else end
+        pos -= clock.calendar.position(stop) - clock.calendar.position(start)
+    return pos
+
+
+class FactsBuilder:
+    """Keeps facts current: call `update()` after each collection, `rebuild()` to recompute."""
+
+    def __init__(self, config: Config, store: Store, calendars: Mapping[str, Calendar]):
+        self.config = config
+        self.store = store
+        self.clocks = clocks_for(config, calendars)
+        self.derive_first_response = {s.name for s in config.sources if s.derive_first_response}
+
+    def rebuild(self) -> int:
+        """Recompute the facts of every ticket (after a change of calendar or indicator)."""
+        with self.store.engine.begin() as conn:
+            conn.execute(update(t.tickets).values(facts_dirty=True))
+            conn.execute(delete(t.ticket_facts))
+            conn.execute(delete(t.resolution_facts))
+        return self.update()
+
+    def update(self) -> int:
+        """Compute facts for dirty tickets, and for all tickets of a clock that changed."""
+        self._check_signatures()
+        done = 0
+        while True:
+            with self.store.engine.begin() as conn:
+                rows = conn.execute(
+                    select(t.tickets).where(t.tickets.c.facts_dirty.is_(True)).limit(CHUNK)
+                ).all()
+                if not rows:
+                    break
+                self._chunk(conn, rows)
+                done += len(rows)
+        self._save_signatures()
+        return done
+
+    # ------------------------------------------------------------------ internals
+
+    def _check_signatures(self) -> None:
+        saved = self.store.load_state(_STATE_SOURCE)
+        stale = [c.key for c in self.clocks.values() if saved.get(c.key) != c.signature]
+        if not stale:
+            return
+        with self.store.engine.begin() as conn:
+            conn.execute(delete(t.ticket_facts).where(t.ticket_facts.c.clock.in_(stale)))
+            conn.execute(delete(t.resolution_facts).where(
+                t.resolution_facts.c.clock.in_(stale)))
+            conn.execute(update(t.tickets).values(facts_dirty=True))
+
+    def _save_signatures(self) -> None:
+        with self.store.engine.begin() as conn:
+            stmt = _insert(conn, t.source_state)
+            stmt = stmt.on_conflict_do_update(index_elements=["source", "key"],
+                                              set_={"value": stmt.excluded.value})
+            conn.execute(stmt, [{"source": _STATE_SOURCE, "key": c.key, "value": c.signature}
+                                for c in self.clocks.values()])
+
+    def _histories(self, conn: Connection, rows: Sequence[Any]
+                   ) -> dict[tuple[str, str], list[Change]]:
+        by_source: dict[str, list[str]] = defaultdict(list)
+        for r in rows:
+            by_source[r.source].append(r.id)
+        out: dict[tuple[str, str], list[Change]] = defaultdict(list)
+        sc = t.status_changes.c
+        for source, ids in by_source.items():
+            for h in conn.execute(
+                select(sc.ticket_id, sc.at, sc.from_status, sc.to_status, sc.derived)
+                .where(sc.source == source, sc.ticket_id.in_(ids))
+                .order_by(sc.ticket_id, sc.at, sc.id)
+            ):
+                out[(source, h.ticket_id)].append(
+                    Change(h.at, h.from_status, h.to_status, bool(h.derived)))
+        return out
+
+    def _chunk(self, conn: Connection, rows: Sequence[Any]) -> None:
+        histories = self._histories(conn, rows)
+        ticket_updates: list[dict[str, Any]] = []
+        resolutions: list[dict[str, Any]] = []
+        per_ticket: list[tuple[Any, int | None, list[tuple[int, int | None]], list[Change]]] = []
+        for r in rows:
+            history = histories.get((r.source, r.id), [])
+            segments = resolution_segments(r.status, r.resolved, r.closed, history)
+            response = r.first_response
+            if response is None and r.source in self.derive_first_response:
+                response = next((c.at for c in history if c.from_status == "new"), None)
+            origin, seen = flow(history)
+            done_at = next((s for s, e in segments if e is None), None)
+            ticket_updates.append({"b_source": r.source, "b_id": r.id, "done_at": done_at,
+                                   "flow_origin": origin, "flow_seen": seen[:200],
+                                   "facts_dirty": False})
+            resolutions.extend({"source": r.source, "ticket_id": r.id, "resolved_at": s,
+                                "valid_until": e} for s, e in segments)
+            per_ticket.append((r, response, segments, history))
+        facts: list[dict[str, Any]] = []
+        res_facts: list[dict[str, Any]] = []
+        for clock in self.clocks.values():
+            if clock.pause:
+                self._paused_facts(clock, per_ticket, facts, res_facts)
+            else:
+                self._plain_facts(clock, per_ticket, facts, res_facts)
+        keys_by_source: dict[str, list[str]] = defaultdict(list)
+        for r in rows:
+            keys_by_source[r.source].append(r.id)
+        for source, ids in keys_by_source.items():
+            for table in (t.ticket_facts, t.resolution_facts, t.resolutions):
+                conn.execute(delete(table).where(table.c.source == source,
+                                                 table.c.ticket_id.in_(ids)))
+        if resolutions:
+            conn.execute(insert(t.resolutions), resolutions)
+        if facts:
+            conn.execute(insert(t.ticket_facts), facts)
+        if res_facts:
+            conn.execute(insert(t.resolution_facts), res_facts)
+        conn.execute(
+            update(t.tickets).where(t.tickets.c.source == bindparam("b_source"),
+                                    t.tickets.c.id == bindparam("b_id"))
+            .values(done_at=bindparam("done_at"), flow_origin=bindparam("flow_origin"),
+                    flow_seen=bindparam("flow_seen"), facts_dirty=bindparam("facts_dirty")),
+            ticket_updates)
+
+    def _plain_facts(self, clock: Clock, per_ticket: list[Any], facts: list[dict[str, Any]],
+                     res_facts: list[dict[str, Any]]) -> None:
+        instants: list[int] = []
+        for r, response, segments, _ in per_ticket:
+            instants.append(r.created)
+            instants.append(response if response is not None else r.created)
+            instants.extend(s for s, _e in segments)
+        pos = clock.calendar.positions(np.asarray(instants, dtype=np.int64)).tolist()
+        i = 0
+        for r, response, segments, _ in per_ticket:
+            facts.append({"clock": clock.key, "source": r.source, "ticket_id": r.id,
+                          "created_c": int(pos[i]), "response_at": response,
+                          "response_c": int(pos[i + 1]) if response is not None else None})
+            i += 2
+            for s, _e in segments:
+                res_facts.append({"clock": clock.key, "source": r.source, "ticket_id": r.id,
+                                  "resolved_at": s, "resolved_c": int(pos[i])})
+                i += 1
+
+    def _paused_facts(self, clock: Clock, per_ticket: list[Any], facts: list[dict[str, Any]],
+                      res_facts: list[dict[str, Any]]) -> None:
+        for r, response, segments, history in per_ticket:
+            paused = pause_intervals(history, clock.pause)
+            facts.append({
+                "clock": clock.key, "source": r.source, "ticket_id": r.id,
+                "created_c": clock_position(clock, r.created, paused), "response_at": response,
+                "response_c": clock_position(clock, response, paused)
+                if response is not None else None})
+            for s, _e in segments:
+                res_facts.append({"clock": clock.key, "source": r.source, "ticket_id": r.id,
+                                  "resolved_at": s,
+                                  "resolved_c": clock_position(clock, s, paused)})

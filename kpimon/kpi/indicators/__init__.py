@@ -1,0 +1,1 @@
+"""Indicator families, one module each; see base.py for the contract."""

@@ -1,0 +1,367 @@
+"""Ticket indicators (DESIGN §7): response/resolution within, first line, handling time,
+open older than, oldest open age, missing solution and status flow.
+
+Every figure is one SQL aggregate over the tickets of the period joined with their facts; the
+clock positions in `ticket_facts`/`resolution_facts` make each elapsed time a subtraction.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Select, and_, case, exists, func, literal, not_, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from kpimon.config import IndicatorConfig
+from kpimon.kpi.facts import FACTS_KINDS, Change, clock_position, clocks_for, pause_intervals
+from kpimon.kpi.indicators.base import (
+    EvalContext,
+    Figures,
+    Measured,
+    group_figures,
+    in_unit,
+    org_bucket,
+    ratio,
+    resolved_as_of,
+    sum_count,
+    sum_ratio,
+    ticket_scope,
+)
+from kpimon.store import tables as t
+
+tk = t.tickets.c
+
+
+class _Joins:
+    """The tickets joined with one clock's facts and the resolution valid at a moment."""
+
+    def __init__(self, ctx: EvalContext, ind: IndicatorConfig, as_of: int):
+        self.f = t.ticket_facts.alias("f")
+        self.r = t.resolutions.alias("r")
+        self.rf = t.resolution_facts.alias("rf")
+        # Kinds that measure no elapsed time still join the always-present 24x7 facts.
+        clock = ind.clock if ind.kind in FACTS_KINDS else "24x7"
+        self.from_ = (
+            t.tickets.join(self.f, and_(self.f.c.clock == clock, self.f.c.source == tk.source,
+                                        self.f.c.ticket_id == tk.id))
+            .outerjoin(self.r, resolved_as_of(as_of, self.r))
+            .outerjoin(self.rf, and_(self.rf.c.clock == clock,
+                                     self.rf.c.source == self.r.c.source,
+                                     self.rf.c.ticket_id == self.r.c.ticket_id,
+                                     self.rf.c.resolved_at == self.r.c.resolved_at)))
+
+
+def _created_in(ctx: EvalContext) -> ColumnElement[bool]:
+    return and_(tk.created >= ctx.start, tk.created < ctx.period.end_s, tk.created <= ctx.at)
+
+
+def _resolved_in(ctx: EvalContext, r: Any) -> ColumnElement[bool]:
+    return and_(r.c.resolved_at >= ctx.start, r.c.resolved_at < ctx.end)
+
+
+def _stop(ctx: EvalContext, ind: IndicatorConfig, j: _Joins) -> ColumnElement[Any]:
+    """The clock position where a ticket's clock stopped, as of `at` (NULL: still running)."""
+    if ind.kind == "response_within":
+        responded = and_(j.f.c.response_at.is_not(None), j.f.c.response_at <= ctx.at)
+        return case((responded, j.f.c.response_c), else_=j.rf.c.resolved_c)
+    return j.rf.c.resolved_c
+
+
+# --------------------------------------------------------------------------- clock indicators
+
+
+def _clock_select(ctx: EvalContext, ind: IndicatorConfig, columns: list[Any]) -> tuple[
+        Select[Any], dict[str, ColumnElement[Any]]]:
+    j = _Joins(ctx, ind, ctx.at)
+    stop = _stop(ctx, ind, j)
+    threshold = ind.threshold or 0
+    at_c = ctx.calendars[ind.calendar].position(ctx.at)
+    elapsed = stop - j.f.c.created_c
+    running = at_c - j.f.c.created_c
+    met = and_(stop.is_not(None), elapsed <= threshold)
+    missed = or_(and_(stop.is_not(None), elapsed > threshold),
+                 and_(stop.is_(None), running > threshold))
+    exprs = {"met": met, "missed": missed, "elapsed": elapsed, "running": running,
+             "stop": stop, "created_c": j.f.c.created_c}
+    query = select(*columns(exprs) if callable(columns) else columns).select_from(j.from_).where(
+        _created_in(ctx), *ticket_scope(ind, ctx.config))
+    return query, exprs
+
+
+def measure_clock(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
+    """`response_within` / `resolution_within`: met / (met + missed); pending left out."""
+    bucket = org_bucket(ctx.config).label("bucket")
+    one = literal(1)
+
+    def cols(e: dict[str, ColumnElement[Any]]) -> list[Any]:
+        if ind.pause:  # running tickets' pause-adjusted clocks are settled in Python below
+            missed = and_(e["stop"].is_not(None), e["missed"])
+        else:
+            missed = e["missed"]
+        return [bucket, func.sum(case((e["met"], one), else_=0)).label("met"),
+                func.sum(case((missed, one), else_=0)).label("missed")]
+
+    query, _ = _clock_select(ctx, ind, cols)  # type: ignore[arg-type]
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for row in ctx.conn.execute(query.group_by(bucket)):
+        counts[row.bucket][0] += int(row.met or 0)
+        counts[row.bucket][1] += int(row.missed or 0)
+    if ind.pause:
+        for key, late in _paused_running_missed(ctx, ind).items():
+            counts[key][1] += late
+    rows = {k: ratio(met, met + missed) for k, (met, missed) in counts.items()}
+    return group_figures(ind, ctx.config, rows, sum_ratio)
+
+
+def _paused_running_missed(ctx: EvalContext, ind: IndicatorConfig) -> dict[str, int]:
+    """Tickets whose clock is still running at `at` under a pause clock: each one's own clock
+    position at `at` depends on its pause history, so it is settled per ticket."""
+    bucket = org_bucket(ctx.config).label("bucket")
+    query, e = _clock_select(ctx, ind, [])
+    query = query.with_only_columns(tk.source, tk.id, bucket, e["created_c"]).where(
+        e["stop"].is_(None))
+    rows = ctx.conn.execute(query).all()
+    if not rows:
+        return {}
+    clock = clocks_for(ctx.config, ctx.calendars)[ind.clock]
+    sc = t.status_changes.c
+    histories: dict[tuple[str, str], list[Change]] = defaultdict(list)
+    for h in ctx.conn.execute(select(sc.source, sc.ticket_id, sc.at, sc.from_status,
+                                     sc.to_status, sc.derived)
+                              .where(sc.ticket_id.in_([r.id for r in rows]), sc.at <= ctx.at)
+                              .order_by(sc.at, sc.id)):
+        histories[(h.source, h.ticket_id)].append(
+            Change(h.at, h.from_status, h.to_status, bool(h.derived)))
+    out: dict[str, int] = defaultdict(int)
+    for r in rows:
+        paused = pause_intervals(histories.get((r.source, r.id), []), clock.pause)
+        if clock_position(clock, ctx.at, paused) - r.created_c > (ind.threshold or 0):
+            out[r.bucket] += 1
+    return out
+
+
+def explain_clock(ctx: EvalContext, ind: IndicatorConfig) -> list[dict[str, Any]]:
+    def cols(e: dict[str, ColumnElement[Any]]) -> list[Any]:
+        return [tk.source, tk.id, tk.org, e["met"].label("met"), e["missed"].label("missed"),
+                e["elapsed"].label("elapsed"), e["running"].label("running")]
+
+    query, _ = _clock_select(ctx, ind, cols)  # type: ignore[arg-type]
+    out = []
+    for r in ctx.conn.execute(query.order_by(tk.created, tk.id)):
+        verdict = "met" if r.met else "missed" if r.missed else "pending"
+        elapsed = r.elapsed if r.elapsed is not None else r.running
+        out.append({"ticket": r.id, "source": r.source, "org": r.org, "verdict": verdict,
+                    "elapsed_seconds": max(0, int(elapsed)) if elapsed is not None else None})
+    return out
+
+
+# --------------------------------------------------------------------------- resolved in period
+
+
+def _resolved_select(ctx: EvalContext, ind: IndicatorConfig, columns: list[Any]
+                     ) -> tuple[Select[Any], _Joins]:
+    j = _Joins(ctx, ind, ctx.at)
+    query = select(*columns).select_from(j.from_).where(
+        j.r.c.resolved_at.is_not(None), _resolved_in(ctx, j.r), *ticket_scope(ind, ctx.config))
+    return query, j
+
+
+def _first_line_met(ctx: EvalContext) -> ColumnElement[bool]:
+    groups = [and_(tk.source == s.name, tk.support_group.in_(s.first_line_groups))
+              for s in ctx.config.sources if s.first_line_groups]
+    by_group = and_(tk.resolved_by_line.is_(None), or_(*groups)) if groups else literal(False)
+    return or_(tk.resolved_by_line == 1, by_group)
+
+
+def measure_first_line(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
+    """Tickets resolved in the period; met = line 1, or (no line) a first-line group."""
+    bucket = org_bucket(ctx.config).label("bucket")
+    met = func.sum(case((_first_line_met(ctx), 1), else_=0)).label("met")
+    query, _ = _resolved_select(ctx, ind, [bucket, met, func.count().label("n")])
+    rows = {r.bucket: ratio(int(r.met or 0), int(r.n)) for r in
+            ctx.conn.execute(query.group_by(bucket))}
+    return group_figures(ind, ctx.config, rows, sum_ratio)
+
+
+def measure_handling(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
+    """Elapsed created → resolved of tickets resolved in the period: mean, median or p90."""
+    bucket = org_bucket(ctx.config).label("bucket")
+    j = _Joins(ctx, ind, ctx.at)
+    elapsed = case((j.rf.c.resolved_c - j.f.c.created_c < 0, 0),
+                   else_=j.rf.c.resolved_c - j.f.c.created_c)
+    base = select(bucket, func.sum(elapsed).label("s"), func.count().label("n")).select_from(
+        j.from_).where(j.r.c.resolved_at.is_not(None), _resolved_in(ctx, j.r),
+                       *ticket_scope(ind, ctx.config))
+    sums = {r.bucket: (float(r.s or 0), int(r.n)) for r in
+            ctx.conn.execute(base.group_by(bucket))}
+    if ind.aggregate == "mean":
+        rows = {k: Figures(in_unit(s / n, ind) if n else None, in_unit(s, ind), n)
+                for k, (s, n) in sums.items()}
+
+        def combine(parts: list[Figures]) -> Figures:
+            s = sum(p.numerator or 0 for p in parts)
+            n = sum(int(p.denominator or 0) for p in parts)
+            return Figures(s / n if n else None, s, n)
+
+        return group_figures(ind, ctx.config, rows, combine)
+    q = 0.5 if ind.aggregate == "median" else 0.9
+    scope = [j.r.c.resolved_at.is_not(None), _resolved_in(ctx, j.r),
+             *ticket_scope(ind, ctx.config)]
+    total_n = sum(n for _, n in sums.values())
+    total = Figures(_quantile(ctx, ind, j, elapsed, scope, total_n, q), None, total_n)
+    measured = Measured(total)
+    if ind.breakdown:
+        keys = list(ctx.config.orgs) + (["other"] if "other" in sums else [])
+        out = {}
+        for key in keys:
+            n = sums.get(key, (0.0, 0))[1]
+            out[key] = Figures(_quantile(ctx, ind, j, elapsed, scope + [bucket == key], n, q),
+                               None, n)
+        measured.breakdown[ind.breakdown[0]] = out
+    return measured
+
+
+def _quantile(ctx: EvalContext, ind: IndicatorConfig, j: _Joins, elapsed: Any,
+              scope: list[Any], n: int, q: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default, percentile_cont)."""
+    if n == 0:
+        return None
+    pos = (n - 1) * q
+    lo = math.floor(pos)
+    values = [float(v) for v in ctx.conn.execute(
+        select(elapsed.label("e")).select_from(j.from_).where(*scope)
+        .order_by(elapsed).limit(2).offset(lo)).scalars()]
+    if len(values) == 1 or pos == lo:
+        return in_unit(values[0], ind)
+    return in_unit(values[0] + (values[1] - values[0]) * (pos - lo), ind)
+
+
+def measure_missing_solution(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
+    """Tickets resolved in the period without a solution text (no value if none is mapped)."""
+    mapped = [s.name for s in ctx.config.sources if "solution" in s.fields]
+    if not mapped:
+        return Measured(Figures(None, None, None))
+    bucket = org_bucket(ctx.config).label("bucket")
+    missing = func.sum(case((tk.solution_present.is_(False), 1), else_=0)).label("m")
+    query, _ = _resolved_select(ctx, ind, [bucket, missing])
+    query = query.where(tk.source.in_(mapped))
+    rows = {r.bucket: Figures(float(r.m or 0), None, None) for r in
+            ctx.conn.execute(query.group_by(bucket))}
+    measured = group_figures(ind, ctx.config, rows, sum_count)
+    return _counts_default_zero(measured)
+
+
+def measure_status_flow(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
+    """Resolved tickets whose history first reached resolved/closed skipping a required status;
+    derived or missing histories that cannot tell are `unknown`."""
+    passed = and_(*[tk.flow_seen.like(f"%,{s},%") for s in ind.required]) \
+        if ind.required else literal(True)
+    bucket = org_bucket(ctx.config).label("bucket")
+    skipped = func.sum(case((and_(tk.flow_origin == "source", not_(passed)), 1),
+                            else_=0)).label("skipped")
+    unknown = func.sum(case((and_(tk.flow_origin != "source", not_(passed)), 1),
+                            else_=0)).label("unknown")
+    query, _ = _resolved_select(ctx, ind, [bucket, skipped, unknown])
+    rows = {r.bucket: Figures(float(r.skipped or 0), None, None, int(r.unknown or 0))
+            for r in ctx.conn.execute(query.group_by(bucket))}
+
+    def combine(parts: list[Figures]) -> Figures:
+        return Figures(float(sum(p.value or 0 for p in parts)), None, None,
+                       sum(p.unknown or 0 for p in parts))
+
+    return _counts_default_zero(group_figures(ind, ctx.config, rows, combine))
+
+
+def _counts_default_zero(measured: Measured) -> Measured:
+    """A count over an empty population is 0, not 'no value' (nothing was found)."""
+    for fig in [measured.total, *(f for d in measured.breakdown.values() for f in d.values())]:
+        if fig.value is None:
+            fig.value = 0.0
+            if fig.unknown is None and measured.total.unknown is not None:
+                fig.unknown = 0
+    return measured
+
+
+# --------------------------------------------------------------------------- open tickets
+
+
+def _open_at(ctx: EvalContext, ind: IndicatorConfig, m: int) -> tuple[Select[Any], Any]:
+    f = t.ticket_facts.alias("f")
+    r = t.resolutions.alias("r")
+    query = select().select_from(t.tickets.join(
+        f, and_(f.c.clock == ind.clock, f.c.source == tk.source, f.c.ticket_id == tk.id))
+    ).where(
+        tk.created <= m, or_(tk.done_at.is_(None), tk.done_at > m),
+        ~exists(select(literal(1)).select_from(r).where(resolved_as_of(m, r))),
+        *ticket_scope(ind, ctx.config))
+    return query, f
+
+
+def measure_open(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
+    """`open_older_than` (count of open tickets older than T at m) and `oldest_open_age`, with
+    m = min(end, at)."""
+    m = ctx.end
+    m_c = ctx.calendars[ind.calendar].position(m)
+    query, f = _open_at(ctx, ind, m)
+    bucket = org_bucket(ctx.config).label("bucket")
+    age = m_c - f.c.created_c
+    if ind.kind == "open_older_than":
+        query = query.with_only_columns(bucket, func.sum(case((age > (ind.threshold or 0), 1),
+                                                              else_=0)).label("v"))
+        rows = {r.bucket: Figures(float(r.v or 0), None, None)
+                for r in ctx.conn.execute(query.group_by(bucket))}
+        return _counts_default_zero(group_figures(ind, ctx.config, rows, sum_count))
+    query = query.with_only_columns(bucket, func.max(age).label("v"))
+    rows = {r.bucket: Figures(in_unit(max(0, float(r.v)), ind), None, None)
+            for r in ctx.conn.execute(query.group_by(bucket)) if r.v is not None}
+
+    def oldest(parts: list[Figures]) -> Figures:
+        values = [p.value for p in parts if p.value is not None]
+        return Figures(max(values) if values else None, None, None)
+
+    return group_figures(ind, ctx.config, rows, oldest)
+
+
+def explain_open(ctx: EvalContext, ind: IndicatorConfig) -> list[dict[str, Any]]:
+    m = ctx.end
+    m_c = ctx.calendars[ind.calendar].position(m)
+    query, f = _open_at(ctx, ind, m)
+    age = (m_c - f.c.created_c).label("age")
+    out = []
+    for r in ctx.conn.execute(query.with_only_columns(tk.source, tk.id, tk.org, age)
+                              .order_by(age.desc())):
+        older = ind.kind == "oldest_open_age" or r.age > (ind.threshold or 0)
+        out.append({"ticket": r.id, "source": r.source, "org": r.org,
+                    "verdict": "counted" if older else "younger",
+                    "elapsed_seconds": int(r.age)})
+    return out
+
+
+def explain_resolved(ctx: EvalContext, ind: IndicatorConfig) -> list[dict[str, Any]]:
+    """Per resolved ticket: the verdict of first line, missing solution or status flow."""
+    j = _Joins(ctx, ind, ctx.at)
+    elapsed = (j.rf.c.resolved_c - j.f.c.created_c).label("elapsed")
+    cols = [tk.source, tk.id, tk.org, tk.resolved_by_line, tk.support_group,
+            tk.solution_present, tk.flow_origin, tk.flow_seen, elapsed,
+            _first_line_met(ctx).label("first_line")]
+    query = select(*cols).select_from(j.from_).where(
+        j.r.c.resolved_at.is_not(None), _resolved_in(ctx, j.r), *ticket_scope(ind, ctx.config))
+    out = []
+    for r in ctx.conn.execute(query.order_by(j.r.c.resolved_at, tk.id)):
+        if ind.kind == "first_line_share":
+            verdict = "met" if r.first_line else "missed"
+        elif ind.kind == "missing_solution":
+            verdict = {False: "counted", True: "ok", None: "unknown"}[
+                None if r.solution_present is None else bool(r.solution_present)]
+        elif ind.kind == "status_flow":
+            passed = all(f",{s}," in (r.flow_seen or "") for s in ind.required)
+            verdict = "ok" if passed else ("counted" if r.flow_origin == "source"
+                                           else "unknown")
+        else:
+            verdict = "counted"
+        out.append({"ticket": r.id, "source": r.source, "org": r.org, "verdict": verdict,
+                    "elapsed_seconds": max(0, int(r.elapsed)) if r.elapsed is not None
+                    else None})
+    return out
