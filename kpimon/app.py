@@ -1,0 +1,62 @@
+"""The objects one kpimon process works with, built once from the configuration."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from kpimon.collector import Collector, RunOutcome
+from kpimon.config import Config
+from kpimon.kpi.calendar import Calendar
+from kpimon.kpi.engine import Evaluation, KpiEngine
+from kpimon.kpi.facts import FactsBuilder
+from kpimon.kpi.periods import Period, containing
+from kpimon.store import Store
+
+log = logging.getLogger("kpimon")
+
+
+@dataclass
+class App:
+    """Config, store, calendars, collector, facts and engine, wired together."""
+
+    config: Config
+    store: Store
+    calendars: dict[str, Calendar]
+    collector: Collector
+    facts: FactsBuilder
+    engine: KpiEngine
+    last_outcomes: dict[str, RunOutcome] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, config: Config, store: Store | None = None) -> App:
+        store = store or Store.open(config.database)
+        calendars = {name: Calendar.from_config(c) for name, c in config.calendars.items()}
+        return cls(config=config, store=store, calendars=calendars,
+                   collector=Collector(store, config.tz, config.secrets),
+                   facts=FactsBuilder(config, store, calendars),
+                   engine=KpiEngine(config, store, calendars))
+
+    def collect(self, names: list[str] | None = None, wait_for_settle: bool = False
+                ) -> list[RunOutcome]:
+        outcomes = []
+        for src in self.config.sources:
+            if names and src.name not in names:
+                continue
+            outcome = self.collector.collect(src, wait_for_settle=wait_for_settle)
+            self.last_outcomes[src.name] = outcome
+            outcomes.append(outcome)
+        return outcomes
+
+    def running_periods(self, at: datetime | None = None) -> dict[str, Period]:
+        at = at or datetime.now(UTC)
+        return {"month": containing("month", at, self.config.tz),
+                "year": containing("year", at, self.config.tz)}
+
+    def compute(self, at: datetime | None = None) -> dict[str, Evaluation]:
+        """Facts for changed tickets, then the running month and year as of `at` (now)."""
+        at = at or datetime.now(UTC)
+        self.facts.update()
+        return {name: self.engine.evaluate(p, at) for name, p in
+                self.running_periods(at).items()}

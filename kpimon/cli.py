@@ -1,0 +1,366 @@
+"""The command line (DESIGN §9). Exit codes: 0 ok, 1 a runtime failure, 2 bad usage or config.
+
+Everything is built here, in `main()`, and passed down: the configuration, the store, the
+calendars and the engine. A bad configuration is reported in full before any port or database
+is opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from kpimon import __version__
+from kpimon.config import Config, ConfigError, config_path, load_config
+from kpimon.kpi.periods import Period, containing, date_range, parse_period
+from kpimon.timeutil import epoch, parse_time
+
+log = logging.getLogger("kpimon")
+
+
+class UsageError(Exception):
+    """Bad arguments: exit code 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kpimon", description="Service-desk KPI monitor")
+    p.add_argument("--config", help="config file (default $KPIMON_CONFIG, else "
+                   "/etc/kpimon/kpimon.toml)")
+    p.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default from config)")
+    p.add_argument("--version", action="version", version=f"kpimon {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="run the daemon")
+    c = sub.add_parser("collect", help="collect each (or the named) source once, compute, exit")
+    c.add_argument("sources", nargs="*", metavar="SOURCE")
+    i = sub.add_parser("import", help="backfill one file through a source's adapter")
+    i.add_argument("source")
+    i.add_argument("file")
+    k = sub.add_parser("kpis", help="indicators and goals for a period")
+    _period_args(k)
+    k.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    e = sub.add_parser("explain", help="the tickets behind an indicator")
+    e.add_argument("indicator")
+    _period_args(e)
+    e.add_argument("--format", choices=("table", "json"), default="table")
+    r = sub.add_parser("report", help="the board report for a period")
+    r.add_argument("--period", required=True)
+    r.add_argument("--format", choices=("html", "md"), default="html")
+    r.add_argument("-o", "--output")
+    rec = sub.add_parser("record", help="record a manual value")
+    rec.add_argument("indicator")
+    rec.add_argument("period")
+    rec.add_argument("value")
+    rec.add_argument("--note")
+    ex = sub.add_parser("exclude", help="leave a ticket out of every indicator")
+    ex.add_argument("ticket", nargs="?")
+    ex.add_argument("--reason")
+    ex.add_argument("--list", action="store_true")
+    ex.add_argument("--undo", metavar="TICKET")
+    rc = sub.add_parser("recompute", help="recompute facts and results")
+    rc.add_argument("--period")
+    pc = sub.add_parser("period", help="close (adopt) a period")
+    pc.add_argument("action", choices=("close",))
+    pc.add_argument("period")
+    sub.add_parser("check-config", help="validate the configuration; exit 2 on errors")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=("upgrade",))
+    return p
+
+
+def _period_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--period")
+    p.add_argument("--from", dest="from_")
+    p.add_argument("--to")
+    p.add_argument("--at", help="evaluate as of this moment (ISO 8601; local without offset)")
+
+
+def _at(args: argparse.Namespace, config: Config) -> datetime:
+    if not getattr(args, "at", None):
+        return datetime.now(UTC)
+    try:
+        return parse_time(args.at, config.tz)
+    except ValueError as e:
+        raise UsageError(f"--at: {e}") from None
+
+
+def _period(args: argparse.Namespace, config: Config, at: datetime) -> Period:
+    tz = config.tz
+    try:
+        if args.period and (args.from_ or args.to):
+            raise UsageError("give --period or --from/--to, not both")
+        if args.period:
+            return parse_period(args.period, tz)
+        if args.from_ or args.to:
+            if not (args.from_ and args.to):
+                raise UsageError("--from and --to go together")
+            from datetime import date
+
+            return date_range(date.fromisoformat(args.from_), date.fromisoformat(args.to), tz)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    return containing("month", at, tz)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return 2
+    path = config_path(args.config, os.environ)
+    try:
+        config = load_config(path)
+    except ConfigError as e:
+        print(f"kpimon: {path}: {len(e.errors)} configuration error"
+              f"{'s' if len(e.errors) != 1 else ''}:", file=sys.stderr)
+        for err in e.errors:
+            print(f"  {err}", file=sys.stderr)
+        return 2
+    from kpimon import logs
+
+    logs.setup(args.log_level or config.log_level, config.log_format, config.secrets)
+    if args.command == "check-config":
+        print(f"{path}: ok ({len(config.sources)} sources, {len(config.indicators)} indicators,"
+              f" {len(config.goals)} goals)")
+        return 0
+    try:
+        return _dispatch(args, config)
+    except UsageError as e:
+        print(f"kpimon: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:
+        log.debug("failed", exc_info=True)
+        print(f"kpimon: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, config: Config) -> int:
+    from kpimon.app import App
+
+    if args.command == "run":
+        from kpimon.daemon import run_daemon
+
+        return run_daemon(config)
+    app = App.build(config)
+    try:
+        app.store.upgrade()
+        if args.command == "db":
+            print("database is at the newest schema")
+            return 0
+        handler = COMMANDS[args.command]
+        return handler(app, args)
+    finally:
+        app.store.close()
+
+
+def cmd_collect(app: Any, args: argparse.Namespace) -> int:
+    unknown = [s for s in args.sources if s not in {x.name for x in app.config.sources}]
+    if unknown:
+        raise UsageError(f"no source named {', '.join(unknown)}")
+    outcomes = app.collect(args.sources or None, wait_for_settle=True)
+    app.compute()
+    failed = [o for o in outcomes if not o.ok]
+    for o in outcomes:
+        c = o.counts
+        state = "ok" if o.ok else f"FAILED: {o.error}"
+        print(f"{o.source}: {c.records} records ({c.inserted} new, {c.updated} updated, "
+              f"{c.unchanged} unchanged), {c.rejected} rejected — {state}")
+    return 1 if failed else 0
+
+
+def cmd_import(app: Any, args: argparse.Namespace) -> int:
+    try:
+        src = app.config.source(args.source)
+    except KeyError:
+        raise UsageError(f"no source named {args.source!r}") from None
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    outcome = app.collector.collect(src, files=[path], wait_for_settle=True)
+    app.compute()
+    c = outcome.counts
+    print(f"{path}: inserted {c.inserted}, updated {c.updated}, unchanged {c.unchanged}, "
+          f"rejected {c.rejected}, {outcome.duration:.1f} s")
+    if not outcome.ok:
+        print(f"kpimon: import failed: {outcome.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_kpis(app: Any, args: argparse.Namespace) -> int:
+    from kpimon.kpi.output import evaluation_csv, evaluation_json, evaluation_table
+
+    at = _at(args, app.config)
+    period = _period(args, app.config, at)
+    app.facts.update()
+    ev = app.evaluate_adopted(period, at) if hasattr(app, "evaluate_adopted") else \
+        app.engine.evaluate(period, at)
+    if args.format == "json":
+        print(json.dumps(evaluation_json(ev), ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        sys.stdout.write(evaluation_csv(ev))
+    else:
+        sys.stdout.write(evaluation_table(ev))
+    return 0
+
+
+def cmd_explain(app: Any, args: argparse.Namespace) -> int:
+    try:
+        ind = app.config.indicator(args.indicator)
+    except KeyError:
+        raise UsageError(f"no indicator named {args.indicator!r}") from None
+    at = _at(args, app.config)
+    period = _period(args, app.config, at)
+    app.facts.update()
+    rows = app.engine.explain(ind, period, at)
+    excluded = _exclusions(app)
+    if args.format == "json":
+        print(json.dumps({"indicator": ind.id, "period": period.json(),
+                          "evaluated_at": at.astimezone(app.config.tz).isoformat(),
+                          "tickets": rows, "excluded": excluded}, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{ind.id} ({ind.kind}) for {period.label} as of "
+          f"{at.astimezone(app.config.tz):%Y-%m-%d %H:%M}")
+    for r in rows:
+        if "ticket" in r:
+            el = r.get("elapsed_seconds")
+            print(f"  {r['ticket']:<16} {r['verdict']:<8} "
+                  f"{'' if el is None else _duration(el):>10}  {r.get('org') or ''}")
+        else:
+            print(f"  {json.dumps(r, ensure_ascii=False)}")
+    for e in excluded:
+        print(f"  {e['ticket']:<16} excluded  ({e['reason']}, {e['author']})")
+    return 0
+
+
+def _duration(seconds: int) -> str:
+    h, rem = divmod(int(seconds), 3600)
+    return f"{h}h{rem // 60:02d}m"
+
+
+def _exclusions(app: Any) -> list[dict[str, Any]]:
+    from kpimon.store import tables as t
+
+    with app.store.engine.connect() as conn:
+        return [{"ticket": r.ticket_id, "reason": r.reason, "author": r.author,
+                 "at": datetime.fromtimestamp(r.created_at, app.config.tz).isoformat()}
+                for r in conn.execute(select(t.exclusions).order_by(t.exclusions.c.ticket_id))]
+
+
+def cmd_exclude(app: Any, args: argparse.Namespace) -> int:
+    from kpimon.store import tables as t
+
+    if args.list:
+        for e in _exclusions(app):
+            print(f"{e['ticket']}\t{e['at']}\t{e['author']}\t{e['reason']}")
+        return 0
+    if args.undo:
+        with app.store.engine.begin() as conn:
+            n = conn.execute(delete(t.exclusions).where(
+                t.exclusions.c.ticket_id == args.undo)).rowcount
+        if not n:
+            print(f"kpimon: {args.undo} was not excluded", file=sys.stderr)
+            return 1
+        print(f"{args.undo}: counts again")
+        return 0
+    if not args.ticket or not args.reason:
+        raise UsageError("exclude TICKET --reason TEXT | exclude --list | exclude --undo TICKET")
+    with app.store.engine.begin() as conn:
+        conn.execute(delete(t.exclusions).where(t.exclusions.c.ticket_id == args.ticket))
+        conn.execute(insert(t.exclusions).values(
+            ticket_id=args.ticket, reason=args.reason[:500], author=_author(),
+            created_at=epoch(datetime.now(UTC))))
+    print(f"{args.ticket}: left out of every indicator ({args.reason})")
+    return 0
+
+
+def _author() -> str:
+    try:
+        return os.environ.get("SUDO_USER") or getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def cmd_record(app: Any, args: argparse.Namespace) -> int:
+    from kpimon.store import tables as t
+
+    try:
+        ind = app.config.indicator(args.indicator)
+    except KeyError:
+        raise UsageError(f"no indicator named {args.indicator!r}") from None
+    if ind.kind != "manual":
+        raise UsageError(f"{ind.id} is a {ind.kind} indicator, not manual")
+    try:
+        period = parse_period(args.period, app.config.tz)
+        value = float(args.value.replace(",", "."))
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    with app.store.engine.begin() as conn:
+        conn.execute(insert(t.manual_values).values(
+            indicator=ind.id, period=period.label, value=value,
+            entered_at=epoch(datetime.now(UTC)), note=(args.note or None), author=_author()))
+    print(f"{ind.id} {period.label} = {value:g}")
+    return 0
+
+
+def cmd_recompute(app: Any, args: argparse.Namespace) -> int:
+    n = app.facts.rebuild()
+    print(f"recomputed facts for {n} tickets")
+    if args.period:
+        try:
+            period = parse_period(args.period, app.config.tz)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        if hasattr(app, "save_results"):
+            app.save_results(period, datetime.now(UTC))
+    return 0
+
+
+def cmd_period(app: Any, args: argparse.Namespace) -> int:
+    try:
+        period = parse_period(args.period, app.config.tz)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    app.facts.update()
+    app.close_period(period, datetime.now(UTC), _author())
+    print(f"{period.label} closed: its results are adopted and will not change")
+    return 0
+
+
+def cmd_report(app: Any, args: argparse.Namespace) -> int:
+    from kpimon.report import render
+
+    try:
+        period = parse_period(args.period, app.config.tz)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    app.facts.update()
+    text = render(app, period, datetime.now(UTC), args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+COMMANDS = {
+    "collect": cmd_collect, "import": cmd_import, "kpis": cmd_kpis, "explain": cmd_explain,
+    "exclude": cmd_exclude, "record": cmd_record, "recompute": cmd_recompute,
+    "period": cmd_period, "report": cmd_report,
+}
+

@@ -1,0 +1,132 @@
+"""An evaluation as the §9 JSON object, a table or CSV (the `kpis` command and `/api/kpis`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Any
+
+from kpimon.kpi.engine import Evaluation, IndicatorOutcome
+from kpimon.kpi.indicators.base import Figures
+from kpimon.kpi.targets import SYMBOLS, WORDS
+
+RATIO_KINDS = ("ratio",)
+
+
+def _num(value: float | None, integral: bool = False) -> float | int | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if integral and float(value).is_integer():
+        return int(value)
+    return float(value)
+
+
+def figures_json(outcome: IndicatorOutcome, fig: Figures) -> dict[str, Any]:
+    """value / numerator / denominator with integers where the quantity is a count."""
+    ind = outcome.ind
+    counts = ind.unit == "count"
+    ratio = ind.unit == "ratio"
+    return {
+        "value": _num(fig.value, counts),
+        "numerator": _num(fig.numerator, ratio),
+        "denominator": _num(fig.denominator, True),
+    }
+
+
+def indicator_json(o: IndicatorOutcome) -> dict[str, Any]:
+    ind = o.ind
+    out: dict[str, Any] = {"id": ind.id, "name": ind.name, "kind": ind.kind, "unit": ind.unit}
+    out.update(figures_json(o, o.figures))
+    out["unknown"] = o.figures.unknown if ind.kind == "status_flow" else None
+    out["target"] = ind.target.text if ind.target else None
+    out["status"] = o.status
+    out["previous"] = _num(o.previous, ind.unit == "count")
+    out["forecast"] = o.extra.get("forecast")
+    out["breakdown"] = {
+        dim: {key: {**figures_json(o, k.figures), "status": k.status} for key, k in keys.items()}
+        for dim, keys in o.breakdown.items()}
+    if ind.kind == "call_service_level":
+        out["formula"] = ind.formula
+    if o.current is not None:
+        cur = o.current
+        out["current"] = {**figures_json(cur, cur.figures), "status": cur.status}
+    return out
+
+
+def evaluation_json(ev: Evaluation) -> dict[str, Any]:
+    """The §9 object for one evaluation."""
+    out: dict[str, Any] = {
+        "period": ev.period.json(),
+        "evaluated_at": ev.at.astimezone(ev.period.tz).isoformat(),
+        "indicators": [indicator_json(o) for o in ev.indicators],
+        "goals": [{"id": g.id, "name": g.name, "status": g.status,
+                   "indicators": list(g.indicators)} for g in ev.goals],
+    }
+    if ev.adopted:
+        out["adopted"] = True
+    return out
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "ratio":
+        return f"{value * 100:.1f} %"
+    if unit == "count":
+        return f"{value:g}"
+    return f"{value:.2f} {unit}"
+
+
+def evaluation_table(ev: Evaluation) -> str:
+    """A plain-text table for people: indicator, value, n, target, status (word and symbol)."""
+    head = ["indicator", "value", "num/den", "previous", "target", "status"]
+    rows = [head]
+    for o in ev.indicators:
+        f = o.figures
+        nd = "" if f.denominator is None else (
+            f"{_num(f.numerator, o.ind.unit == 'ratio') if f.numerator is not None else ''}"
+            f"/{_num(f.denominator, True)}")
+        if o.figures.unknown:
+            nd = f"unknown {o.figures.unknown}"
+        rows.append([o.ind.id, _fmt(f.value, o.ind.unit), nd, _fmt(o.previous, o.ind.unit),
+                     o.ind.target.text if o.ind.target else "",
+                     f"{SYMBOLS[o.status]} {WORDS[o.status]}"])
+        for dim, keys in o.breakdown.items():
+            for key, k in keys.items():
+                rows.append([f"  {dim}={key}", _fmt(k.figures.value, o.ind.unit),
+                             "" if k.figures.denominator is None else
+                             f"{_num(k.figures.numerator, True)}/{_num(k.figures.denominator, True)}",
+                             "", "", f"{SYMBOLS[k.status]} {WORDS[k.status]}"])
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
+    lines = [f"Period {ev.period.label} as of {ev.at.astimezone(ev.period.tz):%Y-%m-%d %H:%M}"
+             + (" (adopted)" if ev.adopted else "")]
+    for r in rows:
+        lines.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    lines.append("")
+    for g in ev.goals:
+        lines.append(f"goal {g.id}: {SYMBOLS[g.status]} {WORDS[g.status]}  ({g.name})")
+    return "\n".join(lines) + "\n"
+
+
+def evaluation_csv(ev: Evaluation) -> str:
+    """One row per indicator and breakdown key; numbers unformatted for spreadsheets."""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\n")
+    w.writerow(["period", "indicator", "dimension", "key", "value", "numerator", "denominator",
+                "unknown", "target", "status", "previous"])
+    for o in ev.indicators:
+        f = o.figures
+        w.writerow([ev.period.label, o.ind.id, "", "", _csv(f.value), _csv(f.numerator),
+                    _csv(f.denominator), "" if f.unknown is None else f.unknown,
+                    o.ind.target.text if o.ind.target else "", o.status, _csv(o.previous)])
+        for dim, keys in o.breakdown.items():
+            for key, k in keys.items():
+                w.writerow([ev.period.label, o.ind.id, dim, key, _csv(k.figures.value),
+                            _csv(k.figures.numerator), _csv(k.figures.denominator), "",
+                            o.ind.target.text if o.ind.target else "", k.status, ""])
+    return buf.getvalue()
+
+
+def _csv(value: float | None) -> str:
+    return "" if value is None else repr(float(value))
