@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Engine, func, insert, select, text, update
+from sqlalchemy import Engine, case, exists, func, insert, literal, select, text, update
 
 from kpimon.sources.base import Batch, SourceStats
 from kpimon.store import db
@@ -146,6 +144,30 @@ class Store:
                 )
         return out
 
+    def open_ticket_counts(self, orgs: tuple[str, ...]) -> dict[tuple[str, str, str], int]:
+        """Open tickets now by (kind, priority, org or `other`); excluded tickets left out."""
+        tk = t.tickets.c
+        ex = t.exclusions.c
+        org = case((tk.org.in_(orgs), tk.org), else_=literal("other")) if orgs \
+            else literal("other")
+        query = (select(tk.kind, tk.priority, org.label("org"), func.count().label("n"))
+                 .where(tk.done_at.is_(None), tk.status.not_in(("cancelled", "resolved",
+                                                                "closed")),
+                        tk.deleted.is_(False),
+                        ~exists(select(literal(1)).where(ex.ticket_id == tk.id)))
+                 .group_by(tk.kind, tk.priority, org))
+        with self.engine.connect() as conn:
+            return {(r.kind, r.priority, r.org): int(r.n) for r in conn.execute(query)}
+
+    def device_counts(self) -> dict[str, int]:
+        """The count of each source's latest inventory snapshot."""
+        ds = t.device_snapshots.c
+        latest = (select(ds.source, func.max(ds.id).label("id")).group_by(ds.source)
+                  .subquery())
+        with self.engine.connect() as conn:
+            return {r.source: int(r.count) for r in conn.execute(
+                select(ds.source, ds.count).join(latest, latest.c.id == ds.id))}
+
     def state_values(self, key: str) -> Mapping[str, str]:
         """One state key across sources (e.g. every source's `watermark`)."""
         with self.engine.connect() as conn:
@@ -154,4 +176,4 @@ class Store:
                 .where(t.source_state.c.key == key))}
 
 
-__all__ = ["Store", "RunInfo", "BatchCounts", "Any"]
+__all__ = ["Store", "RunInfo", "BatchCounts"]

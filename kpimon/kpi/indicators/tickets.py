@@ -365,3 +365,13 @@ def explain_resolved(ctx: EvalContext, ind: IndicatorConfig) -> list[dict[str, A
                     "elapsed_seconds": max(0, int(r.elapsed)) if r.elapsed is not None
                     else None})
     return out
+
+
+def at_risk(ctx: EvalContext, ind: IndicatorConfig) -> int:
+    """Open tickets of a clock indicator whose clock is still running at `at` and has passed
+    75 % of the threshold without reaching it: the ones staff can still save."""
+    threshold = ind.threshold or 0
+    query, e = _clock_select(ctx, ind, [])
+    query = query.with_only_columns(func.count()).where(
+        e["stop"].is_(None), e["running"] * 4 > threshold * 3, e["running"] <= threshold)
+    return int(ctx.conn.execute(query).scalar_one())

@@ -1,0 +1,214 @@
+"""The in-memory snapshot that `/metrics`, `/api/kpis` and the status page read.
+
+The compute job builds a complete `Snapshot` and swaps it in whole (`SnapshotHolder.swap`), so
+a scrape never queries the database, never sees half an update and never waits on a job. Every
+expected label set is present from the first snapshot on: counts start at 0 and a value that
+does not exist is NaN, never 0 (DESIGN §8).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    InfoMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
+
+from kpimon import __version__
+from kpimon.config import CLOCK_KINDS, Config
+from kpimon.kpi.engine import Evaluation
+from kpimon.kpi.periods import Period
+from kpimon.kpi.targets import STATUSES, absolute_target
+from kpimon.records import KINDS, PRIORITIES
+from kpimon.store import RunInfo
+
+NAN = float("nan")
+
+
+def _f(value: float | None) -> float:
+    return NAN if value is None else float(value)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the outputs show, computed at `computed_at`."""
+
+    metrics: tuple[Metric, ...]
+    evaluations: Mapping[str, Evaluation] = field(default_factory=dict)
+    api: Mapping[str, Any] = field(default_factory=dict)  # §9 JSON of the running month
+    sources: Mapping[str, RunInfo] = field(default_factory=dict)
+    computed_at: datetime | None = None
+    ready: bool = False
+
+
+class SnapshotHolder:
+    """Holds the current snapshot; `swap` replaces it atomically."""
+
+    def __init__(self, initial: Snapshot):
+        self._snapshot = initial
+        self._lock = threading.Lock()
+
+    @property
+    def current(self) -> Snapshot:
+        return self._snapshot
+
+    def swap(self, snapshot: Snapshot) -> None:
+        with self._lock:
+            self._snapshot = snapshot
+
+
+class SnapshotCollector(Collector):
+    """A prometheus-client collector over the holder. `describe()` returns nothing, so
+    registering it runs no query and no collection."""
+
+    def __init__(self, holder: SnapshotHolder):
+        self.holder = holder
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self.holder.current.metrics
+
+
+@dataclass
+class SourceExtras:
+    """Per-source figures read from the store at compute time."""
+
+    watermarks: Mapping[str, float] = field(default_factory=dict)
+    devices: Mapping[str, int] = field(default_factory=dict)
+
+
+def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
+                  periods: Mapping[str, Period], runs: Mapping[str, RunInfo],
+                  open_tickets: Mapping[tuple[str, str, str], int],
+                  at_risk: Mapping[str, int], extras: SourceExtras,
+                  reload_ok: bool = True) -> tuple[Metric, ...]:
+    """The §8 metric families; label sets come from the config, values from the results."""
+    value = GaugeMetricFamily("kpimon_indicator_value", "Indicator value in its unit; NaN when "
+                              "there is no value", labels=["indicator", "period"])
+    num = GaugeMetricFamily("kpimon_indicator_numerator", "Indicator numerator",
+                            labels=["indicator", "period"])
+    den = GaugeMetricFamily("kpimon_indicator_denominator", "Indicator denominator",
+                            labels=["indicator", "period"])
+    target = GaugeMetricFamily("kpimon_indicator_target", "Absolute target of the indicator",
+                               labels=["indicator"])
+    status = GaugeMetricFamily("kpimon_indicator_status", "Indicator status (state set: 1 for "
+                               "the current status)", labels=["indicator", "period", "status"])
+    goal = GaugeMetricFamily("kpimon_goal_status", "Goal status (state set)",
+                             labels=["goal", "period", "status"])
+    breakdown = GaugeMetricFamily("kpimon_indicator_breakdown_value", "Indicator value per "
+                                  "breakdown key", labels=["indicator", "period", "dimension",
+                                                           "key"])
+    period_info = GaugeMetricFamily("kpimon_period_info", "Which calendar period each running "
+                                    "period label stands for", labels=["period", "label"])
+    for pname, period in periods.items():
+        period_info.add_metric([pname, period.label], 1)
+        ev = evaluations.get(pname)
+        outcomes = {o.ind.id: o for o in ev.indicators} if ev else {}
+        for ind in config.indicators:
+            o = outcomes.get(ind.id)
+            fig = o.figures if o else None
+            value.add_metric([ind.id, pname], _f(fig.value if fig else None))
+            num.add_metric([ind.id, pname], _f(fig.numerator if fig else None))
+            den.add_metric([ind.id, pname], _f(fig.denominator if fig else None))
+            current = o.status if o else None
+            for s in STATUSES:
+                status.add_metric([ind.id, pname, s], 1.0 if s == current else 0.0)
+            if ind.breakdown:
+                dim = ind.breakdown[0]
+                keys = list(config.queues if dim == "queue" else config.orgs) + ["other"]
+                got = o.breakdown.get(dim, {}) if o else {}
+                for key in keys:
+                    k = got.get(key)
+                    breakdown.add_metric([ind.id, pname, dim, key],
+                                         _f(k.figures.value if k else None))
+        goal_status = {g.id: g.status for g in ev.goals} if ev else {}
+        for g in config.goals:
+            for s in STATUSES:
+                if s == "no_target":
+                    continue
+                goal.add_metric([g.id, pname, s], 1.0 if goal_status.get(g.id) == s else 0.0)
+    for ind in config.indicators:
+        bound = absolute_target(ind)
+        if bound is not None:
+            target.add_metric([ind.id], bound)
+    families: list[Metric] = [value, num, den, target, status, goal, breakdown, period_info]
+
+    open_t = GaugeMetricFamily("kpimon_open_tickets", "Open tickets now",
+                               labels=["kind", "priority", "org"])
+    for kind in KINDS:
+        for prio in PRIORITIES:
+            for org in [*config.orgs, "other"]:
+                open_t.add_metric([kind, prio, org], float(open_tickets.get((kind, prio, org), 0)))
+    risk = GaugeMetricFamily("kpimon_tickets_at_risk", "Open tickets past 75 % of a clock "
+                             "indicator's threshold and not yet over it", labels=["indicator"])
+    for ind in config.indicators:
+        if ind.kind in CLOCK_KINDS:
+            risk.add_metric([ind.id], float(at_risk.get(ind.id, 0)))
+    families += [open_t, risk]
+
+    up = GaugeMetricFamily("kpimon_source_up", "1 when the source's last collection succeeded",
+                           labels=["source"])
+    last = GaugeMetricFamily("kpimon_source_last_success_timestamp_seconds",
+                             "When the source last succeeded (Unix time)", labels=["source"])
+    dur = GaugeMetricFamily("kpimon_source_collect_duration_seconds",
+                            "Duration of the last collection", labels=["source"])
+    records = CounterMetricFamily("kpimon_source_records", "Records collected",
+                                  labels=["source"])
+    rejected = CounterMetricFamily("kpimon_source_rejected_records", "Records rejected",
+                                   labels=["source"])
+    requests = CounterMetricFamily("kpimon_source_requests", "HTTP requests made",
+                                   labels=["source"])
+    retries = CounterMetricFamily("kpimon_source_retries", "Retried requests",
+                                  labels=["source"])
+    throttled = CounterMetricFamily("kpimon_source_throttled", "Requests answered with 429",
+                                    labels=["source"])
+    watermark = GaugeMetricFamily("kpimon_source_watermark_timestamp_seconds",
+                                  "Newest `updated` time taken from an incremental source",
+                                  labels=["source"])
+    devices = GaugeMetricFamily("kpimon_devices", "Computers in the latest inventory snapshot",
+                                labels=["source"])
+    for src in config.sources:
+        r = runs.get(src.name)
+        up.add_metric([src.name], 1.0 if r and r.last_ok else 0.0)
+        last.add_metric([src.name], _f(r.last_success if r else None))
+        dur.add_metric([src.name], _f(r.last_duration if r else None))
+        records.add_metric([src.name], float(r.records_total if r else 0))
+        rejected.add_metric([src.name], float(r.rejects_total if r else 0))
+        requests.add_metric([src.name], float(r.requests_total if r else 0))
+        retries.add_metric([src.name], float(r.retries_total if r else 0))
+        throttled.add_metric([src.name], float(r.throttled_total if r else 0))
+        if src.kind == "efecte_rest":
+            watermark.add_metric([src.name], _f(extras.watermarks.get(src.name)))
+        if src.kind in ("sccm", "inventory_csv") or src.devices:
+            devices.add_metric([src.name], _f(extras.devices.get(src.name)))
+    families += [up, last, dur, records, rejected, requests, retries, throttled, watermark,
+                 devices]
+
+    formula = InfoMetricFamily("kpimon_call_formula", "How each call indicator is computed",
+                               labels=["indicator"])
+    for ind in config.indicators:
+        if ind.kind == "call_service_level":
+            formula.add_metric([ind.id], {"formula": ind.formula,
+                                          "short_abandon": ind.short_abandon_text or "none"})
+    reload = GaugeMetricFamily("kpimon_config_last_reload_successful",
+                               "1 when the last configuration (re)load succeeded")
+    reload.add_metric([], 1.0 if reload_ok else 0.0)
+    build = InfoMetricFamily("kpimon_build", "kpimon version")
+    build.add_metric([], {"version": __version__})
+    families += [formula, reload, build]
+    return tuple(families)
+
+
+def is_nan(x: float) -> bool:
+    return isinstance(x, float) and math.isnan(x)
