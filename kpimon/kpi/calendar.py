@@ -52,7 +52,7 @@ import numpy.typing as npt
 
 from kpimon.config import CalendarConfig, _day_length
 
-__all__ = ["Calendar", "FIRST_DAY", "END_DAY"]
+__all__ = ["Calendar", "FIRST_DAY", "END_DAY", "closed_days", "midsommarafton"]
 
 FIRST_DAY = date(1989, 12, 31)
 """First local date in a business calendar's table."""
@@ -81,9 +81,9 @@ class Calendar:
 
     def __init__(self, name: str, tz: ZoneInfo, day_length: int,
                  intervals: Int64Array | None = None) -> None:
-        """A calendar over `intervals` (shape (n, 2), sorted, disjoint); None is the identity.
+        """A calendar over `intervals`, (n, 2) [start, end) epoch seconds; None is the identity.
 
-        Prefer `from_config`; this constructor is for tests and special cases.
+        Prefer `from_config`. The intervals are sorted and merged here, so any order will do.
         """
         self.name = name
         self.tz = tz
@@ -91,6 +91,8 @@ class Calendar:
         self._identity = intervals is None
         if intervals is None:
             intervals = np.empty((0, 2), dtype=np.int64)
+        else:
+            intervals = _merge(np.asarray(intervals, dtype=np.int64).reshape(-1, 2))
         starts = np.ascontiguousarray(intervals[:, 0], dtype=np.int64)
         ends = np.ascontiguousarray(intervals[:, 1], dtype=np.int64)
         cum = np.zeros(len(starts), dtype=np.int64)
@@ -141,14 +143,15 @@ class Calendar:
             return t.copy()
         if len(self._s) == 0:
             return np.zeros(t.shape, dtype=np.int64)
-        i = np.searchsorted(self._s, t, side="right") - 1
+        flat = t.reshape(-1)  # a 0-d input would make the in-place steps below fail
+        i = np.searchsorted(self._s, flat, side="right") - 1
         # Before the first interval i is -1; interval 0 with the clip below gives 0 there.
         np.maximum(i, 0, out=i)
-        inside = np.minimum(t, self._e[i])
+        inside = np.minimum(flat, self._e[i])
         inside -= self._s[i]
         np.maximum(inside, 0, out=inside)
         inside += self._c[i]
-        return inside
+        return inside.reshape(t.shape)
 
     def seconds_between(self, a: int, b: int) -> int:
         """Business seconds in [a, b); 0 when b <= a (an elapsed time below 0 counts as 0)."""

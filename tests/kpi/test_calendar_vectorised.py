@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from hypothesis import given, settings
@@ -69,6 +70,21 @@ def test_subtraction_gives_seconds_between() -> None:
     got = cal.positions(b) - cal.positions(a)
     assert got.tolist() == [cal.seconds_between(x, y) for x, y in zip(a.tolist(), b.tolist(),
                                                                        strict=True)]
+
+
+def test_scalar_and_empty_inputs() -> None:
+    for cfg in CALENDARS:
+        cal = Calendar.from_config(cfg)
+        t = epoch(2020) + 10 * 86400 + 9 * 3600
+        got = cal.positions(t)
+        assert got.shape == () and int(got) == cal.position(t)
+        assert cal.positions(np.array([], dtype=np.int64)).shape == (0,)
+
+
+def test_constructor_sorts_and_merges_intervals() -> None:
+    cal = Calendar("manual", ZoneInfo("UTC"), 3600, np.array([[50, 60], [0, 10], [5, 20]]))
+    assert cal.intervals().tolist() == [[0, 20], [50, 60]]
+    assert cal.positions(np.array([0, 15, 30, 55, 99])).tolist() == [0, 15, 20, 25, 30]
 
 
 def test_identity_returns_a_copy() -> None:
