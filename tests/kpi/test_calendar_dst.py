@@ -153,8 +153,9 @@ def reference_intervals(cfg: CalendarConfig) -> list[tuple[int, int]]:
     while d < date(2100, 1, 2):
         for ha, ma, hb, mb in by_weekday[d.weekday()]:
             start = int(datetime(d.year, d.month, d.day, ha, ma, tzinfo=tz).timestamp())
-            e = d + one if hb == 24 else d
-            end = int(datetime(e.year, e.month, e.day, hb % 24, mb, tzinfo=tz).timestamp())
+            end_day = d + one if hb == 24 else d
+            end = int(datetime(end_day.year, end_day.month, end_day.day, hb % 24, mb,
+                               tzinfo=tz).timestamp())
             if end > start:
                 raw.append((start, end))
         d += one
