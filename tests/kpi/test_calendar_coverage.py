@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -80,21 +76,3 @@ def test_name_tz_and_day_length() -> None:
     cal = Calendar.from_config(CalendarConfig("x", WEEK, timezone="Europe/Helsinki",
                                               day_length=8 * H))
     assert (cal.name, cal.tz, cal.day_length) == ("x", ZoneInfo("Europe/Helsinki"), 8 * H)
-
-
-def test_construction_and_first_position_are_fast_in_a_fresh_process() -> None:
-    # In a new interpreter, so the first import of `holidays` is counted too.
-    code = textwrap.dedent("""
-        import time
-        from kpimon.config import CalendarConfig
-        from kpimon.kpi.calendar import Calendar
-        week = tuple((d, a, b) for d in range(5) for a, b in (("08:00", "12:00"),
-                                                               ("13:00", "17:00")))
-        t = time.perf_counter()
-        Calendar.from_config(CalendarConfig("lunch", week, holidays="SE")).position(1600000000)
-        print(time.perf_counter() - t)
-    """)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         check=True)
-    assert float(out.stdout) < 0.5
