@@ -10,6 +10,7 @@ from kpimon.collector import Collector, RunOutcome
 from kpimon.config import Config
 from kpimon.kpi.calendar import Calendar
 from kpimon.kpi.engine import Evaluation, KpiEngine
+from kpimon.kpi import results
 from kpimon.kpi.facts import FactsBuilder
 from kpimon.kpi.periods import Period, containing
 from kpimon.store import Store
@@ -54,9 +55,27 @@ class App:
         return {"month": containing("month", at, self.config.tz),
                 "year": containing("year", at, self.config.tz)}
 
-    def compute(self, at: datetime | None = None) -> dict[str, Evaluation]:
-        """Facts for changed tickets, then the running month and year as of `at` (now)."""
+    def compute(self, at: datetime | None = None, save: bool = True
+                ) -> dict[str, Evaluation]:
+        """Facts for changed tickets, then the running month and year as of `at` (now),
+        saved as the latest results."""
         at = at or datetime.now(UTC)
         self.facts.update()
-        return {name: self.engine.evaluate(p, at) for name, p in
-                self.running_periods(at).items()}
+        out = {name: self.engine.evaluate(p, at) for name, p in
+               self.running_periods(at).items()}
+        if save:
+            for ev in out.values():
+                results.save_results(self.store, self.config, ev)
+        return out
+
+    def evaluate(self, period: Period, at: datetime) -> Evaluation:
+        """A period as the board sees it (adopted figures for a closed period)."""
+        return results.evaluate(self.store, self.engine, self.config, period, at)
+
+    def save_results(self, period: Period, at: datetime) -> Evaluation:
+        ev = self.engine.evaluate(period, at)
+        results.save_results(self.store, self.config, ev)
+        return ev
+
+    def close_period(self, period: Period, at: datetime, author: str) -> Evaluation:
+        return results.close_period(self.store, self.engine, self.config, period, at, author)

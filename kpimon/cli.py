@@ -208,8 +208,7 @@ def cmd_kpis(app: Any, args: argparse.Namespace) -> int:
     at = _at(args, app.config)
     period = _period(args, app.config, at)
     app.facts.update()
-    ev = app.evaluate_adopted(period, at) if hasattr(app, "evaluate_adopted") else \
-        app.engine.evaluate(period, at)
+    ev = app.evaluate(period, at)
     if args.format == "json":
         print(json.dumps(evaluation_json(ev), ensure_ascii=False, indent=1))
     elif args.format == "csv":
@@ -326,9 +325,18 @@ def cmd_recompute(app: Any, args: argparse.Namespace) -> int:
             period = parse_period(args.period, app.config.tz)
         except ValueError as e:
             raise UsageError(str(e)) from None
-        if hasattr(app, "save_results"):
-            app.save_results(period, datetime.now(UTC))
+        ev = app.save_results(period, datetime.now(UTC))
+        print(f"recomputed {len(ev.indicators)} indicators for {period.label}"
+              + (" (adopted figures kept; new ones stored beside them)" if _closed(app, period)
+                 else ""))
     return 0
+
+
+def _closed(app: Any, period: Period) -> bool:
+    from kpimon.kpi.results import is_closed
+
+    with app.store.engine.connect() as conn:
+        return is_closed(conn, period)
 
 
 def cmd_period(app: Any, args: argparse.Namespace) -> int:
@@ -337,7 +345,13 @@ def cmd_period(app: Any, args: argparse.Namespace) -> int:
     except ValueError as e:
         raise UsageError(str(e)) from None
     app.facts.update()
-    app.close_period(period, datetime.now(UTC), _author())
+    from kpimon.kpi.results import PeriodAlreadyClosed
+
+    try:
+        app.close_period(period, datetime.now(UTC), _author())
+    except PeriodAlreadyClosed as e:
+        print(f"kpimon: {e}", file=sys.stderr)
+        return 1
     print(f"{period.label} closed: its results are adopted and will not change")
     return 0
 

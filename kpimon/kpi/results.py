@@ -1,0 +1,104 @@
+"""Saved results and adopted periods (DESIGN §7 "History and care").
+
+Each compute saves the latest figures of each indicator per period (with the hash of the
+configuration that produced them). `period close P` freezes P's figures as adopted: later data
+and recomputes never change them; `kpis` for P returns them, with the figures computed now
+beside them in `current`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, delete, insert, select
+
+from kpimon.config import Config
+from kpimon.kpi.engine import Evaluation, IndicatorOutcome, KeyOutcome, KpiEngine
+from kpimon.kpi.goals import goal_status
+from kpimon.kpi.indicators.base import Figures
+from kpimon.kpi.output import indicator_json
+from kpimon.kpi.periods import Period
+from kpimon.store import Store
+from kpimon.store import tables as t
+from kpimon.timeutil import epoch
+
+
+class PeriodAlreadyClosed(Exception):
+    """`period close` on a period that is already adopted."""
+
+
+def _rows(ev: Evaluation, config: Config, now: int, adopted: bool) -> list[dict[str, object]]:
+    return [{
+        "indicator": o.ind.id, "period": ev.period.label, "period_start": ev.period.start_s,
+        "period_end": ev.period.end_s, "evaluated_at": epoch(ev.at),
+        "value": o.figures.value, "numerator": o.figures.numerator,
+        "denominator": o.figures.denominator, "unknown": o.figures.unknown,
+        "target": o.ind.target.text if o.ind.target else None, "status": o.status,
+        "payload": json.dumps(indicator_json(o), ensure_ascii=False),
+        "config_hash": config.digest, "computed_at": now, "adopted": adopted,
+    } for o in ev.indicators]
+
+
+def save_results(store: Store, config: Config, ev: Evaluation) -> None:
+    """Replace the latest (not adopted) figures of the evaluated period."""
+    now = epoch(datetime.now(UTC))
+    r = t.indicator_results.c
+    with store.engine.begin() as conn:
+        conn.execute(delete(t.indicator_results).where(
+            r.period == ev.period.label, r.adopted.is_(False)))
+        conn.execute(insert(t.indicator_results), _rows(ev, config, now, False))
+
+
+def is_closed(conn: Connection, period: Period) -> bool:
+    return conn.execute(select(t.closed_periods.c.period).where(
+        t.closed_periods.c.period == period.label)).first() is not None
+
+
+def close_period(store: Store, engine: KpiEngine, config: Config, period: Period,
+                 at: datetime, author: str) -> Evaluation:
+    """Adopt the period's figures as of `at`; refuses a period that is already closed."""
+    ev = engine.evaluate(period, at)
+    now = epoch(datetime.now(UTC))
+    with store.engine.begin() as conn:
+        if is_closed(conn, period):
+            raise PeriodAlreadyClosed(f"{period.label} is already closed")
+        conn.execute(insert(t.indicator_results), _rows(ev, config, now, True))
+        conn.execute(insert(t.closed_periods).values(
+            period=period.label, closed_at=now, author=author,
+            payload=json.dumps([{"id": g.id, "status": g.status} for g in ev.goals])))
+    save_results(store, config, ev)
+    return ev
+
+
+def evaluate(store: Store, engine: KpiEngine, config: Config, period: Period,
+             at: datetime) -> Evaluation:
+    """The period as the board sees it: adopted figures for a closed period (with the figures
+    computed now as `current`), else the figures computed now."""
+    current = engine.evaluate(period, at)
+    r = t.indicator_results.c
+    with store.engine.connect() as conn:
+        if not is_closed(conn, period):
+            return current
+        adopted = {row.indicator: row for row in conn.execute(
+            select(t.indicator_results).where(r.period == period.label, r.adopted.is_(True)))}
+    outcomes = []
+    for o in current.indicators:
+        row = adopted.get(o.ind.id)
+        if row is None:  # an indicator added after the period was closed
+            outcomes.append(o)
+            continue
+        payload = json.loads(row.payload)
+        adopted_outcome = IndicatorOutcome(
+            ind=o.ind, figures=Figures(row.value, row.numerator, row.denominator, row.unknown),
+            status=row.status, previous=payload.get("previous"), current=o)
+        for dim, keys in (payload.get("breakdown") or {}).items():
+            adopted_outcome.breakdown[dim] = {
+                k: KeyOutcome(Figures(v["value"], v["numerator"], v["denominator"]),
+                              v["status"]) for k, v in keys.items()}
+        outcomes.append(adopted_outcome)
+    statuses = {o.ind.id: o.status for o in outcomes}
+    goals = [type(g)(g.id, g.name, goal_status([statuses[i] for i in g.indicators
+                                                if i in statuses]), g.indicators)
+             for g in current.goals]
+    return Evaluation(period, at, outcomes, goals, adopted=True)

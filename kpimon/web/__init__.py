@@ -1,0 +1,1 @@
+"""HTTP outputs: /metrics, /healthz, /readyz, /api/kpis and the status page."""

@@ -1,0 +1,157 @@
+"""The HTTP server (DESIGN §8 "Web"): a small threaded server on the standard library.
+
+`/metrics` and the status page read the in-memory snapshot only. `/api/kpis` answers the
+running month from the snapshot, and evaluates on demand (a read-only query) when `period`,
+`from`/`to` or `at` is given. Binds to 127.0.0.1 by default; TLS and basic auth come from a
+Prometheus-style `web-config.yml` (see web/webconfig.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from kpimon.kpi.periods import Period, containing, date_range, parse_period
+from kpimon.timeutil import parse_time
+from kpimon.web.page import status_page
+from kpimon.web.snapshot import SnapshotCollector, SnapshotHolder
+
+log = logging.getLogger("kpimon.web")
+
+Evaluator = Callable[[Period, datetime], dict[str, Any]]
+
+
+class WebServer:
+    """Serves the outputs in a background thread; `port` is the bound port (0 picks one)."""
+
+    def __init__(self, host: str, port: int, holder: SnapshotHolder, evaluator: Evaluator,
+                 tz: Any, ping: Callable[[], bool],
+                 basic_auth: dict[str, str] | None = None, ssl_context: Any = None):
+        self.holder = holder
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(SnapshotCollector(holder))
+        self.evaluator = evaluator
+        self.tz = tz
+        self.ping = ping
+        self.basic_auth = basic_auth or {}
+        handler = self._handler_class()
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        if ssl_context is not None:
+            self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.host = host
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="kpimon-web",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    # ------------------------------------------------------------------ handlers
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            server_version = "kpimon"
+            sys_version = ""
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug("%s %s", self.address_string(), format % args)
+
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                if not server._authorized(self.headers.get("Authorization")):
+                    self.send_response(HTTPStatus.UNAUTHORIZED)
+                    self.send_header("WWW-Authenticate", 'Basic realm="kpimon"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                url = urlsplit(self.path)
+                query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+                try:
+                    status, ctype, body = server.route(url.path, query)
+                except Exception as e:  # never let a bug kill the server thread
+                    log.exception("error serving %s", url.path)
+                    status, ctype, body = 500, "text/plain; charset=utf-8", \
+                        f"internal error: {type(e).__name__}\n".encode()
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("X-Content-Type-Options", "nosniff")
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+    def _authorized(self, header: str | None) -> bool:
+        if not self.basic_auth:
+            return True
+        if not header or not header.startswith("Basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        except Exception:
+            return False
+        expected = self.basic_auth.get(user)
+        if expected is None:
+            return False
+        from kpimon.web.webconfig import check_password
+
+        return check_password(password, expected)
+
+    def route(self, path: str, query: dict[str, str]) -> tuple[int, str, bytes]:
+        snap = self.holder.current
+        if path == "/metrics":
+            return 200, CONTENT_TYPE_LATEST, generate_latest(self.registry)
+        if path == "/healthz":
+            return 200, "text/plain; charset=utf-8", b"ok\n"
+        if path == "/readyz":
+            if not snap.ready:
+                return 503, "text/plain; charset=utf-8", b"not ready: first compute not done\n"
+            if not self.ping():
+                return 503, "text/plain; charset=utf-8", b"not ready: database unreachable\n"
+            return 200, "text/plain; charset=utf-8", b"ready\n"
+        if path == "/api/kpis":
+            return self._api(query)
+        if path in ("/", "/index.html"):
+            return 200, "text/html; charset=utf-8", status_page(snap).encode()
+        return 404, "text/plain; charset=utf-8", b"not found\n"
+
+    def _api(self, query: dict[str, str]) -> tuple[int, str, bytes]:
+        snap = self.holder.current
+        if not any(k in query for k in ("period", "from", "to", "at")):
+            if not snap.ready:
+                return 503, "application/json", b'{"error": "first compute not done"}'
+            return 200, "application/json", json.dumps(snap.api, ensure_ascii=False).encode()
+        try:
+            at = parse_time(query["at"], self.tz) if query.get("at") else datetime.now(UTC)
+            if query.get("period"):
+                period = parse_period(query["period"], self.tz)
+            elif query.get("from") or query.get("to"):
+                period = date_range(date.fromisoformat(query.get("from", "")),
+                                    date.fromisoformat(query.get("to", "")), self.tz)
+            else:
+                period = containing("month", at, self.tz)
+        except (ValueError, KeyError) as e:
+            body = json.dumps({"error": str(e)}).encode()
+            return 400, "application/json", body
+        return 200, "application/json", json.dumps(self.evaluator(period, at),
+                                                   ensure_ascii=False).encode()
+
+
