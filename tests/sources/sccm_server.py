@@ -35,6 +35,7 @@ import trustme
 from cryptography import x509
 
 from kpimon.config import SourceConfig
+from kpimon.records import Device, Reject
 from kpimon.sources.base import Batch, CollectContext
 from kpimon.sources.sccm import SccmSource
 
@@ -301,3 +302,14 @@ def collect_once(config: SourceConfig) -> list[Batch]:
     """Run one collection at COLLECTED_AT and return its batches."""
     ctx = CollectContext(config=config, tz=ZoneInfo("Europe/Stockholm"), now=COLLECTED_AT)
     return list(SccmSource(config).collect(ctx))
+
+
+def devices(batch: Batch) -> list[Device]:
+    """The batch's Devices (asserting that everything else in it is a Reject)."""
+    items = list(batch.items)
+    assert all(isinstance(i, Device | Reject) for i in items), items
+    return [i for i in items if isinstance(i, Device)]
+
+
+def device_names(batch: Batch) -> list[str]:
+    return [d.name for d in devices(batch)]

@@ -14,6 +14,7 @@ from tests.sources.sccm_server import (
     FakeDevice,
     clear_ca_env,
     collect_once,
+    device_names,
     sccm_config,
 )
 
@@ -32,7 +33,7 @@ DEVICES = [
 def names(tmp_path: Path, device_filter: dict[str, object]) -> list[str]:
     with AdminService(list(DEVICES), tmp_path, page_size=3) as srv:
         cfg = sccm_config(srv.base_url, ca_bundle=str(srv.ca_path), device_filter=device_filter)
-        return [d.name for d in collect_once(cfg)[0].items]
+        return device_names(collect_once(cfg)[0])
 
 
 def test_defaults_keep_clients_that_are_neither_obsolete_nor_decommissioned(

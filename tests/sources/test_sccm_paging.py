@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from kpimon.records import Device
 from tests.sources.sccm_server import (
     COLLECTED_AT,
     AdminService,
     FakeDevice,
     clear_ca_env,
     collect_once,
+    devices,
     sccm_config,
 )
 
@@ -20,17 +20,18 @@ from tests.sources.sccm_server import (
 def test_two_pages_via_next_link_make_one_snapshot(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clear_ca_env(monkeypatch)
-    devices = [FakeDevice("PC001"), FakeDevice("pc002.kommun.local"), FakeDevice("PC003")]
-    with AdminService(devices, tmp_path, page_size=2) as srv:
+    fakes = [FakeDevice("PC001"), FakeDevice("pc002.kommun.local"), FakeDevice("PC003")]
+    with AdminService(fakes, tmp_path, page_size=2) as srv:
         batches = collect_once(sccm_config(srv.base_url, ca_bundle=str(srv.ca_path)))
 
     assert len(batches) == 1
     batch = batches[0]
     assert batch.snapshot is True
-    items = list(batch.items)
+    items = devices(batch)
+    assert len(items) == len(list(batch.items))  # no rejects
     # Names are kept exactly as SCCM gives them; normalising is the engine's job.
     assert [d.name for d in items] == ["PC001", "pc002.kommun.local", "PC003"]
-    assert all(isinstance(d, Device) and d.source == "sccm" and d.seen_at == COLLECTED_AT
+    assert all(d.source == "sccm" and d.seen_at == COLLECTED_AT
                for d in items)
     assert all(d.attrs == {"os": "Microsoft Windows NT Workstation 10.0"} for d in items)
 

@@ -12,6 +12,7 @@ from tests.sources.sccm_server import (
     FakeDevice,
     clear_ca_env,
     collect_once,
+    device_names,
     sccm_config,
 )
 
@@ -28,4 +29,4 @@ def test_certificate_refused_without_ca_bundle(
 
         # The same server is fine once its CA is the source's ca_bundle.
         batches = collect_once(sccm_config(srv.base_url, ca_bundle=str(srv.ca_path)))
-        assert [d.name for d in batches[0].items] == ["PC001"]
+        assert device_names(batches[0]) == ["PC001"]

@@ -12,6 +12,7 @@ from tests.sources.sccm_server import (
     FakeDevice,
     clear_ca_env,
     collect_once,
+    devices,
     sccm_config,
 )
 
@@ -19,12 +20,12 @@ from tests.sources.sccm_server import (
 def test_v1_device_route(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clear_ca_env(monkeypatch)
-    devices = [FakeDevice("PC001"), FakeDevice("PC002", obsolete=True),
+    fakes = [FakeDevice("PC001"), FakeDevice("PC002", obsolete=True),
                FakeDevice("SRV-FIL01", os=SERVER_OS), FakeDevice("PC003", client=False)]
-    with AdminService(devices, tmp_path, page_size=2) as srv:
+    with AdminService(fakes, tmp_path, page_size=2) as srv:
         cfg = sccm_config(srv.base_url + "/v1.0/", ca_bundle=str(srv.ca_path),
                           device_filter={"type": "workstation"})
-        items = list(collect_once(cfg)[0].items)
+        items = devices(collect_once(cfg)[0])
 
     assert [d.name for d in items] == ["PC001"]
     assert items[0].attrs == {"os": "Microsoft Windows NT Workstation 10.0"}
