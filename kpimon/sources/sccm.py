@@ -129,8 +129,11 @@ class SccmSource:
         client = HttpClient(cfg, ctx.stats, ctx.log)
         client.session.auth = _auth(cfg)
 
-        rows = list(self._pages(client, url + "?$select=" + quote(
-            ",".join(self._select(route, name_attr)), safe="$,")))
+        first = url + "?$select=" + quote(",".join(self._select(route, name_attr)), safe="$,")
+        try:
+            rows = list(self._pages(client, first))
+        finally:
+            client.session.close()  # a new session each cycle; NTLM binds it to a connection
 
         items: list[Device | Reject] = []
         seen: set[str] = set()
