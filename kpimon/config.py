@@ -42,7 +42,7 @@ SOURCE_KEYS: dict[str, set[str]] = {
     "queue_log": {"path", "queues"},
     "sccm": {"url", "username", "password", "password_file", "auth", "select", "device_filter",
              "name_field"},
-    "inventory_csv": _FILE_KEYS | {"column", "count"},
+    "inventory_csv": _FILE_KEYS | {"column", "count", "encoding", "delimiter"},
     "manual": _FILE_KEYS,
 }
 REQUIRED_TICKET_FIELDS = ("id", "created", "status", "priority")
@@ -534,6 +534,7 @@ def _source(sec: _Section, errors: _Errors) -> SourceConfig | None:
             kw["service_levels"] = tuple(levels)
     if "device_filter" in sec.data:
         kw["device_filter"] = dict(sec.get("device_filter", dict, {}))
+        _check_device_filter(kw["device_filter"], sec.p("device_filter"), errors)
     if kw.get("url", "").startswith("http://"):
         pass  # allowed; the HTTP helper warns when it is used
     # Where the data comes from.
@@ -554,6 +555,20 @@ def _source(sec: _Section, errors: _Errors) -> SourceConfig | None:
     elif "fields" in sec.data or "values" in sec.data:
         kw["fields"] = {k: v for k, v in sec.get("fields", dict, {}).items() if isinstance(v, str)}
     return SourceConfig(**kw)
+
+
+def _check_device_filter(raw: Mapping[str, Any], path: str, errors: _Errors) -> None:
+    """sccm's `device_filter`: client/active/obsolete/decommissioned = true | false | "any",
+    type = "workstation" | "server" | "all" (the adapter applies it; see sources/sccm.py)."""
+    for key, value in raw.items():
+        if key in ("client", "active", "obsolete", "decommissioned"):
+            if not isinstance(value, bool) and value != "any":
+                errors.add(f"{path}.{key}", 'expected true, false or "any"')
+        elif key == "type":
+            if value not in ("workstation", "server", "all"):
+                errors.add(f"{path}.type", "expected one of workstation, server, all")
+        else:
+            errors.add(f"{path}.{key}", "unknown key for a device filter")
 
 
 def _ticket_maps(sec: _Section, kind: str, errors: _Errors
