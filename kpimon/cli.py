@@ -236,7 +236,11 @@ def cmd_explain(app: Any, args: argparse.Namespace) -> int:
     print(f"{ind.id} ({ind.kind}) for {period.label} as of "
           f"{at.astimezone(app.config.tz):%Y-%m-%d %H:%M}")
     for r in rows:
-        if "ticket" in r:
+        if "device" in r:
+            print(f"  {r['device']:<24} {r['verdict']}")
+        elif "summary" in r:
+            print(f"  {r['summary']}")
+        elif "ticket" in r:
             el = r.get("elapsed_seconds")
             print(f"  {r['ticket']:<16} {r['verdict']:<8} "
                   f"{'' if el is None else _duration(el):>10}  {r.get('org') or ''}")

@@ -15,7 +15,7 @@ from kpimon.config import Config, IndicatorConfig
 from kpimon.kpi import goals as goal_rules
 from kpimon.kpi import targets
 from kpimon.kpi.calendar import Calendar
-from kpimon.kpi.indicators import calls, manual, tickets
+from kpimon.kpi.indicators import assets, calls, manual, tickets
 from kpimon.kpi.indicators.base import EvalContext, Figures, Measured
 from kpimon.kpi.periods import Period
 from kpimon.store import Store
@@ -38,6 +38,7 @@ MEASURES: dict[str, Measure] = {
     "call_abandon_rate": calls.measure,
     "call_average_wait": calls.measure,
     "manual": manual.measure,
+    "asset_reconciliation": assets.measure,
 }
 EXPLAINS: dict[str, Explain] = {
     "response_within": tickets.explain_clock,
@@ -48,6 +49,7 @@ EXPLAINS: dict[str, Explain] = {
     "status_flow": tickets.explain_resolved,
     "open_older_than": tickets.explain_open,
     "oldest_open_age": tickets.explain_open,
+    "asset_reconciliation": assets.explain,
 }
 
 
