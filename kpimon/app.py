@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from kpimon.collector import Collector, RunOutcome
 from kpimon.config import Config
+from kpimon.kpi import results
 from kpimon.kpi.calendar import Calendar
 from kpimon.kpi.engine import Evaluation, KpiEngine
-from kpimon.kpi import results
 from kpimon.kpi.facts import FactsBuilder
 from kpimon.kpi.periods import Period, containing
 from kpimon.store import Store

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -380,7 +380,8 @@ def parse_target(text: str) -> Target:
     m = re.fullmatch(r"(rise|fall)(?:\s+from\s+(-?\d+(?:\.\d+)?))?", t)
     if m:
         return Target(t, m.group(1), float(m.group(2)) if m.group(2) else None)
-    raise ValueError(f"{text!r} is not a target like '>= 0.90', '<= 20', 'rise from 0.71' or 'rise'")
+    raise ValueError(f"{text!r} is not a target like '>= 0.90', '<= 20', 'rise from 0.71' "
+                     "or 'rise'")
 
 
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -440,16 +441,17 @@ def _calendar(name: str, sec: _Section, tz: str, errors: _Errors) -> CalendarCon
         except Exception:
             errors.add(sec.p("holidays"), f"{holidays!r} is not a country known to `holidays`")
     closed = sec.str_list("closed")
-    for i, d in enumerate(closed):
-        if not _is_date(d):
-            errors.add(f"{sec.p('closed')}[{i}]", f"{d!r} is not a date YYYY-MM-DD")
+    for i, day_text in enumerate(closed):
+        if not _is_date(day_text):
+            errors.add(f"{sec.p('closed')}[{i}]", f"{day_text!r} is not a date YYYY-MM-DD")
     short_sec = sec.table("short")
-    short = []
-    for d in short_sec.data:
-        if not _is_date(d):
-            errors.add(short_sec.p(d), f"{d!r} is not a date YYYY-MM-DD")
+    short: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+    for day_text in short_sec.data:
+        if not _is_date(day_text):
+            errors.add(short_sec.p(day_text), f"{day_text!r} is not a date YYYY-MM-DD")
             continue
-        short.append((d, _ranges(short_sec.str_list(d, one_ok=True), short_sec.p(d), errors)))
+        short.append((day_text, _ranges(short_sec.str_list(day_text, one_ok=True),
+                                        short_sec.p(day_text), errors)))
     cal_tz = sec.get("timezone", str, tz)
     _check_tz(cal_tz, sec.p("timezone"), errors)
     day_length = None

@@ -21,7 +21,8 @@ class Duration:
         """Whole seconds; with a business `day_length`, `d` means that many business seconds."""
         if day_length is not None:
             if self.unit in ("w", "mo"):
-                raise ValueError(f"{self.text!r}: '{self.unit}' has no meaning in a business calendar")
+                raise ValueError(
+                    f"{self.text!r}: '{self.unit}' has no meaning in a business calendar")
             if self.unit == "d":
                 return round(self.n * day_length)
         return round(self.n * UNIT_SECONDS[self.unit])

@@ -141,4 +141,5 @@ class Reject:
             object.__setattr__(self, "value", self.value[:64])
 
 
-Record = Ticket | StatusChange | TicketGone | Call | QueueInterval | Device | DeviceCount | ManualValue
+Record = (Ticket | StatusChange | TicketGone | Call | QueueInterval | Device | DeviceCount
+          | ManualValue)

@@ -22,8 +22,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PG_URL = os.environ.get("KPIMON_TEST_POSTGRES_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-GOLDEN = Path(os.environ.get("KPIMON_GOLDEN_DIR",
-                             Path(__file__).resolve().parents[1].parent / "shared" / "golden"))
+# The golden case set lives beside the repository (../shared/golden); a copy is kept in
+# tests/fixtures/golden for clones made elsewhere (test_golden_copy checks the two agree).
+SHARED_GOLDEN = Path(__file__).resolve().parents[1].parent / "shared" / "golden"
+GOLDEN_COPY = Path(__file__).resolve().parent / "fixtures" / "golden"
+GOLDEN = Path(os.environ.get("KPIMON_GOLDEN_DIR") or (
+    SHARED_GOLDEN if (SHARED_GOLDEN / "expected.json").is_file() else GOLDEN_COPY))
 
 
 def require_services() -> bool:

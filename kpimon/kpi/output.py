@@ -94,10 +94,11 @@ def evaluation_table(ev: Evaluation) -> str:
                      f"{SYMBOLS[o.status]} {WORDS[o.status]}"])
         for dim, keys in o.breakdown.items():
             for key, k in keys.items():
-                rows.append([f"  {dim}={key}", _fmt(k.figures.value, o.ind.unit),
-                             "" if k.figures.denominator is None else
-                             f"{_num(k.figures.numerator, True)}/{_num(k.figures.denominator, True)}",
-                             "", "", f"{SYMBOLS[k.status]} {WORDS[k.status]}"])
+                kf = k.figures
+                kn = "" if kf.denominator is None else \
+                    f"{_num(kf.numerator, True)}/{_num(kf.denominator, True)}"
+                rows.append([f"  {dim}={key}", _fmt(kf.value, o.ind.unit), kn, "", "",
+                             f"{SYMBOLS[k.status]} {WORDS[k.status]}"])
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
     lines = [f"Period {ev.period.label} as of {ev.at.astimezone(ev.period.tz):%Y-%m-%d %H:%M}"
              + (" (adopted)" if ev.adopted else "")]

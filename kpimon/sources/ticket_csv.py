@@ -126,7 +126,8 @@ class TicketCsvSource:
         rows = read_rows(drop.path, encoding, self.config.delimiter)
         next(rows, None)  # header
         for line, fields in rows:
-            def bad(field: str, reason: str, value: str | None = None) -> Reject:
+            def bad(field: str, reason: str, value: str | None = None,
+                    line: int = line) -> Reject:
                 return Reject(self.config.name, drop.label, line, field, reason, value)
 
             if len(fields) < 4:

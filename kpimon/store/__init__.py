@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+
 from sqlalchemy import Engine, case, exists, func, insert, literal, select, text, update
 
 from kpimon.sources.base import Batch, SourceStats
@@ -165,8 +166,8 @@ class Store:
         latest = (select(ds.source, func.max(ds.id).label("id")).group_by(ds.source)
                   .subquery())
         with self.engine.connect() as conn:
-            return {r.source: int(r.count) for r in conn.execute(
-                select(ds.source, ds.count).join(latest, latest.c.id == ds.id))}
+            return {r.source: int(r.n) for r in conn.execute(
+                select(ds.source, ds.count.label("n")).join(latest, latest.c.id == ds.id))}
 
     def state_values(self, key: str) -> Mapping[str, str]:
         """One state key across sources (e.g. every source's `watermark`)."""

@@ -166,12 +166,12 @@ class BatchWriter:
             rows[tk.id] = (row, tk)
         existing: dict[str, Any] = {}
         ids = list(rows)
-        for row in self.conn.execute(
+        for stored in self.conn.execute(
             select(t.tickets.c.id, t.tickets.c.updated, t.tickets.c.row_hash,
                    t.tickets.c.status, t.tickets.c.run_id, t.tickets.c.deleted)
             .where(t.tickets.c.source == self.source, t.tickets.c.id.in_(ids))
         ):
-            existing[row.id] = row
+            existing[stored.id] = stored
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         touched: list[dict[str, Any]] = []
@@ -216,7 +216,7 @@ class BatchWriter:
         if inserts:
             self.conn.execute(insert(t.tickets), inserts)
         if updates:
-            cols = {k: bindparam(k) for k in updates[0] if k != "b_id"}
+            cols: dict[str, Any] = {k: bindparam(k) for k in updates[0] if k != "b_id"}
             self.conn.execute(
                 update(t.tickets)
                 .where(t.tickets.c.source == self.source, t.tickets.c.id == bindparam("b_id"))

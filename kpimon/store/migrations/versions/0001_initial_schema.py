@@ -4,9 +4,8 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-26 22:54:21.949496
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
@@ -15,7 +14,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('calls',
     sa.Column('source', sa.String(length=64), nullable=False),
     sa.Column('call_id', sa.String(length=128), nullable=False),
@@ -239,11 +238,11 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['snapshot_id'], ['device_snapshots.id'], name=op.f('fk_devices_snapshot_id_device_snapshots'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('snapshot_id', 'name', name=op.f('pk_devices'))
     )
-    
+
 
 
 def downgrade() -> None:
-    
+
     op.drop_table('devices')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index('ix_tickets_done_at')
@@ -291,4 +290,4 @@ def downgrade() -> None:
         batch_op.drop_index('ix_calls_entered')
 
     op.drop_table('calls')
-    
+
