@@ -67,3 +67,31 @@ def test_golden_cases(golden_run, golden_dir: Path) -> None:
             if goals[gid] != status:
                 problems.append(f"{where} goal {gid}: got {goals[gid]}, want {status}")
     assert not problems, "\n".join(problems)
+
+
+def test_response_within_alone(golden_dir: Path, db_url: str, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    """resp_30m from a config that holds only that indicator (no goals, no calendars)."""
+    text = (golden_dir / "kpimon.toml").read_text(encoding="utf-8")
+    head = text.split("[[indicators]]")[0]
+    head = head.split("[calendars.office]")[0] + "[[sources]]" + head.split("[[sources]]")[1]
+    resp = "[[indicators]]" + text.split("[[indicators]]")[1]
+    cfg = tmp_path / "resp_only.toml"
+    cfg.write_text(head + resp, encoding="utf-8")
+    monkeypatch.setenv("GOLDEN_DIR", str(golden_dir))
+    monkeypatch.setenv("GOLDEN_DB", db_url)
+    assert main(["--config", str(cfg), "collect"]) == 0
+    capsys.readouterr()
+    expected = json.loads((golden_dir / "expected.json").read_text())
+    for case in expected["cases"]:
+        assert main(["--config", str(cfg), "kpis", "--period", case["period"], "--at",
+                     case["at"], "--format", "json"]) == 0
+        got = json.loads(capsys.readouterr().out)
+        assert [i["id"] for i in got["indicators"]] == ["resp_30m"]
+        ind, exp = got["indicators"][0], case["indicators"]["resp_30m"]
+        for key in ("value", "numerator", "denominator"):
+            assert _close(ind[key], exp[key]), (case["period"], key)
+        for org, fig in exp["breakdown"]["org"].items():
+            for key in ("value", "numerator", "denominator"):
+                assert _close(ind["breakdown"]["org"][org][key], fig[key]), (org, key)
