@@ -32,9 +32,10 @@ Medel kötid …                   Average queue time …         wait_seconds_a
 * Without an abandoned column, abandoned = received − answered (never below 0).
 * The interval end is the explicit end when the cell has one (`08:00-08:15`), the next local
   midnight for a date-only value, and otherwise start + the interval length inferred from
-  consecutive starts of the same queue in the file (15 min, 1 h; a gap of a day or more means
-  days). A repeated wall time in the autumn DST change is read as its second occurrence the
-  second time it appears for a queue.
+  consecutive starts of each queue in the file (the smallest such gap: 15 min, 1 h; a day or
+  more means days; a file with a single start guesses 1 h on the hour, else 15 min). A
+  repeated wall time in the autumn DST change is read as its second occurrence the second time
+  it appears for a queue.
 * Rows whose interval says `Total`/`Totalt`/`Summa` are sums and are skipped; lines before the
   header row (a report title, a date range) are skipped.
 * A missing required column (interval, received, answered) rejects the whole file with one
@@ -384,18 +385,18 @@ class AceCsvSource:
                     abandoned_short, wait_sum)
 
     def _intervals(self, rows: list[_Row], ctx: CollectContext) -> Iterator[QueueInterval]:
-        lengths = _interval_lengths(rows)
+        length = _interval_length(rows)
         for row in rows:
             end = row.end
             if end is None:
                 if row.date_only:
                     end = _next_local_day(row.start, ctx.tz)
                 else:
-                    length = lengths.get(row.queue) or lengths.get("") or _guess_length(row.start)
-                    if length >= timedelta(hours=23) and _is_local_midnight(row.start, ctx.tz):
+                    step = length or _guess_length(row.start)
+                    if step >= timedelta(hours=23) and _is_local_midnight(row.start, ctx.tz):
                         end = _next_local_day(row.start, ctx.tz)
                     else:
-                        end = row.start + length
+                        end = row.start + step
             yield QueueInterval(
                 source=self.config.name, queue=row.queue, start=row.start, end=end,
                 received=row.received, answered=row.answered, answered_within=row.within,
@@ -504,21 +505,24 @@ def _second_occurrence(start: datetime, tz: ZoneInfo) -> datetime | None:
     return later if later != start else None
 
 
-def _interval_lengths(rows: list[_Row]) -> dict[str, timedelta]:
-    """Per queue (and "" for the whole file): the smallest gap between consecutive starts."""
+def _interval_length(rows: list[_Row]) -> timedelta | None:
+    """The report's interval length: the smallest gap between consecutive starts of a queue.
+
+    Gaps are taken per queue (queues interleave in a file), and the smallest over the file is
+    used for every queue: a report has one interval setting, and a quiet queue whose 08:15 row
+    is missing must not get 30-minute intervals.
+    """
     starts: dict[str, set[datetime]] = {}
     for row in rows:
         if row.end is None and not row.date_only:
             starts.setdefault(row.queue, set()).add(row.start)
-    lengths: dict[str, timedelta] = {}
-    for queue, values in starts.items():
+    best: timedelta | None = None
+    for values in starts.values():
         ordered = sorted(values)
-        gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False) if b > a]
-        if gaps:
-            lengths[queue] = min(gaps)
-    if lengths:
-        lengths[""] = min(lengths.values())
-    return lengths
+        for a, b in zip(ordered, ordered[1:], strict=False):
+            if b > a and (best is None or b - a < best):
+                best = b - a
+    return best
 
 
 def _guess_length(start: datetime) -> timedelta:
