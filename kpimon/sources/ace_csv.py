@@ -36,8 +36,10 @@ Medel kötid …                   Average queue time …         wait_seconds_a
   more means days; a file with a single start guesses 1 h on the hour, else 15 min). A
   repeated wall time in the autumn DST change is read as its second occurrence the second time
   it appears for a queue.
-* Rows whose interval says `Total`/`Totalt`/`Summa` are sums and are skipped; lines before the
-  header row (a report title, a date range) are skipped.
+* Rows whose interval or queue says `Total`/`Totalt`/`Summa` are sums and are skipped; lines
+  before the header row (a report title, a date range) are skipped. In a grouped report that
+  prints the queue (or the date) only on the first row of a group, an empty queue (or date)
+  cell repeats the one above it.
 * A missing required column (interval, received, answered) rejects the whole file with one
   `Reject` (row None, field = the missing column); the file is marked imported so it is not read
   again until it changes, and it is left in place whatever `after` says, for someone to look at.
@@ -258,6 +260,13 @@ class AceCsvSource:
         """Parse one file's bytes; returns (items, whether the whole file was rejected)."""
         where = str(path)
         text, _ = decode_text(data)
+        try:
+            return self._parse_text(text, where, path, ctx)
+        except csv.Error as e:
+            return [self._reject(where, None, None, f"not a readable CSV file: {e}")], True
+
+    def _parse_text(self, text: str, where: str, path: Path, ctx: CollectContext
+                    ) -> tuple[list[QueueInterval | Reject], bool]:
         found = _find_header(text)
         if found is None:
             return [self._reject(where, None, "interval", "the file has no header row")], True
@@ -278,13 +287,14 @@ class AceCsvSource:
         out: list[QueueInterval | Reject] = []
         rows: list[_Row] = []
         seen_starts: set[tuple[str, datetime]] = set()
+        group: dict[str, str] = {}
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         for index, cells in enumerate(reader):
             if index <= header_index or not any(c.strip() for c in cells):
                 continue
             line = reader.line_num
             try:
-                row = self._row(cells, layout, line, path, ctx.tz)
+                row = self._row(cells, layout, line, path, ctx.tz, group)
             except RowError as e:
                 out.append(self._reject(where, line, e.field, e.reason, e.value))
                 continue
@@ -331,26 +341,38 @@ class AceCsvSource:
                                 "service_levels says %d s; using %d s", path.name, n,
                                 layout.header_seconds[n], levels[n - 1], levels[n - 1])
 
-    def _row(self, cells: list[str], layout: Layout, line: int, path: Path, tz: ZoneInfo
-             ) -> _Row | None:
+    def _row(self, cells: list[str], layout: Layout, line: int, path: Path, tz: ZoneInfo,
+             group: dict[str, str]) -> _Row | None:
+        """One data row; `group` carries the last queue and date seen, for grouped reports
+        that print them only on the first row of a group."""
         cols = layout.columns
 
         def cell(name: str) -> str:
             i = cols.get(name)
             return cells[i].strip() if i is not None and i < len(cells) else ""
 
-        when = _interval_text(cell("date"), cell("interval"))
-        if _is_total(when) or ("queue" in cols and _is_total(cell("queue"))):
+        if _is_total(cell("date")) or _is_total(cell("interval")) or _is_total(cell("queue")):
             return None  # a sum row
+        date_text = cell("date")
+        time_only = bool(cell("interval")) and not _HAS_DATE.search(cell("interval"))
+        if "date" in cols and not date_text and time_only:
+            date_text = group.get("date", "")
+        when = _interval_text(date_text, cell("interval"))
         try:
             start, end, date_only = parse_interval(when, tz)
         except ValueError as e:
             if not cell("received") and not cell("answered"):
                 return None  # a title or footer line, not data
             raise RowError("interval", str(e), when) from None
-        queue = cell("queue") if "queue" in cols else (self.config.queue or path.stem)
+        if "queue" in cols:
+            queue = cell("queue") or group.get("queue", "")
+        else:
+            queue = self.config.queue or path.stem
         if not queue:
             raise RowError("queue", "the queue is empty")
+        group["queue"] = queue
+        if date_text:
+            group["date"] = date_text
         received = _count(cell("received"), "received")
         answered = _count(cell("answered"), "answered")
         if "abandoned" in cols:
