@@ -98,14 +98,20 @@ class _Tracker:
 
     @classmethod
     def from_state(cls, state: dict[str, str] | None) -> _Tracker:
+        """Rebuild from saved state; unreadable entries are dropped rather than failing."""
         state = state or {}
+        t = cls()
         try:
             pending = json.loads(state.get("pending") or "{}")
             done = json.loads(state.get("done") or "{}")
         except ValueError:
-            pending, done = {}, {}
-        t = cls(pending if isinstance(pending, dict) else {},
-                done if isinstance(done, dict) else {})
+            return t
+        if isinstance(pending, dict):
+            for k, v in pending.items():
+                if isinstance(v, list) and len(v) == 2 and isinstance(v[1], int):
+                    t.pending[str(k)] = [str(v[0]), v[1]]
+        if isinstance(done, dict):
+            t.done = {str(k): v for k, v in done.items() if isinstance(v, int)}
         t.newest = max([int(v[1]) for v in t.pending.values()] + list(t.done.values()) + [0])
         return t
 

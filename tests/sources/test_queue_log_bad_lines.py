@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from tests.sources.conftest import Runner
 from tests.sources.queue_log_helpers import append, calls, collect, rejects
@@ -24,10 +27,17 @@ def test_bad_lines_are_rejects(tmp_path: Path, runner: Runner) -> None:
     assert calls(batches)["3.1"].wait_seconds == 20
 
 
-def test_old_pending_calls_are_dropped_with_a_warning(tmp_path: Path, runner: Runner) -> None:
+def test_old_pending_calls_are_dropped_with_a_warning(tmp_path: Path, runner: Runner,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
     log = tmp_path / "queue_log"
     append(log, "1583132400|4.1|servicedesk|NONE|ENTERQUEUE||070|1\n")
     collect(log, runner)
-    append(log, f"{1583132400 + 25 * 3600}|NONE|NONE|NONE|QUEUESTART|\n")
+    assert "4.1" in runner.state["pending"]
+    append(log, f"{1583132400 + 23 * 3600}|NONE|NONE|NONE|QUEUESTART|\n")
     collect(log, runner)
+    assert "4.1" in runner.state["pending"]  # 23 h: may still end
+    append(log, f"{1583132400 + 25 * 3600}|NONE|NONE|NONE|QUEUESTART|\n")
+    with caplog.at_level(logging.WARNING, logger="kpimon.sources"):
+        collect(log, runner)
     assert "4.1" not in runner.state["pending"]
+    assert any("never ended" in r.getMessage() for r in caplog.records)
