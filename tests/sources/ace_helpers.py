@@ -11,7 +11,7 @@ from typing import Any
 from kpimon.records import QueueInterval, Reject
 from kpimon.sources.ace_csv import AceCsvSource
 from kpimon.sources.base import Batch
-from tests.sources.conftest import FIXTURES, FakeClock, Runner, source_config
+from tests.sources.phone_helpers import FIXTURES, FakeClock, Runner, source_config
 
 MTIME = 1_583_150_000
 

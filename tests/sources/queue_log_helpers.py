@@ -8,7 +8,7 @@ from typing import Any
 from kpimon.records import Call, Reject
 from kpimon.sources.base import Batch
 from kpimon.sources.queue_log import QueueLogSource
-from tests.sources.conftest import FIXTURES, Runner, source_config
+from tests.sources.phone_helpers import FIXTURES, Runner, source_config
 
 
 def fixture_lines(name: str) -> list[str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.sources.ace_helpers import collect, split
-from tests.sources.conftest import Runner
+from tests.sources.phone_helpers import Runner
 
 
-def test_bad_rows_are_rejects_with_line_numbers(tmp_path: Path, runner: Runner) -> None:
+def test_bad_rows_are_rejects_with_line_numbers(tmp_path: Path) -> None:
+    runner = Runner()
     (tmp_path / "r.csv").write_text(
         "Kö;Intervall;Mottagna kontakter;Etablerade kontakter;Servicenivå 1;Medel kötid\n"
         ";2020-03-02 07:45;10;9;8;00:10\n"

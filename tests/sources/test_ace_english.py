@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.sources.ace_helpers import collect, drop, split
-from tests.sources.conftest import Runner
+from tests.sources.phone_helpers import Runner
 
 
-def test_english_day_report_with_percent_service_levels(tmp_path: Path, runner: Runner) -> None:
+def test_english_day_report_with_percent_service_levels(tmp_path: Path) -> None:
+    runner = Runner()
     drop(tmp_path, "ace_en_day.csv")
     (batch,) = collect(tmp_path, runner)
     records, rejects = split(batch)
@@ -32,7 +33,8 @@ def test_english_day_report_with_percent_service_levels(tmp_path: Path, runner: 
     assert (wed.received, wed.answered_within) == (0, {20: 0, 60: 0})
 
 
-def test_service_levels_follow_config(tmp_path: Path, runner: Runner) -> None:
+def test_service_levels_follow_config(tmp_path: Path) -> None:
+    runner = Runner()
     drop(tmp_path, "ace_en_day.csv")
     (batch,) = collect(tmp_path, runner, service_levels=(30, 90))
     records, _ = split(batch)

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.sources.ace_helpers import collect, split
-from tests.sources.conftest import Runner
+from tests.sources.phone_helpers import Runner
 
 
-def test_empty_queue_and_date_cells_repeat_the_row_above(tmp_path: Path, runner: Runner) -> None:
+def test_empty_queue_and_date_cells_repeat_the_row_above(tmp_path: Path) -> None:
+    runner = Runner()
     (tmp_path / "grouped.csv").write_text(
         "Kö;Datum;Intervall;Mottagna kontakter;Etablerade kontakter\n"
         "Servicedesk;2020-03-02;08:00-08:15;4;4\n"

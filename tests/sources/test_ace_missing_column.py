@@ -6,10 +6,11 @@ from pathlib import Path
 
 from kpimon.records import Reject
 from tests.sources.ace_helpers import collect, drop
-from tests.sources.conftest import Runner
+from tests.sources.phone_helpers import Runner
 
 
-def test_missing_received_rejects_the_whole_file(tmp_path: Path, runner: Runner) -> None:
+def test_missing_received_rejects_the_whole_file(tmp_path: Path) -> None:
+    runner = Runner()
     path = drop(tmp_path, "ace_sv_missing_received.csv")
     (batch,) = collect(tmp_path, runner, after="delete")
     (reject,) = batch.items
@@ -29,8 +30,8 @@ def test_missing_received_rejects_the_whole_file(tmp_path: Path, runner: Runner)
     assert not path.exists()
 
 
-def test_a_file_without_any_known_header_names_what_it_found(tmp_path: Path,
-                                                              runner: Runner) -> None:
+def test_a_file_without_any_known_header_names_what_it_found(tmp_path: Path) -> None:
+    runner = Runner()
     (tmp_path / "x.csv").write_text("a;b;c\n1;2;3\n", encoding="utf-8")
     (batch,) = collect(tmp_path, runner)
     (reject,) = batch.items
@@ -39,7 +40,8 @@ def test_a_file_without_any_known_header_names_what_it_found(tmp_path: Path,
     assert "'a', 'b', 'c'" in reject.reason
 
 
-def test_an_empty_file_is_rejected(tmp_path: Path, runner: Runner) -> None:
+def test_an_empty_file_is_rejected(tmp_path: Path) -> None:
+    runner = Runner()
     (tmp_path / "x.csv").write_bytes(b"")
     (batch,) = collect(tmp_path, runner)
     (reject,) = batch.items

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.sources.ace_helpers import collect, drop, split
-from tests.sources.conftest import Runner
+from tests.sources.phone_helpers import Runner
 
 
-def test_percent_values_and_queue_from_file_name(tmp_path: Path, runner: Runner) -> None:
+def test_percent_values_and_queue_from_file_name(tmp_path: Path) -> None:
+    runner = Runner()
     drop(tmp_path, "Servicedesk.txt")
     (batch,) = collect(tmp_path, runner)
     records, rejects = split(batch)
@@ -26,14 +27,16 @@ def test_percent_values_and_queue_from_file_name(tmp_path: Path, runner: Runner)
     assert second.wait_seconds_answered_sum == 12 * 780
 
 
-def test_queue_from_config_when_there_is_no_column(tmp_path: Path, runner: Runner) -> None:
+def test_queue_from_config_when_there_is_no_column(tmp_path: Path) -> None:
+    runner = Runner()
     drop(tmp_path, "Servicedesk.txt", "export.txt")
     (batch,) = collect(tmp_path, runner, queue="IT-support")
     records, _ = split(batch)
     assert {r.queue for r in records} == {"IT-support"}
 
 
-def test_a_percent_is_rounded_half_up(tmp_path: Path, runner: Runner) -> None:
+def test_a_percent_is_rounded_half_up(tmp_path: Path) -> None:
+    runner = Runner()
     (tmp_path / "q.csv").write_text(
         "Kö;Datum;Mottagna kontakter;Etablerade kontakter;Servicenivå 1 (%)\n"
         "A;2020-03-02;2;2;25\n"  # 0.5 → 1

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.sources.ace_helpers import collect, drop, split
-from tests.sources.conftest import Runner
+from tests.sources.phone_helpers import Runner
 
 
-def test_swedish_quarter_hour_report(tmp_path: Path, runner: Runner) -> None:
+def test_swedish_quarter_hour_report(tmp_path: Path) -> None:
+    runner = Runner()
     drop(tmp_path, "ace_sv_15min.csv")
     (batch,) = collect(tmp_path, runner)
     records, rejects = split(batch)

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from tests.sources.ace_helpers import collect, drop, split
-from tests.sources.conftest import Runner
+from tests.sources.phone_helpers import Runner
 
 
-def test_unknown_columns_are_ignored_and_logged_once(tmp_path: Path, runner: Runner,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+def test_unknown_columns_are_ignored_and_logged_once(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    runner = Runner()
     drop(tmp_path, "ace_en_unknown_columns.csv")
     with caplog.at_level(logging.INFO, logger="kpimon.sources"):
         (batch,) = collect(tmp_path, runner)

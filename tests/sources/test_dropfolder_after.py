@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kpimon.sources.dropfolder import archive_file, drop_files
-from tests.sources.conftest import FakeClock, Runner, source_config
+from kpimon.config import SourceConfig
+from kpimon.sources.dropfolder import DropFile, archive_file, drop_files
+from tests.sources.phone_helpers import FakeClock, Runner, source_config
 
 MTIME = 1_583_150_000
 
@@ -21,11 +22,12 @@ def _drop(folder: Path, name: str, content: bytes = b"Queue;Date\n") -> Path:
     return p
 
 
-def _take(cfg, runner: Runner):  # type: ignore[no-untyped-def]
+def _take(cfg: SourceConfig, runner: Runner) -> list[DropFile]:
     return list(drop_files(cfg, runner.ctx(cfg), clock=FakeClock(MTIME + 60)))
 
 
-def test_keep_leaves_the_file(tmp_path: Path, runner: Runner) -> None:
+def test_keep_leaves_the_file(tmp_path: Path) -> None:
+    runner = Runner()
     p = _drop(tmp_path, "a.csv")
     cfg = source_config("ace_csv", path=str(tmp_path / "*.csv"), settle=0)
     (drop,) = _take(cfg, runner)
@@ -33,7 +35,8 @@ def test_keep_leaves_the_file(tmp_path: Path, runner: Runner) -> None:
     assert p.exists()
 
 
-def test_delete_removes_the_file(tmp_path: Path, runner: Runner) -> None:
+def test_delete_removes_the_file(tmp_path: Path) -> None:
+    runner = Runner()
     p = _drop(tmp_path, "a.csv")
     cfg = source_config("ace_csv", path=str(tmp_path / "*.csv"), settle=0, after="delete")
     (drop,) = _take(cfg, runner)
@@ -42,7 +45,8 @@ def test_delete_removes_the_file(tmp_path: Path, runner: Runner) -> None:
     assert not p.exists()
 
 
-def test_archive_creates_the_folder_and_never_overwrites(tmp_path: Path, runner: Runner) -> None:
+def test_archive_creates_the_folder_and_never_overwrites(tmp_path: Path) -> None:
+    runner = Runner()
     drop_dir = tmp_path / "drop"
     archive = tmp_path / "archive" / "ace"
     cfg = source_config("ace_csv", path=str(drop_dir / "*.csv"), settle=0, after="archive",
@@ -57,8 +61,8 @@ def test_archive_creates_the_folder_and_never_overwrites(tmp_path: Path, runner:
     assert (archive / "report.2.csv").read_bytes() == b"three\n"
 
 
-def test_a_relative_archive_is_beside_the_files_and_not_read_again(tmp_path: Path,
-                                                                   runner: Runner) -> None:
+def test_a_relative_archive_is_inside_the_drop_folder_and_not_read_again(tmp_path: Path) -> None:
+    runner = Runner()
     _drop(tmp_path, "a.csv")
     cfg = source_config("ace_csv", path=str(tmp_path / "**" / "*.csv"), settle=0,
                         after="archive", archive="done")
@@ -68,8 +72,8 @@ def test_a_relative_archive_is_beside_the_files_and_not_read_again(tmp_path: Pat
     assert _take(cfg, runner) == []  # the recursive glob does not pick up the archive
 
 
-def test_a_file_changed_after_it_was_read_is_left_in_place(tmp_path: Path,
-                                                           runner: Runner) -> None:
+def test_a_file_changed_after_it_was_read_is_left_in_place(tmp_path: Path) -> None:
+    runner = Runner()
     p = _drop(tmp_path, "a.csv")
     cfg = source_config("ace_csv", path=str(tmp_path / "*.csv"), settle=0, after="delete")
     (drop,) = _take(cfg, runner)
@@ -89,7 +93,8 @@ def test_archive_file_suffix_goes_before_the_extension(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("after", ["archive", "delete"])
-def test_a_vanished_file_is_not_an_error(tmp_path: Path, runner: Runner, after: str) -> None:
+def test_a_vanished_file_is_not_an_error(tmp_path: Path, after: str) -> None:
+    runner = Runner()
     p = _drop(tmp_path, "a.csv")
     cfg = source_config("ace_csv", path=str(tmp_path / "*.csv"), settle=0, after=after,
                         archive=str(tmp_path / "arch"))

@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 
 from kpimon.sources.dropfolder import drop_files
-from tests.sources.conftest import FakeClock, Runner, source_config
+from tests.sources.phone_helpers import FakeClock, Runner, source_config
 
 
-def test_a_changed_file_is_taken_again_with_a_new_key(tmp_path: Path, runner: Runner) -> None:
+def test_a_changed_file_is_taken_again_with_a_new_key(tmp_path: Path) -> None:
+    runner = Runner()
     p = tmp_path / "ace.csv"
     p.write_bytes(b"Queue;Date\nServicedesk;2020-03-02\n")
     os.utime(p, (1_583_150_000, 1_583_150_000))

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from kpimon.sources.dropfolder import drop_files
-from tests.sources.conftest import FakeClock, Runner, source_config
+from tests.sources.phone_helpers import FakeClock, Runner, source_config
 
 MTIME = 1_583_150_000.0
 
@@ -18,8 +18,8 @@ def _drop(folder: Path, name: str = "report.csv") -> Path:
     return p
 
 
-def test_a_file_changed_just_now_is_left_for_the_next_cycle(tmp_path: Path,
-                                                            runner: Runner) -> None:
+def test_a_file_changed_just_now_is_left_for_the_next_cycle(tmp_path: Path) -> None:
+    runner = Runner()
     _drop(tmp_path)
     cfg = source_config("ace_csv", path=str(tmp_path / "*.csv"), settle=10)
     clock = FakeClock(MTIME + 3)
@@ -31,8 +31,8 @@ def test_a_file_changed_just_now_is_left_for_the_next_cycle(tmp_path: Path,
     assert [d.path.name for d in taken] == ["report.csv"]
 
 
-def test_wait_for_settle_sleeps_in_small_steps_until_settled(tmp_path: Path,
-                                                            runner: Runner) -> None:
+def test_wait_for_settle_sleeps_in_small_steps_until_settled(tmp_path: Path) -> None:
+    runner = Runner()
     _drop(tmp_path)
     cfg = source_config("ace_csv", path=str(tmp_path / "*.csv"), settle=10)
     clock = FakeClock(MTIME + 3)
@@ -43,8 +43,8 @@ def test_wait_for_settle_sleeps_in_small_steps_until_settled(tmp_path: Path,
     assert clock.sleeps and max(clock.sleeps) <= 0.5
 
 
-def test_a_file_that_keeps_changing_is_given_up_after_max_wait(tmp_path: Path,
-                                                              runner: Runner) -> None:
+def test_a_file_that_keeps_changing_is_given_up_after_max_wait(tmp_path: Path) -> None:
+    runner = Runner()
     p = _drop(tmp_path)
     cfg = source_config("ace_csv", path=str(tmp_path / "*.csv"), settle=10)
     clock = FakeClock(MTIME)

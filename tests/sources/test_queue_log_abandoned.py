@@ -5,11 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.sources.conftest import FIXTURES, Runner
+from tests.sources.phone_helpers import FIXTURES, Runner
 from tests.sources.queue_log_helpers import calls, collect
 
 
-def test_abandoned_call(tmp_path: Path, runner: Runner) -> None:
+def test_abandoned_call(tmp_path: Path) -> None:
+    runner = Runner()
     log = tmp_path / "queue_log"
     shutil.copyfile(FIXTURES / "queue_log.basic", log)
     call = calls(collect(log, runner))["1583132700.15"]

@@ -7,11 +7,12 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.sources.conftest import FIXTURES, Runner
+from tests.sources.phone_helpers import FIXTURES, Runner
 from tests.sources.queue_log_helpers import calls, collect, rejects
 
 
-def test_answered_call(tmp_path: Path, runner: Runner) -> None:
+def test_answered_call(tmp_path: Path) -> None:
+    runner = Runner()
     log = tmp_path / "queue_log"
     shutil.copyfile(FIXTURES / "queue_log.basic", log)
     batches = collect(log, runner)
@@ -35,7 +36,8 @@ def test_answered_call(tmp_path: Path, runner: Runner) -> None:
     assert collect(log, runner) == []
 
 
-def test_queues_filter(tmp_path: Path, runner: Runner) -> None:
+def test_queues_filter(tmp_path: Path) -> None:
+    runner = Runner()
     log = tmp_path / "queue_log"
     shutil.copyfile(FIXTURES / "queue_log.basic", log)
     got = calls(collect(log, runner, queues=("bestallning",)))

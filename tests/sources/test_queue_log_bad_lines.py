@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.sources.conftest import Runner
+from tests.sources.phone_helpers import Runner
 from tests.sources.queue_log_helpers import append, calls, collect, rejects
 
 
-def test_bad_lines_are_rejects(tmp_path: Path, runner: Runner) -> None:
+def test_bad_lines_are_rejects(tmp_path: Path) -> None:
+    runner = Runner()
     log = tmp_path / "queue_log"
     append(log,
            "1583132400|3.1|servicedesk|NONE|ENTERQUEUE||0701234567|1\n",
@@ -27,8 +28,9 @@ def test_bad_lines_are_rejects(tmp_path: Path, runner: Runner) -> None:
     assert calls(batches)["3.1"].wait_seconds == 20
 
 
-def test_old_pending_calls_are_dropped_with_a_warning(tmp_path: Path, runner: Runner,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_old_pending_calls_are_dropped_with_a_warning(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    runner = Runner()
     log = tmp_path / "queue_log"
     append(log, "1583132400|4.1|servicedesk|NONE|ENTERQUEUE||070|1\n")
     collect(log, runner)

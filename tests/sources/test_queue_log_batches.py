@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 from kpimon.sources.queue_log import QueueLogSource
-from tests.sources.conftest import FIXTURES, Runner, source_config
+from tests.sources.phone_helpers import FIXTURES, Runner, source_config
 from tests.sources.queue_log_helpers import calls
 
 
-def test_each_batch_carries_its_own_offset_and_pending_calls(tmp_path: Path,
-                                                            runner: Runner) -> None:
+def test_each_batch_carries_its_own_offset_and_pending_calls(tmp_path: Path) -> None:
+    runner = Runner()
     log = tmp_path / "queue_log"
     shutil.copyfile(FIXTURES / "queue_log.basic", log)
     config = source_config("queue_log", path=str(log))

@@ -6,11 +6,12 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.sources.conftest import FIXTURES, Runner
+from tests.sources.phone_helpers import FIXTURES, Runner
 from tests.sources.queue_log_helpers import calls, collect
 
 
-def test_empty_exit_is_left_out(tmp_path: Path, runner: Runner) -> None:
+def test_empty_exit_is_left_out(tmp_path: Path) -> None:
+    runner = Runner()
     log = tmp_path / "queue_log"
     shutil.copyfile(FIXTURES / "queue_log.basic", log)
     batches = collect(log, runner)

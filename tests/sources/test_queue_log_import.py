@@ -9,11 +9,12 @@ import pytest
 
 from kpimon.sources.base import SourceError
 from kpimon.sources.queue_log import QueueLogSource
-from tests.sources.conftest import FIXTURES, Runner, source_config
+from tests.sources.phone_helpers import FIXTURES, Runner, source_config
 from tests.sources.queue_log_helpers import calls, collect
 
 
-def test_import_of_rotated_and_compressed_files(tmp_path: Path, runner: Runner) -> None:
+def test_import_of_rotated_and_compressed_files(tmp_path: Path) -> None:
+    runner = Runner()
     lines = (FIXTURES / "queue_log.basic").read_bytes().splitlines(keepends=True)
     old = tmp_path / "queue_log.2.gz"
     with gzip.open(old, "wb") as f:
@@ -27,12 +28,14 @@ def test_import_of_rotated_and_compressed_files(tmp_path: Path, runner: Runner) 
     assert all(b.state == {} for b in batches)
 
 
-def test_a_missing_log_fails_the_source(tmp_path: Path, runner: Runner) -> None:
+def test_a_missing_log_fails_the_source(tmp_path: Path) -> None:
+    runner = Runner()
     with pytest.raises(SourceError, match="no such file"):
         collect(tmp_path / "queue_log", runner)
 
 
-def test_an_empty_log_saves_its_inode(tmp_path: Path, runner: Runner) -> None:
+def test_an_empty_log_saves_its_inode(tmp_path: Path) -> None:
+    runner = Runner()
     log = tmp_path / "queue_log"
     log.touch()
     (batch,) = collect(log, runner)

@@ -6,11 +6,12 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from tests.sources.conftest import FIXTURES, TZ, Runner
+from tests.sources.phone_helpers import FIXTURES, TZ, Runner
 from tests.sources.queue_log_helpers import calls, collect
 
 
-def test_call_crossing_midnight_counts_on_its_entry_day(tmp_path: Path, runner: Runner) -> None:
+def test_call_crossing_midnight_counts_on_its_entry_day(tmp_path: Path) -> None:
+    runner = Runner()
     log = tmp_path / "queue_log"
     shutil.copyfile(FIXTURES / "queue_log.midnight", log)
     got = calls(collect(log, runner))

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.sources.conftest import Runner
+from tests.sources.phone_helpers import Runner
 from tests.sources.queue_log_helpers import append, calls, collect, fixture_lines
 
 
-def test_rotated_file_is_finished_before_the_new_one(tmp_path: Path, runner: Runner) -> None:
+def test_rotated_file_is_finished_before_the_new_one(tmp_path: Path) -> None:
+    runner = Runner()
     lines = fixture_lines("queue_log.basic")
     log = tmp_path / "queue_log"
     append(log, *lines[:8])  # the first call, answered
@@ -31,7 +32,8 @@ def test_rotated_file_is_finished_before_the_new_one(tmp_path: Path, runner: Run
     assert collect(log, runner) == []
 
 
-def test_dateext_rotation_is_found_by_inode(tmp_path: Path, runner: Runner) -> None:
+def test_dateext_rotation_is_found_by_inode(tmp_path: Path) -> None:
+    runner = Runner()
     lines = fixture_lines("queue_log.basic")
     log = tmp_path / "queue_log"
     append(log, *lines[:5])
@@ -43,8 +45,8 @@ def test_dateext_rotation_is_found_by_inode(tmp_path: Path, runner: Runner) -> N
     assert set(got) == {"1583132400.11", "1583132700.15"}
 
 
-def test_lost_rotated_file_is_a_warning(tmp_path: Path, runner: Runner,
-                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_lost_rotated_file_is_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    runner = Runner()
     lines = fixture_lines("queue_log.basic")
     log = tmp_path / "queue_log"
     append(log, *lines[:8])

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.sources.conftest import Runner
+from tests.sources.phone_helpers import Runner
 from tests.sources.queue_log_helpers import append, calls, collect
 
 
-def test_connect_in_the_next_file(tmp_path: Path, runner: Runner) -> None:
+def test_connect_in_the_next_file(tmp_path: Path) -> None:
+    runner = Runner()
     log = tmp_path / "queue_log"
     append(log, "1583132400|2.1|servicedesk|NONE|ENTERQUEUE||070|1\n")
     assert calls(collect(log, runner)) == {}

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.sources.conftest import Runner
+from tests.sources.phone_helpers import Runner
 from tests.sources.queue_log_helpers import append, calls, collect, fixture_lines
 
 
-def test_truncated_file_is_read_from_zero_with_a_warning(tmp_path: Path, runner: Runner,
-                                                         caplog: pytest.LogCaptureFixture) -> None:
+def test_truncated_file_is_read_from_zero_with_a_warning(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    runner = Runner()
     lines = fixture_lines("queue_log.basic")
     log = tmp_path / "queue_log"
     append(log, *lines[:12])
@@ -31,7 +32,8 @@ def test_truncated_file_is_read_from_zero_with_a_warning(tmp_path: Path, runner:
 
 
 def test_a_different_file_behind_the_same_inode_is_read_from_zero(
-        tmp_path: Path, runner: Runner, caplog: pytest.LogCaptureFixture) -> None:
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    runner = Runner()
     lines = fixture_lines("queue_log.basic")
     log = tmp_path / "queue_log"
     append(log, *lines[4:8])

@@ -5,11 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.sources.conftest import FIXTURES, Runner
+from tests.sources.phone_helpers import FIXTURES, Runner
 from tests.sources.queue_log_helpers import calls, collect
 
 
-def test_transfers_count_in_the_first_queue(tmp_path: Path, runner: Runner) -> None:
+def test_transfers_count_in_the_first_queue(tmp_path: Path) -> None:
+    runner = Runner()
     log = tmp_path / "queue_log"
     shutil.copyfile(FIXTURES / "queue_log.transfer", log)
     got = calls(collect(log, runner))
@@ -26,7 +27,8 @@ def test_transfers_count_in_the_first_queue(tmp_path: Path, runner: Runner) -> N
     assert len(got) == 3
 
 
-def test_a_transfer_in_a_later_read_is_still_recognised(tmp_path: Path, runner: Runner) -> None:
+def test_a_transfer_in_a_later_read_is_still_recognised(tmp_path: Path) -> None:
+    runner = Runner()
     lines = (FIXTURES / "queue_log.transfer").read_text().splitlines(keepends=True)
     log = tmp_path / "queue_log"
     log.write_text("".join(lines[:3]))  # answered + BLINDTRANSFER
@@ -38,7 +40,8 @@ def test_a_transfer_in_a_later_read_is_still_recognised(tmp_path: Path, runner: 
     assert second == {}
 
 
-def test_entering_a_second_queue_while_still_waiting(tmp_path: Path, runner: Runner) -> None:
+def test_entering_a_second_queue_while_still_waiting(tmp_path: Path) -> None:
+    runner = Runner()
     log = tmp_path / "queue_log"
     log.write_text(
         "1583139600|7.1|servicedesk|NONE|ENTERQUEUE||070|1\n"

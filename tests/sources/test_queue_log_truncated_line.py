@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.sources.conftest import Runner
+from tests.sources.phone_helpers import Runner
 from tests.sources.queue_log_helpers import append, calls, collect, rejects
 
 ENTER = "1583132400|1.1|servicedesk|NONE|ENTERQUEUE||070|1\n"
 
 
-def test_a_half_written_line_is_read_whole_next_time(tmp_path: Path, runner: Runner) -> None:
+def test_a_half_written_line_is_read_whole_next_time(tmp_path: Path) -> None:
+    runner = Runner()
     log = tmp_path / "queue_log"
     append(log, ENTER, "1583132418|1.1|servicedesk|PJSIP/1001|CONN")
     first = collect(log, runner)

@@ -1,4 +1,5 @@
-"""Shared helpers for the source adapter tests: configs, contexts and a fake clock."""
+"""Helpers for the phone-source tests (ACE, queue_log, drop folder): configs, a runner
+stand-in and a fake clock. Not a conftest, so it cannot clash with other sources' tests."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from kpimon.config import SourceConfig
 from kpimon.sources.base import Batch, CollectContext
@@ -64,8 +63,3 @@ class Runner:
                 b.on_commit()
             out.append(b)
         return out
-
-
-@pytest.fixture
-def runner() -> Runner:
-    return Runner()
