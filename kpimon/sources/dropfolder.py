@@ -1,16 +1,43 @@
-"""Drop folders (DESIGN §4): which files to take, when, and what to do with them afterwards.
+"""Drop folders (DESIGN §4): which files a file-based source takes, and what happens to them after.
 
-A file is taken once it has not changed for `settle` seconds (the daemon leaves an unsettled
-file for its next cycle; a one-shot `collect` waits for it), identified by name + size + mtime +
-content hash (a file changed after import is a new version), and after its batch is committed it
-is kept, moved to the `archive` folder, or deleted, by the source's `after` setting.
+Every adapter that reads files dropped into a folder (ACE reports, ticket CSV exports, inventory
+lists, manual values) uses this module the same way::
+
+    for drop in drop_files(self.config, ctx):
+        yield Batch(label=drop.path.name, items=parse(drop.path), file_key=drop.key,
+                    on_commit=drop.on_commit)
+
+The rules, for a `SourceConfig` with `path` (a glob), `settle`, `after` and `archive`:
+
+* **Which files.** `ctx.files` when the runner gives them (`kpimon import`), else the files that
+  match `path`, oldest first (by mtime, then by name so equal mtimes keep a stable order). Hidden
+  files (`.name`) never match a `*`, so an exporter that writes `.report.csv.part` and renames it
+  is safe; directories and files inside the archive folder are skipped.
+* **Settle.** A file is taken once it has not changed (size and mtime) for `settle` seconds, so a
+  file still being written or copied is not read half-way. The daemon leaves an unsettled file for
+  its next cycle; with `ctx.wait_for_settle` (a one-shot `collect`) the helper waits for it, in
+  small sleeps, up to `max_wait` seconds.
+* **Identity.** A file is identified by name + size + mtime + SHA-256 of its content
+  (`FileIdentity.key`); a file already imported (`ctx.is_imported(key)`) is skipped, and a file
+  changed after its import is a new version and is taken again.
+* **After.** `DropFile.on_commit` (run by the runner after the batch is committed) keeps the file
+  (`after = "keep"`, the default), moves it into `archive` (`after = "archive"`) or deletes it
+  (`after = "delete"`). The archive folder is created when needed; a relative `archive` is inside
+  the drop folder (the part of `path` before its first wildcard); an archived file of the same
+  name is never overwritten — the new one gets a `.1`, `.2`, … suffix before its extension. A
+  file that changed after it was read is left in place (the new version is taken next cycle),
+  and files named by `ctx.files` (`kpimon import`) are always left where they are.
+
+Text files are decoded with `decode_text`: `utf-8-sig`, then `utf-8`, then `cp1252` (what Excel
+and Windows-based report tools write).
 """
 
 from __future__ import annotations
 
-import codecs
+import errno
 import glob
 import hashlib
+import logging
 import os
 import shutil
 import time
@@ -19,96 +46,319 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kpimon.config import SourceConfig
-from kpimon.sources.base import CollectContext
+from kpimon.sources.base import CollectContext, SourceError
 
 ENCODINGS = ("utf-8-sig", "utf-8", "cp1252")
+"""Encodings tried in order by `decode_text`."""
+
+_CHUNK = 1 << 20  # read size for hashing; a file is never read into memory whole here
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    """What identifies one version of a file: name, size, mtime (ns) and content hash."""
+
+    name: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @property
+    def key(self) -> str:
+        """The string stored as the batch's `file_key`: `name|size|mtime_ns|sha256`."""
+        return f"{self.name}|{self.size}|{self.mtime_ns}|{self.sha256}"
 
 
 @dataclass(frozen=True)
 class DropFile:
-    """A file to import, with its identity key."""
+    """A settled, not yet imported file: read `path`, then pass `key` and `on_commit` on."""
 
     path: Path
-    key: str
-    label: str
+    identity: FileIdentity
+    on_commit: Callable[[], None]
 
-    @classmethod
-    def identify(cls, path: Path, label: str | None = None) -> DropFile:
-        st = path.stat()
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-        key = hashlib.sha256(
-            f"{path.name}\0{st.st_size}\0{st.st_mtime_ns}\0{digest.hexdigest()}".encode()
-        ).hexdigest()[:40]
-        return cls(path, key, label or str(path))
-
-    def on_commit(self, config: SourceConfig) -> Callable[[], None] | None:
-        """What to do with the file once its batch is committed (`after`)."""
-        if config.after == "delete":
-            return lambda: self.path.unlink(missing_ok=True)
-        if config.after == "archive" and config.archive:
-            archive = Path(config.archive)
-            return lambda: _archive(self.path, archive)
-        return None
+    @property
+    def key(self) -> str:
+        return self.identity.key
 
 
-def _archive(path: Path, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / path.name
-    n = 1
-    while target.exists():  # never overwrite an earlier archived file of the same name
-        target = folder / f"{path.stem}.{n}{path.suffix}"
-        n += 1
-    shutil.move(str(path), target)
+def decode_text(data: bytes, encodings: tuple[str, ...] = ENCODINGS) -> tuple[str, str]:
+    """Decode bytes with the first encoding that fits; returns (text, encoding used).
 
-
-def pending_files(pattern: str, config: SourceConfig, ctx: CollectContext, *,
-                  clock: Callable[[], float] = time.time,
-                  sleep: Callable[[float], None] = time.sleep) -> Iterator[DropFile]:
-    """The files to import now, oldest first; settled, and not imported before."""
-    if ctx.files is not None:
-        for path in ctx.files:
-            yield DropFile.identify(Path(path))
-        return
-    paths = [Path(p) for p in glob.glob(os.path.expanduser(pattern)) if os.path.isfile(p)]
-    paths.sort(key=lambda p: (p.stat().st_mtime, p.name))
-    for path in paths:
-        if not _settled(path, config.settle, ctx.wait_for_settle, clock, sleep, ctx):
+    `utf-8-sig` drops a byte-order mark. cp1252 leaves five byte values undefined; a file with
+    one of them still decodes (as U+FFFD) rather than being unreadable.
+    """
+    for enc in encodings:
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
             continue
-        drop = DropFile.identify(path)
-        if not ctx.is_imported(drop.key):
-            yield drop
+    return data.decode(encodings[-1], errors="replace"), encodings[-1]
 
 
-def _settled(path: Path, settle: int, wait: bool, clock: Callable[[], float],
-             sleep: Callable[[float], None], ctx: CollectContext) -> bool:
+def read_text(path: Path, encodings: tuple[str, ...] = ENCODINGS) -> tuple[str, str]:
+    """Read a (small) text file and decode it with `decode_text`."""
+    return decode_text(path.read_bytes(), encodings)
+
+
+def file_identity(path: Path) -> FileIdentity:
+    """Hash a file in chunks and return its identity (raises OSError if it cannot be read)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        before = os.fstat(f.fileno())
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+        after = os.fstat(f.fileno())
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+        # Written to while we hashed it: the hash matches neither version.
+        raise _Changed(path)
+    return FileIdentity(path.name, after.st_size, after.st_mtime_ns, digest.hexdigest())
+
+
+class _Changed(Exception):
+    """A file changed while it was being hashed."""
+
+
+def _has_magic(text: str) -> bool:
+    return any(c in text for c in "*?[")
+
+
+def candidates(config: SourceConfig, ctx: CollectContext) -> list[Path]:
+    """The files to consider, in the order to import them (see the module docstring).
+
+    Raises SourceError when an explicitly given file is missing, or when the folder of the glob
+    does not exist (a drop folder that was never created is a setup error worth an alert).
+    """
+    if ctx.files is not None:
+        for p in ctx.files:
+            if not p.is_file():
+                raise SourceError(f"{p}: no such file", permanent=True)
+        return list(ctx.files)
+    if not config.path:
+        raise SourceError(f"source {config.name!r} has no path", permanent=True)
+    pattern = os.path.expanduser(config.path)
+    folder = base_folder(pattern)
+    if not folder.is_dir():
+        raise SourceError(f"drop folder {folder} does not exist")
+    archive = _archive_dir(config, pattern)
+    found: list[tuple[int, str, Path]] = []
+    for name in glob.glob(pattern, recursive=True):
+        p = Path(name)
+        try:
+            st = p.stat()
+        except OSError:
+            continue  # vanished between listing and stat
+        if not p.is_file():
+            continue
+        if archive is not None and _inside(p, archive):
+            continue
+        found.append((st.st_mtime_ns, p.name, p))
+    found.sort(key=lambda t: (t[0], t[1]))
+    return [p for _, _, p in found]
+
+
+def base_folder(pattern: str) -> Path:
+    """The drop folder of a glob: its leading path up to the first part with a wildcard."""
+    parts = Path(pattern).parts
+    fixed: list[str] = []
+    for part in parts[:-1]:
+        if _has_magic(part):
+            break
+        fixed.append(part)
+    return Path(*fixed) if fixed else Path(".")
+
+
+def _archive_dir(config: SourceConfig, pattern: str | None) -> Path | None:
+    """The archive folder; a relative one is inside the drop folder."""
+    if config.after != "archive" or not config.archive:
+        return None
+    archive = Path(os.path.expanduser(config.archive))
+    if archive.is_absolute() or not pattern:
+        return archive
+    return base_folder(os.path.expanduser(pattern)) / archive
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def drop_files(
+    config: SourceConfig,
+    ctx: CollectContext,
+    *,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    step: float = 0.5,
+    max_wait: float | None = None,
+) -> Iterator[DropFile]:
+    """Yield the settled, not yet imported files of a drop-folder source, oldest first.
+
+    `clock` (wall-clock seconds, compared with file mtimes) and `sleep` are injectable for tests.
+    With `ctx.wait_for_settle`, an unsettled file is waited for in sleeps of at most `step`
+    seconds, for at most `max_wait` seconds (default: 10 × settle, at least 60 s) — a file that
+    keeps changing longer than that is left for the next collection with a warning.
+    Files are hashed lazily, one at a time, as the caller asks for the next one.
+    """
+    settle = max(0, config.settle)
+    limit = max_wait if max_wait is not None else max(60.0, 10.0 * settle)
+    for path in candidates(config, ctx):
+        identity = _settled_identity(path, settle, ctx, clock, sleep, step, limit)
+        if identity is None:
+            continue
+        if ctx.is_imported(identity.key):
+            ctx.log.debug("%s: already imported, skipped", path)
+            continue
+        if ctx.files is not None:
+            # `kpimon import FILE` names a file of the user's: never move or delete it.
+            yield DropFile(path, identity, _keep)
+        else:
+            yield DropFile(path, identity, _after_action(config, path, identity, ctx.log))
+
+
+def _keep() -> None:
+    """`after = "keep"`: nothing to do."""
+
+
+def _settled_identity(
+    path: Path,
+    settle: int,
+    ctx: CollectContext,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    step: float,
+    limit: float,
+) -> FileIdentity | None:
+    """The identity of `path` once it has settled, or None to leave it for the next cycle."""
+    started = clock()
     while True:
         try:
-            age = clock() - path.stat().st_mtime
+            st = path.stat()
         except FileNotFoundError:
-            return False
+            return None  # taken away by someone else
+        except OSError as e:
+            raise SourceError(f"{path}: cannot read: {e.strerror}") from None
+        age = clock() - st.st_mtime_ns / 1e9
         if age >= settle:
-            return True
-        if not wait:
-            ctx.log.info("%s is still changing; taking it on a later cycle", path)
-            return False
-        sleep(min(1.0, settle - age + 0.05))
+            try:
+                identity = file_identity(path)
+            except _Changed:
+                identity = None
+            except FileNotFoundError:
+                return None
+            except OSError as e:
+                raise SourceError(f"{path}: cannot read: {e.strerror}") from None
+            # The hash is of this version only if nothing changed since the stat.
+            if identity is not None and (identity.size, identity.mtime_ns) == (
+                st.st_size, st.st_mtime_ns
+            ):
+                return identity
+            age = 0.0
+        if not ctx.wait_for_settle:
+            ctx.log.info("%s: changed %.0f s ago, waiting for it to settle (%d s)",
+                         path, max(age, 0.0), settle)
+            return None
+        waited = clock() - started
+        if waited >= limit:
+            ctx.log.warning("%s: still changing after %.0f s, left for the next collection",
+                            path, waited)
+            return None
+        sleep(max(0.01, min(step, settle - age, limit - waited)))
 
 
-def detect_encoding(path: Path) -> str:
-    """`utf-8-sig` when the file starts with a BOM, else `utf-8` if it all decodes, else cp1252."""
-    with open(path, "rb") as f:
-        head = f.read(3)
-        if head == b"\xef\xbb\xbf":
-            return "utf-8-sig"
-        f.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
+def _after_action(config: SourceConfig, path: Path, identity: FileIdentity,
+                  log: logging.Logger) -> Callable[[], None]:
+    """The `on_commit` callable for one file, per the source's `after` setting."""
+    if config.after == "keep":
+        return _keep
+    archive = _archive_dir(config, config.path)
+    if archive is None and config.after == "archive":
+        archive = path.parent / "archive"  # unreachable with a validated config; be safe
+
+    def on_commit() -> None:
         try:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8"
+            st = path.stat()
+        except FileNotFoundError:
+            return  # already gone; nothing to do
+        if (st.st_size, st.st_mtime_ns) != (identity.size, identity.mtime_ns):
+            # A new version arrived after we read this one: keep it for the next cycle.
+            log.warning("%s: changed after import; left in place", path)
+            return
+        try:
+            if config.after == "delete":
+                path.unlink(missing_ok=True)
+            elif archive is not None:
+                dest = archive_file(path, archive)
+                log.info("%s: archived as %s", path, dest)
+        except OSError as e:
+            # The data is committed; failing here would only hide that. The file is skipped
+            # next time (its key is imported), so a warning is enough.
+            log.warning("%s: could not %s it: %s", path, config.after, e.strerror or e)
+
+    return on_commit
+
+
+def archive_file(path: Path, folder: Path) -> Path:
+    """Move `path` into `folder` (created if needed) without overwriting; returns the new path.
+
+    An existing `report.csv` in the folder makes the new one `report.1.csv`, then `report.2.csv`…
+    A hard link claims the name atomically, so two collectors can never overwrite each other;
+    across file systems the file is copied into an exclusively created name instead.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    n = 0
+    while True:
+        name = path.name if n == 0 else f"{path.stem}.{n}{path.suffix}"
+        dest = folder / name
+        try:
+            os.link(path, dest)
+        except FileExistsError:
+            n += 1
+            continue
+        except OSError as e:
+            if e.errno not in (errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EMLINK):
+                raise
+            try:
+                _copy_exclusive(path, dest)
+            except FileExistsError:
+                n += 1
+                continue
+        path.unlink()
+        return dest
+
+
+def _copy_exclusive(src: Path, dest: Path) -> None:
+    with src.open("rb") as fin, dest.open("xb") as fout:
+        shutil.copyfileobj(fin, fout, _CHUNK)
+    shutil.copystat(src, dest)
+
+
+def pending_files(pattern: str, config: SourceConfig, ctx: CollectContext) -> Iterator[DropFile]:
+    """`drop_files` for another glob of the same source (e.g. ticket_csv's `status_changes`)."""
+    from dataclasses import replace
+
+    yield from drop_files(replace(config, path=pattern), ctx)
+
+
+def detect_encoding(path: Path, encodings: tuple[str, ...] = ENCODINGS) -> str:
+    """The first of `encodings` that decodes the whole file, checked in chunks so a large
+    export is never held in memory (a BOM picks `utf-8-sig` at once)."""
+    import codecs
+
+    with path.open("rb") as f:
+        if f.read(3) == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        for enc in encodings:
+            f.seek(0)
+            decoder = codecs.getincrementaldecoder(enc)()
+            try:
+                while chunk := f.read(_CHUNK):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                continue
+            return enc
+    return encodings[-1]

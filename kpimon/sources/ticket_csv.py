@@ -18,7 +18,7 @@ from pathlib import Path
 from kpimon.config import SourceConfig
 from kpimon.records import Record, Reject, StatusChange
 from kpimon.sources.base import Batch, CollectContext, SourceError
-from kpimon.sources.dropfolder import DropFile, detect_encoding, pending_files
+from kpimon.sources.dropfolder import DropFile, detect_encoding, file_identity, pending_files
 from kpimon.sources.http import HttpClient
 from kpimon.sources.mapping import TicketMapper
 from kpimon.timeutil import parse_time
@@ -82,20 +82,23 @@ class TicketCsvSource:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(resp.content)
-            drop = DropFile.identify(Path(name), label=self.config.url or name)
+            path = Path(name)
+            drop = DropFile(path, file_identity(path), lambda: None)
             if not ctx.is_imported(drop.key):
-                yield self._batch(drop, ctx, mapper, history=False)
+                yield self._batch(drop, ctx, mapper, history=False,
+                                  label=self.config.url or name)
         finally:
             os.unlink(name)
 
     def _batch(self, drop: DropFile, ctx: CollectContext, mapper: TicketMapper,
-               history: bool) -> Batch:
-        items = (self._history_rows(drop, ctx, mapper) if history
-                 else self._ticket_rows(drop, mapper))
-        return Batch(label=drop.label, items=items, file_key=drop.key,
-                     on_commit=drop.on_commit(self.config))
+               history: bool, label: str | None = None) -> Batch:
+        label = label or str(drop.path)
+        items = (self._history_rows(drop, label, ctx, mapper) if history
+                 else self._ticket_rows(drop, label, mapper))
+        return Batch(label=label, items=items, file_key=drop.key, on_commit=drop.on_commit)
 
-    def _ticket_rows(self, drop: DropFile, mapper: TicketMapper) -> Iterator[Record | Reject]:
+    def _ticket_rows(self, drop: DropFile, label: str, mapper: TicketMapper
+                     ) -> Iterator[Record | Reject]:
         encoding = self.config.encoding or detect_encoding(drop.path)
         rows = read_rows(drop.path, encoding, self.config.delimiter)
         header_line = next(rows, None)
@@ -106,21 +109,21 @@ class TicketCsvSource:
         missing = [f"{k} ({v!r})" for k, v in mapper.columns().items()
                    if v not in index and k in ("id", "created", "status", "priority")]
         if missing:
-            yield Reject(self.config.name, drop.label, 1, None,
+            yield Reject(self.config.name, label, 1, None,
                          "required column missing: " + ", ".join(missing))
             return
         width = len(header)
         for line, fields in rows:
             if len(fields) < width:
-                yield Reject(self.config.name, drop.label, line, None,
+                yield Reject(self.config.name, label, line, None,
                              f"row has {len(fields)} fields, the header has {width} "
                              "(a missing column or a truncated row)")
                 continue
             raw = {h: fields[i] for h, i in index.items()}
-            yield mapper.map(raw, drop.label, line)
+            yield mapper.map(raw, label, line)
 
-    def _history_rows(self, drop: DropFile, ctx: CollectContext, mapper: TicketMapper
-                      ) -> Iterator[Record | Reject]:
+    def _history_rows(self, drop: DropFile, label: str, ctx: CollectContext,
+                      mapper: TicketMapper) -> Iterator[Record | Reject]:
         """Status history: ticket id; changed at; from status (empty first); to status."""
         encoding = self.config.encoding or detect_encoding(drop.path)
         rows = read_rows(drop.path, encoding, self.config.delimiter)
@@ -128,7 +131,7 @@ class TicketCsvSource:
         for line, fields in rows:
             def bad(field: str, reason: str, value: str | None = None,
                     line: int = line) -> Reject:
-                return Reject(self.config.name, drop.label, line, field, reason, value)
+                return Reject(self.config.name, label, line, field, reason, value)
 
             if len(fields) < 4:
                 yield bad("status_changes", f"expected 4 columns, found {len(fields)}")

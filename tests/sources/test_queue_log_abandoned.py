@@ -1,0 +1,17 @@
+"""queue_log: ABANDON is an abandoned call; wait = its waittime (data3)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.sources.phone_helpers import FIXTURES, Runner
+from tests.sources.queue_log_helpers import calls, collect
+
+
+def test_abandoned_call(tmp_path: Path) -> None:
+    runner = Runner()
+    log = tmp_path / "queue_log"
+    shutil.copyfile(FIXTURES / "queue_log.basic", log)
+    call = calls(collect(log, runner))["1583132700.15"]
+    assert (call.queue, call.outcome, call.wait_seconds) == ("servicedesk", "abandoned", 42)
