@@ -205,18 +205,24 @@ def drop_files(
     """
     settle = max(0, config.settle)
     limit = max_wait if max_wait is not None else max(60.0, 10.0 * settle)
+    if ctx.files is not None:
+        settle = 0  # `kpimon import FILE`: the user points at a finished file
     for path in candidates(config, ctx):
         identity = _settled_identity(path, settle, ctx, clock, sleep, step, limit)
         if identity is None:
             continue
-        if ctx.is_imported(identity.key):
-            ctx.log.debug("%s: already imported, skipped", path)
-            continue
         if ctx.files is not None:
-            # `kpimon import FILE` names a file of the user's: never move or delete it.
+            # `kpimon import FILE` names a file of the user's: read it even if it was imported
+            # before (the upserts make that harmless), and never move or delete it.
             yield DropFile(path, identity, _keep)
-        else:
-            yield DropFile(path, identity, _after_action(config, path, identity, ctx.log))
+            continue
+        after = _after_action(config, path, identity, ctx.log)
+        if ctx.is_imported(identity.key):
+            # Imported, but the process stopped before `after` ran: finish that now.
+            ctx.log.debug("%s: already imported, skipped", path)
+            after()
+            continue
+        yield DropFile(path, identity, after)
 
 
 def _keep() -> None:

@@ -29,27 +29,23 @@ in `ctx.files`: they are read at once, settled or not, imported before or not.
 from __future__ import annotations
 
 import csv
-import glob
 import hashlib
 import io
-import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 
 import requests
 
 from kpimon.config import SourceConfig
 from kpimon.records import Device, DeviceCount, Reject
 from kpimon.sources.base import Batch, CollectContext, SourceError
+from kpimon.sources.dropfolder import decode_text, drop_files
 from kpimon.sources.http import HttpClient
 
-ENCODINGS = ("utf-8-sig", "utf-8", "cp1252")
 DELIMITERS = (";", ",", "\t")
 
 # Header names compared after _header_key (case, spaces, `_` and `-` ignored).
@@ -61,9 +57,6 @@ COUNT_HEADERS = frozenset({"antal", "count", "antaldatorer", "numberofcomputers"
 
 # A count may be written with thousands separated by a space, a no-break or a thin space.
 _COUNT_RE = re.compile(r"\+?\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\+?\d+")
-
-# How long a one-shot collection waits, beyond `settle`, for a file that keeps changing.
-SETTLE_GRACE = 60.0
 
 
 @dataclass(frozen=True)
@@ -91,86 +84,17 @@ class InventoryCsvSource:
                 yield self._from_url(ctx)
                 return
             raise SourceError(f"source {cfg.name}: path or url is required", permanent=True)
-        explicit = ctx.files is not None
-        for path in self._candidates(ctx):
-            if explicit and not path.is_file():
-                raise SourceError(f"source {cfg.name}: {path} is not a readable file",
-                                  permanent=True)
-            if not explicit and not self._settled(path, ctx):
-                continue
-            read = _read_stable(path)
-            if read is None:  # vanished, or changed while being read: try again next cycle
+        for drop in drop_files(cfg, ctx, clock=self._clock, sleep=self._sleep):
+            data = drop.path.read_bytes()
+            if hashlib.sha256(data).hexdigest() != drop.identity.sha256:
+                # Rewritten between hashing and reading: take the new version next cycle.
                 ctx.log.info("source %s: %s changed while being read; taking it later",
-                             cfg.name, path)
+                             cfg.name, drop.path)
                 continue
-            data, st = read
-            key = _identity(path.name, st.st_size, st.st_mtime_ns, data)
-            after = self._after_action(path)
-            if not explicit and ctx.is_imported(key):
-                if after is not None:
-                    # Imported, but the process stopped before `after` ran: finish it now.
-                    ctx.log.info("source %s: %s was imported before; applying after = %s",
-                                 cfg.name, path, cfg.after)
-                    after()
-                continue
-            seen_at = datetime.fromtimestamp(st.st_mtime_ns / 1e9, UTC)
-            parsed = self._parse(data, path.name, seen_at)
-            yield Batch(label=f"{cfg.name}: {path.name}", items=parsed.items, file_key=key,
-                        snapshot=parsed.snapshot, on_commit=after)
-
-    # ------------------------------------------------------------------ drop folder
-
-    def _candidates(self, ctx: CollectContext) -> list[Path]:
-        """The files to look at: `ctx.files`, or the glob's regular files by mtime then name."""
-        if ctx.files is not None:
-            return [Path(p) for p in ctx.files]
-        pattern = os.path.expanduser(self.config.path or "")
-        found: list[tuple[int, str, Path]] = []
-        for name in glob.glob(pattern):
-            try:
-                st = os.stat(name)
-            except OSError:
-                continue
-            if os.path.isfile(name):
-                found.append((st.st_mtime_ns, name, Path(name)))
-        # Oldest first, so that the newest export is the snapshot left standing.
-        return [p for _, _, p in sorted(found)]
-
-    def _settled(self, path: Path, ctx: CollectContext) -> bool:
-        """Whether `path` has been unchanged for `settle` seconds, waiting if the run asks to."""
-        settle = float(self.config.settle)
-        deadline = self._clock() + settle + SETTLE_GRACE
-        while True:
-            try:
-                age = self._clock() - path.stat().st_mtime
-            except FileNotFoundError:
-                return False
-            if age >= settle:
-                return True
-            if not ctx.wait_for_settle:
-                ctx.log.info("source %s: %s is still changing; taking it on a later cycle",
-                             self.config.name, path)
-                return False
-            if self._clock() >= deadline:
-                ctx.log.warning("source %s: %s kept changing for %.0f s; left for later",
-                                self.config.name, path, settle + SETTLE_GRACE)
-                return False
-            self._sleep(min(1.0, settle - age + 0.05))
-
-    def _after_action(self, path: Path) -> Callable[[], None] | None:
-        """What `after` does to an imported file, run by the store after the commit."""
-        after = self.config.after
-        if after == "delete":
-            return lambda: path.unlink(missing_ok=True)
-        if after == "archive":
-            if not self.config.archive:
-                raise SourceError(f"source {self.config.name}: after = \"archive\" needs an "
-                                  f"archive folder", permanent=True)
-            folder = Path(os.path.expanduser(self.config.archive))
-            if not folder.is_absolute():
-                folder = path.parent / folder  # relative to the drop folder, not to the cwd
-            return lambda: _archive(path, folder)
-        return None
+            seen_at = datetime.fromtimestamp(drop.identity.mtime_ns / 1e9, UTC)
+            parsed = self._parse(data, drop.path.name, seen_at)
+            yield Batch(label=f"{cfg.name}: {drop.path.name}", items=parsed.items,
+                        file_key=drop.key, snapshot=parsed.snapshot, on_commit=drop.on_commit)
 
     # ------------------------------------------------------------------ url
 
@@ -293,12 +217,12 @@ def _failed(source: str, where: str, row: int | None, reason: str, field: str | 
 
 
 def _decode(data: bytes, encoding: str | None) -> str | None:
-    for enc in (encoding,) if encoding else ENCODINGS:
-        try:
-            return data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return None
+    if not encoding:
+        return decode_text(data)[0]
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
 
 
 def _rows(text: str, delimiter: str | None) -> list[tuple[int, list[str]]]:
@@ -331,33 +255,3 @@ def _count(text: str) -> int:
     return int(re.sub(r"[^\d]", "", text))
 
 
-def _read_stable(path: Path) -> tuple[bytes, os.stat_result] | None:
-    """The file's bytes and the stat they belong to, or None if it changed meanwhile."""
-    try:
-        before = path.stat()
-        data = path.read_bytes()
-        after = path.stat()
-    except FileNotFoundError:
-        return None
-    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) \
-            or len(data) != after.st_size:
-        return None
-    return data, after
-
-
-def _identity(name: str, size: int, mtime_ns: int, data: bytes) -> str:
-    """A drop file's identity: name + size + mtime + SHA-256 of the content (DESIGN §4)."""
-    content = hashlib.sha256(data).hexdigest()
-    return hashlib.sha256(f"{name}\0{size}\0{mtime_ns}\0{content}".encode()).hexdigest()[:40]
-
-
-def _archive(path: Path, folder: Path) -> None:
-    """Move an imported file into the archive folder, never over an earlier one."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / path.name
-    n = 1
-    while target.exists():
-        target = folder / f"{path.stem}.{n}{path.suffix}"
-        n += 1
-    if path.exists():
-        shutil.move(str(path), target)

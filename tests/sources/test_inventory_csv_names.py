@@ -16,7 +16,10 @@ def test_name_list_with_header(tmp_path: Path) -> None:
     batches = collect(inventory_config(tmp_path))
     assert len(batches) == 1
     b = batches[0]
-    assert b.snapshot and b.file_key and b.on_commit is None  # after = keep
+    assert b.snapshot and b.file_key  # after = keep: on_commit leaves the file
+    assert b.on_commit is not None
+    b.on_commit()
+    assert path.exists()
     items = devices(b)
     assert len(items) == len(list(b.items))  # no rejects
     # Kept as given (trimmed); the repeated PC001 row is one computer.
