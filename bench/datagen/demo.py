@@ -3,7 +3,7 @@
 Layout under the output folder:
 
     tickets/tickets.csv             two years of Efecte-style tickets, ~12 000 a year
-    history/status_changes.csv      their status history (outside tickets/, whose glob it would match)
+    history/status_changes.csv      their status history (not in tickets/: its glob would match)
     ace/ace_YYYY-MM-DD.csv          Telia ACE queue statistics for the last 60 days
     inventory/cmdb.csv, sccm.csv    the two computer lists
     .generated.json                 what was generated (version, seed, end), to skip a rerun
