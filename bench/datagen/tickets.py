@@ -312,10 +312,11 @@ class TicketGenerator:
         cancelled = (u[:, 2] < P_CANCELLED) & ~skip
         closed_unresolved = (u[:, 3] < P_CLOSED_UNRESOLVED) & ~cancelled & ~skip
         missing_solution = u[:, 4] < P_MISSING_SOLUTION
-        waiting = (u[:, 5] < P_WAITING) & ~acute & ~skip & ~cancelled
+        stuck = (u[:, 8] < P_STUCK) & ~cancelled
+        # A ticket left for months is mostly waiting for someone (a user, a supplier).
+        waiting = ((u[:, 5] < P_WAITING) | (stuck & (u[:, 5] < 0.7))) & ~acute & ~skip & ~cancelled
         reopened = (u[:, 6] < P_REOPENED) & ~skip & ~cancelled & ~closed_unresolved
         autoclose = (u[:, 7] < P_CLOSED_AFTER_3D) & ~cancelled & ~closed_unresolved
-        stuck = (u[:, 8] < P_STUCK) & ~cancelled
         solution_pick = u[:, 9]
 
         month = local_calendar(self.tz, c)[3]
@@ -342,8 +343,10 @@ class TicketGenerator:
         b_created = clock.at(c)
         b_taken = b_created + response_delay
         b_resolved = b_taken + resolve_delay + stuck_days * OFFICE_MINUTES_PER_DAY
-        b_wait = b_taken + (wait_split[:, 0] * 0.6 * (b_resolved - b_taken)).astype(np.int64)
-        b_back = b_wait + (wait_split[:, 1] * (b_resolved - b_wait)).astype(np.int64)
+        length = b_resolved - b_taken
+        b_wait = b_taken + (wait_split[:, 0] * np.where(stuck, 0.2, 0.6) * length).astype(np.int64)
+        b_back = np.where(stuck, b_resolved - (wait_split[:, 1] * 0.1 * length).astype(np.int64),
+                          b_wait + (wait_split[:, 1] * (b_resolved - b_wait)).astype(np.int64))
         taken = clock.instant(b_taken, c)
         wait_start = clock.instant(b_wait, taken)
         wait_end = clock.instant(b_back, wait_start)
