@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -21,7 +21,11 @@ def atomic_text(path: Path, encoding: str = ENCODING) -> Iterator[TextIO]:
     kpimon watches the demo folders; it must never import a half-written file.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # Not tempfile.mkstemp: its files are private (0600), and the daemon reading the exports may
+    # run as another user. os.open with 0o666 leaves the permissions to the umask. The name
+    # starts with a dot and ends in .tmp, so a `*.csv` glob never picks it up.
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
             yield f

@@ -504,4 +504,4 @@ def iter_status_changes(span: TicketSpan) -> Iterator[tuple[str, str, str, str]]
     gen = TicketGenerator(span)
     for batch in gen.batches():
         ids = batch.ids()
-        yield from zip(*gen.status_rows(batch, ids), strict=True)  # type: ignore[misc]
+        yield from zip(*gen.status_rows(batch, ids), strict=True)
