@@ -30,12 +30,17 @@ from bench.datagen.demo import write_demo  # noqa: E402
 from bench.datagen.files import atomic_text  # noqa: E402
 from bench.datagen.inventory import InventorySpec, write_inventory  # noqa: E402
 from bench.datagen.tickets import TicketSpan, span_for_years, write_tickets  # noqa: E402
+from bench.datagen.timebase import TZ  # noqa: E402
 
 
 def parse_end(text: str | None, now: dt.datetime | None = None) -> dt.datetime:
-    """`--end` as a naive local datetime: a date means its last minute (23:59); default now."""
+    """`--end` as a naive Stockholm datetime: a date means its last minute (23:59); default now.
+
+    "Now" is taken in Europe/Stockholm whatever the machine's zone, so the data never reaches
+    into kpimon's future.
+    """
     if text is None:
-        now = now or dt.datetime.now()
+        now = now or dt.datetime.now(TZ).replace(tzinfo=None)
         return now.replace(second=0, microsecond=0)
     text = text.strip()
     try:
