@@ -106,7 +106,7 @@ LINE_P = (
 RESPONSE = ((10.0, 0.9), (30.0, 1.2), (45.0, 1.6), (90.0, 1.5))
 # Resolution after the response, log-normal (median minutes, sigma), office minutes.
 RESOLVE_FIRST_LINE = (30.0, 1.6)
-RESOLVE_LINE2 = (440.0, 1.5)
+RESOLVE_LINE2 = (350.0, 1.5)
 RESOLVE_LINE3 = (1620.0, 1.0)
 RESOLVE_ORDER = (1800.0, 0.8)
 RESOLVE_ACUTE = (120.0, 1.0)  # wall clock
@@ -120,7 +120,7 @@ P_MISSING_SOLUTION = 0.01
 P_WAITING = 0.20
 P_REOPENED = 0.01
 P_CLOSED_AFTER_3D = 0.12
-P_STUCK = 0.008  # forgotten for one to seven months
+P_STUCK = 0.008  # forgotten for one to six months
 CLOSE_AFTER = 3 * MINUTES_PER_DAY
 
 # Arrival weights: local hour on a working day, weekday, month.
@@ -333,7 +333,7 @@ class TicketGenerator:
         resolve_delay = _minutes(_lognormal(rng, med * slow, sig), 1, 120 * 540)
         acute_delay = _minutes(_lognormal(rng, np.full(n, RESOLVE_ACUTE[0]),
                                           np.full(n, RESOLVE_ACUTE[1])), 1)
-        stuck_days = np.where(stuck, rng.integers(30, 211, n), 0)
+        stuck_days = np.where(stuck, rng.integers(30, 181, n), 0)
         wait_split = rng.random((n, 2))
         reopen_delay = _minutes(_lognormal(rng, np.full(n, 360.0), np.full(n, 1.0)), 1)
         reresolve_delay = _minutes(_lognormal(rng, np.full(n, 240.0), np.full(n, 1.2)), 1)
