@@ -75,6 +75,7 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     status: int = 0
+    served: list[int] = field(default_factory=list)  # card ids in the answer
 
     @property
     def kind(self) -> str:
@@ -314,6 +315,7 @@ class FakeEfecte:
                 page, more = matching[offset:offset + limit], len(matching) > offset + limit
                 cursor = {"offset": str(offset + limit)}
             cards = [c.to_json(selected, full) for c in page]
+            req.served = [c.id for c in page]
         meta: dict[str, Any] = {"count": len(cards), "limit": limit}
         if more:
             meta["links"] = {"next": self._next_link(template, req.query, cursor)}
