@@ -23,6 +23,10 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from zoneinfo import ZoneInfo
+
+from kpimon.config import SourceConfig
+from kpimon.sources.base import Batch, CollectContext
 
 BASE = "/rest-api/itsm/v1"
 XML_BASE = "/api/itsm"
@@ -389,10 +393,8 @@ VALUES = {
 }
 
 
-def rest_config(srv: FakeEfecte, **overrides: Any) -> Any:
+def rest_config(srv: FakeEfecte, **overrides: Any) -> SourceConfig:
     """A SourceConfig for an `efecte_rest` source against the fake server."""
-    from kpimon.config import SourceConfig
-
     kw: dict[str, Any] = dict(
         name="efecte", kind="efecte_rest", every=300, url=srv.url, username="kpimon",
         password=PASSWORD, templates=("incident",), retries=3, timeout=5.0,
@@ -401,19 +403,15 @@ def rest_config(srv: FakeEfecte, **overrides: Any) -> Any:
     return SourceConfig(**kw)
 
 
-def context(config: Any, state: dict[str, str] | None = None,
-            now: datetime | None = None, **kw: Any) -> Any:
+def context(config: SourceConfig, state: dict[str, str] | None = None,
+            now: datetime | None = None, **kw: Any) -> CollectContext:
     """A CollectContext with a fresh SourceStats."""
-    from zoneinfo import ZoneInfo
-
-    from kpimon.sources.base import CollectContext
-
     return CollectContext(config=config, tz=ZoneInfo(TZ),
                           now=now or datetime(2020, 3, 3, 12, 0, tzinfo=UTC),
                           state=dict(state or {}), **kw)
 
 
-def run(adapter: Any, ctx: Any) -> list[tuple[Any, list[Any]]]:
+def run(adapter: Any, ctx: CollectContext) -> list[tuple[Batch, list[Any]]]:
     """Collect once; every batch with its items materialised."""
     return [(batch, list(batch.items)) for batch in adapter.collect(ctx)]
 
@@ -426,3 +424,61 @@ class FakeSleep:
 
     def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+
+
+XML_FIELDS = {"id": "efecte_id", "priority": "priority", "status": "status",
+              "created": "created", "resolved": "solved_date", "org": "organization"}
+
+
+def xml_entity(entity_id: int, *, template: str = "incident", status: str = "05 - Avklarad",
+               priority: str = "2. Hög", created: str = "02.03.2020 08:41",
+               solved: str | None = "02.03.2020 10:15", org: str = "Hallsberg") -> str:
+    """One `<entity>` of an Efecte XML answer or export."""
+    solved_xml = f'<attribute code="solved_date"><value>{solved}</value></attribute>' \
+        if solved else ""
+    return (
+        f'<entity id="{entity_id}" name="INC-{entity_id}">'
+        f'<template id="11" code="{template}" name="{template.title()}"/>'
+        f'<attribute id="1" name="Ärende-ID" code="efecte_id"><value>INC-{entity_id}</value>'
+        f'</attribute><attribute code="priority"><value>{priority}</value></attribute>'
+        f'<attribute code="status"><value>{status}</value></attribute>'
+        f'<attribute code="created"><value>{created}</value></attribute>{solved_xml}'
+        f'<attribute code="organization"><reference id="55" name="{org}"/></attribute>'
+        '<attribute code="subject"><value>Skrivaren fungerar inte</value></attribute>'
+        '</entity>')
+
+
+def xml_document(*entities: str) -> bytes:
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<entityset>'
+            + "".join(entities) + "</entityset>").encode()
+
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE entityset [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<entityset><entity id="1"><attribute code="efecte_id"><value>&lol9;</value></attribute>
+</entity></entityset>"""
+
+EXTERNAL = b"""<?xml version="1.0"?>
+<!DOCTYPE entityset [<!ENTITY leak SYSTEM "file:///etc/passwd">]>
+<entityset><entity id="1"><attribute code="efecte_id"><value>&leak;</value></attribute>
+</entity></entityset>"""
+
+
+def xml_config(**overrides: Any) -> SourceConfig:
+    """A SourceConfig for an `efecte_xml` source (give url+query or path)."""
+    kw: dict[str, Any] = dict(
+        name="efecte-xml", kind="efecte_xml", every=900, retries=2, timeout=5.0,
+        fields=dict(XML_FIELDS), values={k: dict(v) for k, v in VALUES.items()})
+    kw.update(overrides)
+    return SourceConfig(**kw)
