@@ -37,9 +37,10 @@ _UPDATED = re.compile(r"\$updated\$\s*>\s*'([^']+)'")
 class Fault:
     """Misbehaviour for the next request whose kind (`login`, `data`, `search`) matches.
 
-    `mode`: "status" answers `status` with `body` and `headers`; "drop" announces the real
-    body's length plus 1000 bytes, sends half of it and closes the connection; "truncate"
-    sends the first half of the real body with a matching Content-Length.
+    `mode`: "status" answers `status` with `body` and `headers`; "drop" announces the body's
+    length plus 1000 bytes, sends half of it and closes the connection; "truncate" sends the
+    first half of the body with a matching Content-Length. For "drop" and "truncate" the body
+    is the real answer's, or `status` and `body` when a body is given.
     """
 
     where: str
@@ -239,6 +240,8 @@ class FakeEfecte:
             status, payload, headers, ctype = self._search(h)
         else:
             status, payload, headers, ctype = 404, b'{"code":404}', {}, "application/json"
+        if fault is not None and fault.body:  # "drop"/"truncate" of the fault's own answer
+            status, payload, ctype = fault.status, fault.body.encode(), "application/json"
         req.status = status
         if fault is not None and fault.mode == "drop":
             h.send_response(status)
