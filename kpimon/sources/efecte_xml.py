@@ -8,8 +8,9 @@ Two ways in (DESIGN §4):
 * `path` (a glob): saved XML exports in a drop folder. A file is taken once it has not changed
   for `settle` seconds (a one-shot collect waits for it, the daemon leaves it for a later
   cycle), identified by name + size + mtime + content hash, skipped when already imported, read
-  as one Batch, then kept, moved to `archive`, or deleted, by `after`. `ctx.files` (for `kpimon
-  import`) names the exact files to read.
+  as one Batch, then kept, moved to `archive` (relative: inside the drop folder), or deleted, by
+  `after`. `ctx.files` (for `kpimon import`) names the exact files to read; those are read even
+  if imported before, and never moved or deleted.
 
 The format: `<entityset><entity id="…"><template code="…"/><attribute code="…"><value>…</value>
 </attribute>…` — a reference attribute holds `<reference name="…"/>`. Dates are local
@@ -20,7 +21,8 @@ Parsing uses defusedxml's iterparse: entity declarations (the "billion laughs" b
 external entities are refused, never expanded. Elements are cleared as soon as an entity is
 read, so a large export streams in constant memory. A drop-folder file is checked in a first
 streaming pass before its batch is handed out, so a broken or hostile file becomes a batch with
-one reject (and is not tried again) instead of failing the source on every cycle.
+one reject (recorded as imported and then kept, archived or deleted like any other file)
+instead of failing the source on every cycle.
 
 Ticket batches are not snapshots (a query or an export may well be a subset); with `devices =
 true` each answer or file is the complete inventory (`snapshot = True`), the device name taken
@@ -185,17 +187,11 @@ class EfecteXmlSource:
 
     def collect(self, ctx: CollectContext) -> Iterator[Batch]:
         """One Batch for the search.ws answer, or one per new drop-folder file."""
-        if ctx.files is not None:
-            for path in ctx.files:
-                yield from self._file_batch(Path(path), ctx)
-        elif self.config.url:
+        if ctx.files is None and self.config.url:
             yield self._search(ctx)
-        elif self.config.path:
-            for path in self._pending(ctx):
-                yield from self._file_batch(path, ctx)
-        else:
-            raise SourceError(f"source {self.config.name}: give url (with query) or path",
-                              permanent=True)
+            return
+        for drop in self._drop_files(ctx):
+            yield self._file_batch(drop, ctx)
 
     # ------------------------------------------------------------------ search.ws
 
@@ -268,32 +264,24 @@ class EfecteXmlSource:
 
     # ------------------------------------------------------------------ drop folder
 
-    def _file_batch(self, path: Path, ctx: CollectContext) -> Iterator[Batch]:
-        try:
-            key = self._identity(path)
-        except OSError as e:
-            raise SourceError(f"{path}: cannot read: {e.strerror}") from None
-        explicit = ctx.files is not None
-        if not explicit and ctx.is_imported(key):
-            return
-        label = str(path)
+    def _file_batch(self, drop: DropFile, ctx: CollectContext) -> Batch:
+        label = str(drop.path)
         # A first streaming pass, so that a broken or hostile file is one reject, recorded
         # once, rather than a batch that fails half-way on every cycle.
         try:
-            with open(path, "rb") as f:
+            with open(drop.path, "rb") as f:
                 for _ in iter_entities(f, build=False):
                     pass
         except (EfecteXmlError, ET.ParseError, DefusedXmlException) as e:
             code = e.code if isinstance(e, EfecteXmlError) else None
-            ctx.log.warning("source %s: %s: %s", self.config.name, path.name, refusal(e))
-            yield Batch(label=label, file_key=key, items=[
+            ctx.log.warning("source %s: %s: %s", self.config.name, drop.path.name, refusal(e))
+            return Batch(label=label, file_key=drop.key, on_commit=drop.on_commit, items=[
                 Reject(self.config.name, label, None, None,
                        refusal(e) + (f" (code {code})" if code else ""))])
-            return
         except OSError as e:
-            raise SourceError(f"{path}: cannot read: {e.strerror}") from None
-        yield Batch(label=label, items=self._file_items(path, label, ctx), file_key=key,
-                    snapshot=self.config.devices, on_commit=self._after(path))
+            raise SourceError(f"{drop.path}: cannot read: {e.strerror}") from None
+        return Batch(label=label, items=self._file_items(drop.path, label, ctx),
+                     file_key=drop.key, snapshot=self.config.devices, on_commit=drop.on_commit)
 
     def _file_items(self, path: Path, label: str, ctx: CollectContext
                     ) -> Iterator[Record | Reject]:
@@ -304,23 +292,63 @@ class EfecteXmlSource:
                 # Only if the file changed between the check and now: fail this batch.
                 raise SourceError(f"{path.name}: {refusal(e)}") from None
 
-    def _pending(self, ctx: CollectContext) -> Iterator[Path]:
-        """Drop-folder files that have settled, oldest first."""
-        paths = []
-        for name in glob.glob(os.path.expanduser(self.config.path or "")):
-            try:
-                st = os.stat(name)
-            except OSError:
-                continue
-            if os.path.isfile(name):
-                paths.append((st.st_mtime, name))
-        for _, name in sorted(paths):
+    def _drop_files(self, ctx: CollectContext) -> Iterator[DropFile]:
+        """The files to read now, by the drop-folder rules of DESIGN §4 (the same rules, and
+        the same identity keys, as the shared drop-folder helper of the other file sources).
+
+        `ctx.files` (`kpimon import`) are read as given, even if imported before, and never
+        moved or deleted. Otherwise: the files matching `path`, oldest first, outside the
+        archive folder, once settled; a file already imported is skipped (after finishing its
+        `after` step, should the process have stopped between the commit and the move).
+        """
+        cfg = self.config
+        if ctx.files is not None:
+            for path in ctx.files:
+                path = Path(path)
+                if not path.is_file():
+                    raise SourceError(f"{path}: no such file", permanent=True)
+                yield DropFile(path, self._identity(path), None)
+            return
+        if not cfg.path:
+            raise SourceError(f"source {cfg.name}: give url (with query) or path",
+                              permanent=True)
+        pattern = os.path.expanduser(cfg.path)
+        folder = _base_folder(pattern)
+        if not folder.is_dir():
+            raise SourceError(f"drop folder {folder} does not exist")
+        archive = self._archive_folder(pattern)
+        found: list[tuple[int, str, Path]] = []
+        for name in glob.glob(pattern, recursive=True):
             path = Path(name)
-            if self._settled(path, ctx):
-                yield path
+            try:
+                st = path.stat()
+            except OSError:
+                continue  # gone between the listing and the stat
+            if not path.is_file() or (archive is not None and _inside(path, archive)):
+                continue
+            found.append((st.st_mtime_ns, path.name, path))
+        for _, _, path in sorted(found):
+            if not self._settled(path, ctx):
+                continue
+            try:
+                key = self._identity(path)
+            except FileNotFoundError:
+                continue
+            except OSError as e:
+                raise SourceError(f"{path}: cannot read: {e.strerror}") from None
+            on_commit = self._after(path, archive, ctx)
+            if ctx.is_imported(key):
+                if on_commit is not None:
+                    on_commit()
+                continue
+            yield DropFile(path, key, on_commit)
 
     def _settled(self, path: Path, ctx: CollectContext) -> bool:
+        """Unchanged for `settle` seconds? With `ctx.wait_for_settle`, wait for it (in short
+        sleeps, at most 10 × settle and at least a minute); otherwise leave it for later."""
         settle = max(0, self.config.settle)
+        limit = max(60.0, 10.0 * settle)
+        started = self.clock()
         while True:
             try:
                 age = self.clock() - path.stat().st_mtime
@@ -330,16 +358,21 @@ class EfecteXmlSource:
                 return True
             if not ctx.wait_for_settle:
                 ctx.log.info("source %s: %s changed %.0f s ago; taking it once it has been "
-                             "still for %d s", self.config.name, path.name, age, settle)
+                             "still for %d s", self.config.name, path.name, max(age, 0), settle)
                 return False
-            self.sleep(min(1.0, settle - age + 0.05))
+            waited = self.clock() - started
+            if waited >= limit:
+                ctx.log.warning("source %s: %s still changing after %.0f s; left for the next "
+                                "collection", self.config.name, path.name, waited)
+                return False
+            self.sleep(max(0.01, min(1.0, settle - age, limit - waited)))
 
     def _identity(self, path: Path) -> str:
-        """name + size + mtime + SHA-256 of the content, as one key (the same scheme as the
-        other drop-folder sources, so keys stay comparable)."""
+        """`name|size|mtime_ns|sha256`: a file dropped again unchanged is the same file, a
+        changed one (even with the same size and mtime) a new version."""
         st = path.stat()
-        # ctime and inode too: a rewrite that keeps size and mtime still changes the ctime, so
-        # the cache never stands in for the hash of changed content.
+        # ctime and inode in the cache key too: a rewrite that keeps size and mtime still
+        # changes the ctime, so the cache never stands in for the hash of changed content.
         cache_key = (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         key = self._keys.get(cache_key)
         if key is None:
@@ -347,19 +380,71 @@ class EfecteXmlSource:
             with open(path, "rb") as f:
                 for block in iter(lambda: f.read(1 << 20), b""):
                     digest.update(block)
-            key = hashlib.sha256(
-                f"{path.name}\0{st.st_size}\0{st.st_mtime_ns}\0{digest.hexdigest()}".encode()
-            ).hexdigest()[:40]
+                after = os.fstat(f.fileno())
+            if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+                raise SourceError(f"{path}: changed while it was read; trying again next cycle")
+            key = f"{path.name}|{st.st_size}|{st.st_mtime_ns}|{digest.hexdigest()}"
             self._keys[cache_key] = key
         return key
 
-    def _after(self, path: Path) -> Callable[[], None] | None:
-        if self.config.after == "delete":
-            return lambda: path.unlink(missing_ok=True)
-        if self.config.after == "archive" and self.config.archive:
-            folder = Path(os.path.expanduser(self.config.archive))
-            return lambda: _archive(path, folder)
-        return None
+    def _archive_folder(self, pattern: str) -> Path | None:
+        if self.config.after != "archive" or not self.config.archive:
+            return None
+        archive = Path(os.path.expanduser(self.config.archive))
+        return archive if archive.is_absolute() else _base_folder(pattern) / archive
+
+    def _after(self, path: Path, archive: Path | None, ctx: CollectContext
+               ) -> Callable[[], None] | None:
+        """The `on_commit` step for `after`; None for `keep`."""
+        after = self.config.after
+        if after == "keep" or (after == "archive" and archive is None):
+            return None
+        st = path.stat()
+        read = (st.st_size, st.st_mtime_ns)
+
+        def on_commit() -> None:
+            try:
+                now = path.stat()
+            except FileNotFoundError:
+                return
+            if (now.st_size, now.st_mtime_ns) != read:
+                # A new version arrived after this one was read: it is taken next cycle.
+                ctx.log.warning("source %s: %s changed after it was read; left in place",
+                                self.config.name, path.name)
+                return
+            if after == "delete":
+                path.unlink(missing_ok=True)
+            elif archive is not None:
+                _archive(path, archive)
+
+        return on_commit
+
+
+@dataclass(frozen=True)
+class DropFile:
+    """A file to read: its path, identity key and what to do once its batch is committed."""
+
+    path: Path
+    key: str
+    on_commit: Callable[[], None] | None
+
+
+def _base_folder(pattern: str) -> Path:
+    """The drop folder of a glob: its leading part up to the first one with a wildcard."""
+    fixed: list[str] = []
+    for part in Path(pattern).parts[:-1]:
+        if any(c in part for c in "*?["):
+            break
+        fixed.append(part)
+    return Path(*fixed) if fixed else Path(".")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def _archive(path: Path, folder: Path) -> None:

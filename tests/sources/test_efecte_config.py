@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from kpimon.config import ConfigError, parse_config
+from kpimon.sources import build_adapter
+from kpimon.sources.efecte_rest import EfecteRestSource
+from kpimon.sources.efecte_xml import EfecteXmlSource
 
 REST = """
 [[sources]]
@@ -72,6 +75,8 @@ def test_documented_example_is_valid(tmp_path: Path) -> None:
     assert cmdb.devices and cmdb.name_field == "hostname"
     assert export.settle == 30 and export.after == "archive"
     assert cmdb_xml.query and cmdb_xml.devices
+    assert isinstance(build_adapter(rest), EfecteRestSource)
+    assert isinstance(build_adapter(export), EfecteXmlSource)
 
 
 @pytest.mark.parametrize(("extra", "error"), [

@@ -37,8 +37,10 @@ def test_token_is_reused_across_collections(srv: FakeEfecte) -> None:
     adapter = EfecteRestSource(rest_config(srv))
     run(adapter, context(adapter.config, STEADY))
     srv.touch(101, T0 + timedelta(minutes=5))
-    [(_, items)] = run(adapter, context(adapter.config, STEADY))
+    ctx = context(adapter.config, STEADY)
+    [(_, items)] = run(adapter, ctx)
     assert [t.id for t in items] == ["INC-000101"]
+    assert ctx.stats.requests == 1  # this collection's own counters
     assert len(srv.of_kind("login")) == 1
     assert len(srv.of_kind("data")) == 2
 

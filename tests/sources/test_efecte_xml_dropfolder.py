@@ -6,7 +6,10 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from kpimon.records import Device, Reject, Ticket
+from kpimon.sources.base import SourceError
 from kpimon.sources.efecte_xml import EfecteXmlSource
 from tests.sources.efecte_server import (
     BOMB,
@@ -50,7 +53,9 @@ def test_settled_export_is_one_batch_then_archived(tmp_path: Path) -> None:
     imported: set[str] = set()
     ctx = context(config, is_imported=lambda key: key in imported)
     [(batch, items)] = run(adapter, ctx)
-    assert batch.label == str(path) and batch.file_key and len(batch.file_key) == 40
+    assert batch.label == str(path)
+    size, mtime = path.stat().st_size, path.stat().st_mtime_ns
+    assert batch.file_key and batch.file_key.startswith(f"efecte-2020-03.xml|{size}|{mtime}|")
     assert sorted(t.id for t in items if isinstance(t, Ticket)) == ["INC-1", "INC-2"]
     assert path.exists()  # nothing moves before the store has committed
     assert batch.on_commit is not None
@@ -94,15 +99,17 @@ def test_unsettled_file_waits_for_the_next_cycle_or_for_settle(tmp_path: Path) -
 def test_hostile_file_is_one_reject_recorded_once(tmp_path: Path) -> None:
     export(tmp_path, "bomb.xml", BOMB)
     export(tmp_path, "broken.xml", b"<entityset><entity id='1'>", age=1800)
-    config = xml_config(path=str(tmp_path / "*.xml"), after="delete")
+    config = xml_config(path=str(tmp_path / "*.xml"), after="archive", archive="seen")
     batches = run(EfecteXmlSource(config), context(config))
     assert [Path(b.label).name for b, _ in batches] == ["bomb.xml", "broken.xml"]
     for batch, items in batches:
         [reject] = items
         assert isinstance(reject, Reject) and batch.file_key
-        assert batch.on_commit is None  # kept for a look, not deleted
+        assert batch.on_commit is not None
+        batch.on_commit()  # archived like any imported file, for a look
     assert "refused" in batches[0][1][0].reason
     assert "not well-formed" in batches[1][1][0].reason
+    assert sorted(p.name for p in (tmp_path / "seen").iterdir()) == ["bomb.xml", "broken.xml"]
 
 
 def test_error_export_is_a_reject_with_the_code(tmp_path: Path) -> None:
@@ -119,6 +126,34 @@ def test_explicit_files_are_read_as_given(tmp_path: Path) -> None:
     ctx = context(config, files=[path], is_imported=lambda key: True)
     [(batch, items)] = run(EfecteXmlSource(config), ctx)
     assert [t.id for t in items] == ["INC-9"] and batch.file_key
+    assert batch.on_commit is None  # a file named by hand is never moved or deleted
+
+
+def test_imported_file_left_by_a_stop_is_archived_now(tmp_path: Path) -> None:
+    path = export(tmp_path, "a.xml", xml_document(xml_entity(1)))
+    config = xml_config(path=str(tmp_path / "*.xml"), after="archive", archive="done")
+    adapter = EfecteXmlSource(config)
+    [(batch, _)] = run(adapter, context(config))
+    # The process stopped after the commit, before on_commit: the next cycle finishes it.
+    assert run(adapter, context(config, is_imported=lambda k: k == batch.file_key)) == []
+    assert not path.exists() and (tmp_path / "done" / "a.xml").exists()
+    assert run(adapter, context(config)) == []  # the archive folder is not read
+
+
+def test_file_changed_after_reading_stays(tmp_path: Path) -> None:
+    path = export(tmp_path, "a.xml", xml_document(xml_entity(1)))
+    config = xml_config(path=str(tmp_path / "*.xml"), after="delete")
+    [(batch, _)] = run(EfecteXmlSource(config), context(config))
+    path.write_bytes(xml_document(xml_entity(1), xml_entity(2)))
+    assert batch.on_commit is not None
+    batch.on_commit()
+    assert path.exists()  # the new version is taken on the next cycle
+
+
+def test_missing_drop_folder_is_an_error(tmp_path: Path) -> None:
+    config = xml_config(path=str(tmp_path / "nowhere" / "*.xml"))
+    with pytest.raises(SourceError, match="does not exist"):
+        run(EfecteXmlSource(config), context(config))
 
 
 def test_big_export_streams(tmp_path: Path) -> None:
