@@ -552,6 +552,13 @@ def _source(sec: _Section, errors: _Errors) -> SourceConfig | None:
             errors.add(sec.p("templates"), "required")
         if kw.get("url") and not kw["url"].rstrip("/").endswith("/rest-api/itsm/v1"):
             errors.add(sec.p("url"), "must end in /rest-api/itsm/v1")
+        if not 1 <= kw.get("page_size", 200) <= 200:
+            errors.add(sec.p("page_size"), "must be between 1 and 200 (the API's limit)")
+    if kind == "efecte_xml":
+        if "path" in kw and "url" in kw:
+            errors.add(sec.p("url"), "give either path (saved exports) or url (search.ws)")
+        elif "url" in kw and "query" not in kw:
+            errors.add(sec.p("query"), "required with url (the EQL query for search.ws)")
     if kind in TICKET_SOURCE_KINDS and not kw.get("devices"):
         kw["fields"], kw["values"] = _ticket_maps(sec, kind, errors)
     elif "fields" in sec.data or "values" in sec.data:

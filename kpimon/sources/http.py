@@ -13,7 +13,10 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import requests
 
@@ -30,6 +33,9 @@ class HttpClient:
     `request` returns the response for 2xx and for 401 (the caller decides whether to log in
     again); it raises SourceError for everything else once retries are spent. Adapters may set
     `session.auth` (Basic, NTLM, …) and call `add_secret` for tokens they obtain.
+
+    `stats` and `log` are plain attributes: an adapter that keeps one client for the daemon's
+    lifetime (to reuse connections) points them at each collection's context.
     """
 
     def __init__(self, config: SourceConfig, stats: SourceStats, log: logging.Logger | None = None,
@@ -43,9 +49,16 @@ class HttpClient:
         self.session = requests.Session()
         self.session.verify = config.ca_bundle or True
         self.session.headers["User-Agent"] = "kpimon"
+        # requests lets HTTPS_PROXY and REQUESTS_CA_BUNDLE from the environment override the
+        # session's own `proxies` and `verify`; the per-source settings are therefore passed
+        # with every request (see `request`), where they win.
+        self._proxies: dict[str, str] | None = None
         if config.proxy:
-            self.session.proxies = {"http": config.proxy, "https": config.proxy}
+            self._proxies = {"http": config.proxy, "https": config.proxy}
+            self.session.proxies = dict(self._proxies)
         self._secrets: set[str] = {s for s in config.secrets if s}
+        if config.proxy:
+            self.add_secret(_url_password(config.proxy))
         self._warned_plain = False
 
     def add_secret(self, secret: str | None) -> None:
@@ -54,11 +67,15 @@ class HttpClient:
             self._secrets.add(secret)
 
     def redact(self, text: str) -> str:
-        """Replace every known secret, and any `Bearer …`/`password=…`, with `***`."""
+        """Replace every known secret, and any `Bearer …`, `Basic …`, `password=…`, `"token": …`
+        or `user:password@` in a URL, with `***`."""
         for s in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(s, "***")
-        text = re.sub(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+", r"\1***", text)
-        return re.sub(r"(?i)(password=)[^&\s]+", r"\1***", text)
+        text = re.sub(r"(?i)\b((?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]+", r"\1***", text)
+        text = re.sub(r"(?i)(password=)[^&\s]+", r"\1***", text)
+        text = re.sub(r"(?i)(\"(?:password|token|access_token|jwt)\"\s*:\s*\")[^\"]*", r"\1***",
+                      text)
+        return re.sub(r"(://[^/\s:@]+:)[^@\s/]+@", r"\1***@", text)
 
     def get(self, url: str, **kw: Any) -> requests.Response:
         return self.request("GET", url, **kw)
@@ -69,50 +86,66 @@ class HttpClient:
     def request(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
                 data: Mapping[str, Any] | str | None = None, json: Any = None,
                 headers: Mapping[str, str] | None = None,
-                ok_status: Iterable[int] = ()) -> requests.Response:
-        """One logical request with retries; see the class docstring for what it returns."""
+                ok_status: Iterable[int] = (),
+                on_error: Callable[[requests.Response], None] | None = None
+                ) -> requests.Response:
+        """One logical request with retries; see the class docstring for what it returns.
+
+        `on_error`, if given, sees the final failing response before the generic SourceError
+        is raised, so an adapter can raise a more telling one (e.g. with the source's own
+        error code from the body).
+        """
         if url.startswith("http://") and not self._warned_plain:
             self._warned_plain = True
             self.log.warning("source %s uses plain http:// — credentials travel unencrypted",
                              self.config.name)
         timeout = (min(10.0, self.config.timeout), self.config.timeout)
         attempts = max(1, self.config.retries + 1)
+        throttle_limit = attempts + 2  # 429s have their own budget: they are not failures
+        ok = set(ok_status)
         attempt = 0
+        throttled = 0
         while True:
             attempt += 1
             self.stats.requests += 1
             try:
                 resp = self.session.request(method, url, params=params, data=data, json=json,
-                                            headers=dict(headers or {}), timeout=timeout)
-                if resp.status_code < 300 or resp.status_code == 401 \
-                        or resp.status_code in ok_status:
-                    # Read the body now, so a connection dropped mid-body is retried here.
-                    _ = resp.content
-                    return resp
+                                            headers=dict(headers or {}), timeout=timeout,
+                                            verify=self.session.verify,
+                                            proxies=dict(self._proxies) if self._proxies else None)
+                # Read the body inside the try, also for error answers, so that a connection
+                # dropped mid-body is retried here rather than escaping as a requests error.
+                _ = resp.content
             except requests.exceptions.SSLError as e:
                 raise SourceError(self.redact(f"TLS error talking to {_host(url)}: {e}"),
                                   permanent=True) from None
             except (requests.ConnectionError, requests.Timeout,
-                    requests.exceptions.ChunkedEncodingError) as e:
-                if attempt >= attempts:
+                    requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as e:
+                if attempt - throttled >= attempts:
                     raise SourceError(self.redact(
                         f"{method} {_short(url)} failed after {attempt} attempts: {e}")) from None
-                self._backoff(attempt, f"{type(e).__name__}")
+                self._backoff(attempt - throttled, f"{type(e).__name__}")
                 continue
             status = resp.status_code
+            if status < 300 or status == 401 or status in ok:
+                return resp
             if status == 429:
                 self.stats.throttled += 1
-                wait = _stated_wait(resp)
-                if attempt >= attempts + 2:
+                throttled += 1
+                if throttled >= throttle_limit:
                     raise SourceError(f"{method} {_short(url)}: still throttled (429) after "
-                                      f"{attempt} attempts")
+                                      f"{throttled} attempts")
+                wait = _stated_wait(resp)
                 self.log.info("source %s throttled (429); waiting %.0f s", self.config.name, wait)
                 self.stats.retries += 1
                 self.sleep(wait)
                 continue
-            if status in RETRY_STATUS and attempt < attempts:
-                self._backoff(attempt, f"HTTP {status}")
+            if status in RETRY_STATUS and attempt - throttled < attempts:
+                self._backoff(attempt - throttled, f"HTTP {status}")
                 continue
+            if on_error is not None:
+                on_error(resp)
             body = self.redact(resp.text[:200].strip())
             raise SourceError(f"{method} {_short(url)}: HTTP {status} {body}".strip(),
                               permanent=400 <= status < 500)
@@ -124,16 +157,46 @@ class HttpClient:
         self.sleep(delay)
 
 
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_SECONDS = r"\s*(?:s\b|secs?\b|seconds?\b)"
+# In order of trust: a wait phrased as one ("retry in 30 seconds"), a JSON key that names a wait
+# ("retryAfter": 30, "wait_seconds": 30), then any number of seconds at all.
+_WAIT_PATTERNS = (
+    re.compile(r"(?:retry|wait|again|after)\D{0,30}?" + _NUMBER + _SECONDS, re.IGNORECASE),
+    re.compile(r"\"[\w-]*(?:retry|wait|seconds)[\w-]*\"\s*:\s*\"?" + _NUMBER, re.IGNORECASE),
+    re.compile(_NUMBER + _SECONDS, re.IGNORECASE),
+)
+
+
 def _stated_wait(resp: requests.Response) -> float:
-    """Seconds a 429 asks us to wait: the Retry-After header or a number stated in the body."""
-    header = resp.headers.get("Retry-After", "")
-    if header.strip().isdigit():
-        return min(MAX_THROTTLE_WAIT, float(header))
-    m = re.search(r"(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)", resp.text[:500], re.IGNORECASE)
-    if m is None:
-        m = re.search(r"\"(?:retry_?after|wait|seconds)\"\s*:\s*(\d+(?:\.\d+)?)",
-                      resp.text[:500], re.IGNORECASE)
-    return min(MAX_THROTTLE_WAIT, float(m.group(1))) if m else 1.0
+    """Seconds a 429 asks us to wait: the Retry-After header (seconds or an HTTP date) or a
+    number of seconds stated in the body; 1 s when nothing is stated."""
+    header = resp.headers.get("Retry-After", "").strip()
+    if header:
+        try:
+            return max(0.0, min(MAX_THROTTLE_WAIT, float(header)))
+        except ValueError:
+            pass
+        try:
+            when = parsedate_to_datetime(header)
+            return max(0.0, min(MAX_THROTTLE_WAIT, (when - datetime.now(UTC)).total_seconds()))
+        except (TypeError, ValueError):
+            pass
+    text = resp.text[:500]
+    for pattern in _WAIT_PATTERNS:
+        m = pattern.search(text)
+        if m:
+            return min(MAX_THROTTLE_WAIT, float(m.group(1)))
+    return 1.0
+
+
+def _url_password(url: str) -> str | None:
+    """The password in a `scheme://user:password@host` URL (a proxy's), to redact it."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return None
+    return unquote(password) if password else None
 
 
 def _host(url: str) -> str:

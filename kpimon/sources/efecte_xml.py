@@ -1,0 +1,468 @@
+"""`efecte_xml`: tickets (or CMDB computers) from Efecte's XML Web API or saved XML exports.
+
+Two ways in (DESIGN §4):
+
+* `url` + `query`: `GET {url}/search.ws?query=<EQL>` with Basic auth (`username`/`password`);
+  `url` is the Web API's base (e.g. `https://kommun.efectecloud.com/api/itsm`) or the full
+  `…/search.ws` address.
+* `path` (a glob): saved XML exports in a drop folder. A file is taken once it has not changed
+  for `settle` seconds (a one-shot collect waits for it, the daemon leaves it for a later
+  cycle), identified by name + size + mtime + content hash, skipped when already imported, read
+  as one Batch, then kept, moved to `archive` (relative: inside the drop folder), or deleted, by
+  `after`. `ctx.files` (for `kpimon import`) names the exact files to read; those are read even
+  if imported before, and never moved or deleted.
+
+The format: `<entityset><entity id="…"><template code="…"/><attribute code="…"><value>…</value>
+</attribute>…` — a reference attribute holds `<reference name="…"/>`. Dates are local
+`dd.MM.yyyy HH:mm`. An `<error><code>…</code><description>…</description></error>` answer is
+a SourceError carrying the code; `<result/>` or an empty entityset is an empty batch.
+
+Parsing uses defusedxml's iterparse: entity declarations (the "billion laughs" bomb) and
+external entities are refused, never expanded. Elements are cleared as soon as an entity is
+read, so a large export streams in constant memory. A drop-folder file is checked in a first
+streaming pass before its batch is handed out, so a broken or hostile file becomes a batch with
+one reject (recorded as imported and then kept, archived or deleted like any other file)
+instead of failing the source on every cycle.
+
+Ticket batches are not snapshots (a query or an export may well be a subset); with `devices =
+true` each answer or file is the complete inventory (`snapshot = True`), the device name taken
+from the `name_field` attribute (default: the entity's `name`). `templates`, when given, keeps
+only entities of those template codes. Fields may name `$id$` (the entity id), `$name$` or
+`$template$` besides attribute codes; without a mapped `kind`, `values.kind` maps the entity's
+template code.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import random
+import shutil
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import IO
+
+import requests
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+from kpimon.config import SourceConfig
+from kpimon.records import Device, Record, Reject
+from kpimon.sources.base import Batch, CollectContext, SourceError
+from kpimon.sources.efecte_rest import (
+    CARD_ID,
+    CARD_NAME,
+    DATE_FIELDS,
+    TEMPLATE,
+    complete_row,
+    ticket_mapper,
+)
+from kpimon.sources.http import HttpClient
+from kpimon.sources.mapping import TicketMapper
+
+
+class EfecteXmlError(Exception):
+    """An `<error>` answer from Efecte."""
+
+    def __init__(self, code: str | None, description: str | None):
+        super().__init__(f"Efecte answered error {code or '?'}: {description or 'no description'}")
+        self.code = code
+        self.description = description
+
+
+@dataclass
+class Entity:
+    """One `<entity>`: its id, name, template code and attribute code → first value."""
+
+    ordinal: int
+    id: str | None
+    name: str | None
+    template: str | None
+    attributes: dict[str, str | None] = field(default_factory=dict)
+
+
+def iter_entities(source: IO[bytes] | str, *, build: bool = True) -> Iterator[Entity | None]:
+    """Stream the entities of an Efecte XML answer or export (None for each with `build`
+    false: a check that reads the whole document without keeping anything).
+
+    Raises EfecteXmlError for an `<error>` answer, defusedxml's DefusedXmlException for entity
+    declarations or external references, and ET.ParseError for XML that is not well-formed.
+    """
+    stack: list[ET.Element] = []
+    ordinal = 0
+    for event, elem in iterparse(source, events=("start", "end")):
+        if event == "start":
+            stack.append(elem)
+            continue
+        stack.pop()
+        tag = elem.tag
+        if tag == "entity" or (tag.endswith("}entity") if isinstance(tag, str) else False):
+            ordinal += 1
+            yield _entity(elem, ordinal) if build else None
+            elem.clear()
+            if stack:  # drop it from its parent too, or the tree grows with the file
+                stack[-1].remove(elem)
+        elif _local(tag) == "error" and not any(_local(e.tag) == "entity" for e in stack):
+            raise EfecteXmlError(_child_text(elem, "code"), _child_text(elem, "description"))
+
+
+def _entities(source: IO[bytes] | str) -> Iterator[Entity]:
+    for entity in iter_entities(source):
+        assert entity is not None  # built
+        yield entity
+
+
+def _entity(elem: ET.Element, ordinal: int) -> Entity:
+    template = elem.get("template") or elem.get("templateCode") or elem.get("template_code")
+    attributes: dict[str, str | None] = {}
+    for child in elem:
+        tag = _local(child.tag)
+        if tag == "template" and not template:
+            template = child.get("code") or child.get("name")
+        elif tag == "attribute":
+            code = child.get("code") or child.get("name")
+            if code and attributes.get(code) is None:
+                attributes[code] = _attribute_text(child)
+    return Entity(ordinal, elem.get("id"), elem.get("name"), template, attributes)
+
+
+def _attribute_text(attribute: ET.Element) -> str | None:
+    """The first non-empty `<value>` text or `<reference name>` of an attribute."""
+    found_value = False
+    for sub in attribute.iter():
+        tag = _local(sub.tag)
+        if tag == "value":
+            found_value = True
+            if sub.text and sub.text.strip():
+                return sub.text.strip()
+        elif tag == "reference":
+            found_value = True
+            text = sub.get("name") or sub.text
+            if text and text.strip():
+                return text.strip()
+    if not found_value and attribute.text and attribute.text.strip():
+        return attribute.text.strip()  # <attribute code="x">text</attribute>
+    return None
+
+
+def _child_text(elem: ET.Element, name: str) -> str | None:
+    for child in elem:
+        if _local(child.tag) == name:
+            return (child.text or "").strip() or None
+    return None
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def refusal(error: Exception) -> str:
+    """Why an XML document was refused, in words for a reject or an error message."""
+    if isinstance(error, EfecteXmlError):
+        return str(error)
+    if isinstance(error, DefusedXmlException):
+        return ("refused: the XML declares entities or refers to external ones "
+                f"({type(error).__name__}); kpimon never expands them")
+    return f"not well-formed XML: {error}"
+
+
+class EfecteXmlSource:
+    """The `efecte_xml` adapter. `sleep` and `clock` are for tests (settle waits, HTTP waits)."""
+
+    def __init__(self, config: SourceConfig, *, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.time,
+                 jitter: Callable[[], float] = random.random):
+        self.config = config
+        self.sleep = sleep
+        self.clock = clock
+        self.jitter = jitter
+        # (path, size, mtime, ctime, inode) → identity key: a kept file is hashed once, not on
+        # every cycle.
+        self._keys: dict[tuple[str, int, int, int, int], str] = {}
+
+    def collect(self, ctx: CollectContext) -> Iterator[Batch]:
+        """One Batch for the search.ws answer, or one per new drop-folder file."""
+        if ctx.files is None and self.config.url:
+            yield self._search(ctx)
+            return
+        for drop in self._drop_files(ctx):
+            yield self._file_batch(drop, ctx)
+
+    # ------------------------------------------------------------------ search.ws
+
+    def _search(self, ctx: CollectContext) -> Batch:
+        cfg = self.config
+        if not cfg.query:
+            raise SourceError(f"source {cfg.name}: query (EQL) is required with url",
+                              permanent=True)
+        http = HttpClient(cfg, ctx.stats, ctx.log, sleep=self.sleep, jitter=self.jitter)
+        if cfg.username:
+            http.session.auth = (cfg.username, cfg.password or "")
+        url = (cfg.url or "").rstrip("/")
+        if not url.endswith(".ws"):
+            url += "/search.ws"
+
+        def error_answer(resp: requests.Response) -> None:
+            # An <error> in a failed answer is more telling than the HTTP status.
+            try:
+                for _ in iter_entities(BytesIO(resp.content)):
+                    break
+            except EfecteXmlError as e:
+                raise SourceError(http.redact(str(e)), permanent=400 <= resp.status_code < 500,
+                                  code=e.code) from None
+            except (ET.ParseError, DefusedXmlException):
+                pass
+
+        resp = http.get(url, params={"query": cfg.query}, on_error=error_answer,
+                        headers={"Accept": "application/xml, text/xml"})
+        if resp.status_code == 401:
+            raise SourceError(f"search.ws refused the credentials of user {cfg.username} "
+                              "(HTTP 401): check username, password and the user's Web API "
+                              "rights", permanent=True)
+        try:
+            items = list(self._items(BytesIO(resp.content), "search.ws", ctx))
+        except (EfecteXmlError, ET.ParseError, DefusedXmlException) as e:
+            code = e.code if isinstance(e, EfecteXmlError) else None
+            raise SourceError(f"search.ws: {http.redact(refusal(e))}", code=code) from None
+        return Batch(label=f"{cfg.name}: search.ws", items=items, snapshot=cfg.devices)
+
+    # ------------------------------------------------------------------ records
+
+    def _items(self, source: IO[bytes] | str, label: str, ctx: CollectContext
+               ) -> Iterator[Record | Reject]:
+        """The records and rejects of one document (tickets, or devices)."""
+        cfg = self.config
+        keep = set(cfg.templates)
+        if cfg.devices:
+            name_code = cfg.name_field or CARD_NAME
+            for entity in _entities(source):
+                if keep and entity.template and entity.template not in keep:
+                    continue
+                raw = _row(entity, [name_code], set())
+                name = (raw.get(name_code) or "").strip()
+                if not name:
+                    yield Reject(cfg.name, _where(label, entity), entity.ordinal, "name",
+                                 "required value is empty")
+                else:
+                    yield Device(cfg.name, name, ctx.now, {})
+            return
+        mapper: TicketMapper = ticket_mapper(cfg, ctx.tz, require_updated=False)
+        date_codes = {mapper.fields[f] for f in DATE_FIELDS if f in mapper.fields}
+        try:
+            for entity in _entities(source):
+                if keep and entity.template and entity.template not in keep:
+                    continue
+                raw = _row(entity, mapper.fields.values(), date_codes)
+                yield mapper.map(raw, _where(label, entity), entity.ordinal)
+        finally:
+            ctx.stats.warnings += mapper.warnings
+
+    # ------------------------------------------------------------------ drop folder
+
+    def _file_batch(self, drop: DropFile, ctx: CollectContext) -> Batch:
+        label = str(drop.path)
+        # A first streaming pass, so that a broken or hostile file is one reject, recorded
+        # once, rather than a batch that fails half-way on every cycle.
+        try:
+            with open(drop.path, "rb") as f:
+                for _ in iter_entities(f, build=False):
+                    pass
+        except (EfecteXmlError, ET.ParseError, DefusedXmlException) as e:
+            code = e.code if isinstance(e, EfecteXmlError) else None
+            ctx.log.warning("source %s: %s: %s", self.config.name, drop.path.name, refusal(e))
+            return Batch(label=label, file_key=drop.key, on_commit=drop.on_commit, items=[
+                Reject(self.config.name, label, None, None,
+                       refusal(e) + (f" (code {code})" if code else ""))])
+        except OSError as e:
+            raise SourceError(f"{drop.path}: cannot read: {e.strerror}") from None
+        return Batch(label=label, items=self._file_items(drop.path, label, ctx),
+                     file_key=drop.key, snapshot=self.config.devices, on_commit=drop.on_commit)
+
+    def _file_items(self, path: Path, label: str, ctx: CollectContext
+                    ) -> Iterator[Record | Reject]:
+        with open(path, "rb") as f:
+            try:
+                yield from self._items(f, label, ctx)
+            except (EfecteXmlError, ET.ParseError, DefusedXmlException) as e:
+                # Only if the file changed between the check and now: fail this batch.
+                raise SourceError(f"{path.name}: {refusal(e)}") from None
+
+    def _drop_files(self, ctx: CollectContext) -> Iterator[DropFile]:
+        """The files to read now, by the drop-folder rules of DESIGN §4 (the same rules, and
+        the same identity keys, as the shared drop-folder helper of the other file sources).
+
+        `ctx.files` (`kpimon import`) are read as given, even if imported before, and never
+        moved or deleted. Otherwise: the files matching `path`, oldest first, outside the
+        archive folder, once settled; a file already imported is skipped (after finishing its
+        `after` step, should the process have stopped between the commit and the move).
+        """
+        cfg = self.config
+        if ctx.files is not None:
+            for path in ctx.files:
+                path = Path(path)
+                if not path.is_file():
+                    raise SourceError(f"{path}: no such file", permanent=True)
+                yield DropFile(path, self._identity(path), None)
+            return
+        if not cfg.path:
+            raise SourceError(f"source {cfg.name}: give url (with query) or path",
+                              permanent=True)
+        pattern = os.path.expanduser(cfg.path)
+        folder = _base_folder(pattern)
+        if not folder.is_dir():
+            raise SourceError(f"drop folder {folder} does not exist")
+        archive = self._archive_folder(pattern)
+        found: list[tuple[int, str, Path]] = []
+        for name in glob.glob(pattern, recursive=True):
+            path = Path(name)
+            try:
+                st = path.stat()
+            except OSError:
+                continue  # gone between the listing and the stat
+            if not path.is_file() or (archive is not None and _inside(path, archive)):
+                continue
+            found.append((st.st_mtime_ns, path.name, path))
+        for _, _, path in sorted(found):
+            if not self._settled(path, ctx):
+                continue
+            try:
+                key = self._identity(path)
+            except FileNotFoundError:
+                continue
+            except OSError as e:
+                raise SourceError(f"{path}: cannot read: {e.strerror}") from None
+            on_commit = self._after(path, archive, ctx)
+            if ctx.is_imported(key):
+                if on_commit is not None:
+                    on_commit()
+                continue
+            yield DropFile(path, key, on_commit)
+
+    def _settled(self, path: Path, ctx: CollectContext) -> bool:
+        """Unchanged for `settle` seconds? With `ctx.wait_for_settle`, wait for it (in short
+        sleeps, at most 10 × settle and at least a minute); otherwise leave it for later."""
+        settle = max(0, self.config.settle)
+        limit = max(60.0, 10.0 * settle)
+        started = self.clock()
+        while True:
+            try:
+                age = self.clock() - path.stat().st_mtime
+            except FileNotFoundError:
+                return False
+            if age >= settle:
+                return True
+            if not ctx.wait_for_settle:
+                ctx.log.info("source %s: %s changed %.0f s ago; taking it once it has been "
+                             "still for %d s", self.config.name, path.name, max(age, 0), settle)
+                return False
+            waited = self.clock() - started
+            if waited >= limit:
+                ctx.log.warning("source %s: %s still changing after %.0f s; left for the next "
+                                "collection", self.config.name, path.name, waited)
+                return False
+            self.sleep(max(0.01, min(1.0, settle - age, limit - waited)))
+
+    def _identity(self, path: Path) -> str:
+        """`name|size|mtime_ns|sha256`: a file dropped again unchanged is the same file, a
+        changed one (even with the same size and mtime) a new version."""
+        st = path.stat()
+        # ctime and inode in the cache key too: a rewrite that keeps size and mtime still
+        # changes the ctime, so the cache never stands in for the hash of changed content.
+        cache_key = (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        key = self._keys.get(cache_key)
+        if key is None:
+            digest = hashlib.sha256()
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+                after = os.fstat(f.fileno())
+            if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+                raise SourceError(f"{path}: changed while it was read; trying again next cycle")
+            key = f"{path.name}|{st.st_size}|{st.st_mtime_ns}|{digest.hexdigest()}"
+            self._keys[cache_key] = key
+        return key
+
+    def _archive_folder(self, pattern: str) -> Path | None:
+        if self.config.after != "archive" or not self.config.archive:
+            return None
+        archive = Path(os.path.expanduser(self.config.archive))
+        return archive if archive.is_absolute() else _base_folder(pattern) / archive
+
+    def _after(self, path: Path, archive: Path | None, ctx: CollectContext
+               ) -> Callable[[], None] | None:
+        """The `on_commit` step for `after`; None for `keep`."""
+        after = self.config.after
+        if after == "keep" or (after == "archive" and archive is None):
+            return None
+        st = path.stat()
+        read = (st.st_size, st.st_mtime_ns)
+
+        def on_commit() -> None:
+            try:
+                now = path.stat()
+            except FileNotFoundError:
+                return
+            if (now.st_size, now.st_mtime_ns) != read:
+                # A new version arrived after this one was read: it is taken next cycle.
+                ctx.log.warning("source %s: %s changed after it was read; left in place",
+                                self.config.name, path.name)
+                return
+            if after == "delete":
+                path.unlink(missing_ok=True)
+            elif archive is not None:
+                _archive(path, archive)
+
+        return on_commit
+
+
+@dataclass(frozen=True)
+class DropFile:
+    """A file to read: its path, identity key and what to do once its batch is committed."""
+
+    path: Path
+    key: str
+    on_commit: Callable[[], None] | None
+
+
+def _base_folder(pattern: str) -> Path:
+    """The drop folder of a glob: its leading part up to the first one with a wildcard."""
+    fixed: list[str] = []
+    for part in Path(pattern).parts[:-1]:
+        if any(c in part for c in "*?["):
+            break
+        fixed.append(part)
+    return Path(*fixed) if fixed else Path(".")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _archive(path: Path, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    n = 1
+    while target.exists():  # never overwrite an earlier file of the same name
+        target = folder / f"{path.stem}.{n}{path.suffix}"
+        n += 1
+    shutil.move(str(path), target)
+
+
+def _row(entity: Entity, wanted: Iterable[str], date_codes: set[str]) -> dict[str, str | None]:
+    raw: dict[str, str | None] = {CARD_ID: entity.id, CARD_NAME: entity.name,
+                                  TEMPLATE: entity.template}
+    raw.update(entity.attributes)
+    return complete_row(raw, wanted, date_codes)
+
+
+def _where(label: str, entity: Entity) -> str:
+    return f"{label} entity {entity.id}" if entity.id else label
