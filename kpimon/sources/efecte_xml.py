@@ -34,11 +34,7 @@ template code.
 
 from __future__ import annotations
 
-import glob
-import hashlib
-import os
 import random
-import shutil
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
@@ -54,6 +50,7 @@ from defusedxml.ElementTree import iterparse
 from kpimon.config import SourceConfig
 from kpimon.records import Device, Record, Reject
 from kpimon.sources.base import Batch, CollectContext, SourceError
+from kpimon.sources.dropfolder import DropFile, drop_files
 from kpimon.sources.efecte_rest import (
     CARD_ID,
     CARD_NAME,
@@ -293,168 +290,8 @@ class EfecteXmlSource:
                 raise SourceError(f"{path.name}: {refusal(e)}") from None
 
     def _drop_files(self, ctx: CollectContext) -> Iterator[DropFile]:
-        """The files to read now, by the drop-folder rules of DESIGN §4 (the same rules, and
-        the same identity keys, as the shared drop-folder helper of the other file sources).
-
-        `ctx.files` (`kpimon import`) are read as given, even if imported before, and never
-        moved or deleted. Otherwise: the files matching `path`, oldest first, outside the
-        archive folder, once settled; a file already imported is skipped (after finishing its
-        `after` step, should the process have stopped between the commit and the move).
-        """
-        cfg = self.config
-        if ctx.files is not None:
-            for path in ctx.files:
-                path = Path(path)
-                if not path.is_file():
-                    raise SourceError(f"{path}: no such file", permanent=True)
-                yield DropFile(path, self._identity(path), None)
-            return
-        if not cfg.path:
-            raise SourceError(f"source {cfg.name}: give url (with query) or path",
-                              permanent=True)
-        pattern = os.path.expanduser(cfg.path)
-        folder = _base_folder(pattern)
-        if not folder.is_dir():
-            raise SourceError(f"drop folder {folder} does not exist")
-        archive = self._archive_folder(pattern)
-        found: list[tuple[int, str, Path]] = []
-        for name in glob.glob(pattern, recursive=True):
-            path = Path(name)
-            try:
-                st = path.stat()
-            except OSError:
-                continue  # gone between the listing and the stat
-            if not path.is_file() or (archive is not None and _inside(path, archive)):
-                continue
-            found.append((st.st_mtime_ns, path.name, path))
-        for _, _, path in sorted(found):
-            if not self._settled(path, ctx):
-                continue
-            try:
-                key = self._identity(path)
-            except FileNotFoundError:
-                continue
-            except OSError as e:
-                raise SourceError(f"{path}: cannot read: {e.strerror}") from None
-            on_commit = self._after(path, archive, ctx)
-            if ctx.is_imported(key):
-                if on_commit is not None:
-                    on_commit()
-                continue
-            yield DropFile(path, key, on_commit)
-
-    def _settled(self, path: Path, ctx: CollectContext) -> bool:
-        """Unchanged for `settle` seconds? With `ctx.wait_for_settle`, wait for it (in short
-        sleeps, at most 10 × settle and at least a minute); otherwise leave it for later."""
-        settle = max(0, self.config.settle)
-        limit = max(60.0, 10.0 * settle)
-        started = self.clock()
-        while True:
-            try:
-                age = self.clock() - path.stat().st_mtime
-            except FileNotFoundError:
-                return False
-            if age >= settle:
-                return True
-            if not ctx.wait_for_settle:
-                ctx.log.info("source %s: %s changed %.0f s ago; taking it once it has been "
-                             "still for %d s", self.config.name, path.name, max(age, 0), settle)
-                return False
-            waited = self.clock() - started
-            if waited >= limit:
-                ctx.log.warning("source %s: %s still changing after %.0f s; left for the next "
-                                "collection", self.config.name, path.name, waited)
-                return False
-            self.sleep(max(0.01, min(1.0, settle - age, limit - waited)))
-
-    def _identity(self, path: Path) -> str:
-        """`name|size|mtime_ns|sha256`: a file dropped again unchanged is the same file, a
-        changed one (even with the same size and mtime) a new version."""
-        st = path.stat()
-        # ctime and inode in the cache key too: a rewrite that keeps size and mtime still
-        # changes the ctime, so the cache never stands in for the hash of changed content.
-        cache_key = (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-        key = self._keys.get(cache_key)
-        if key is None:
-            digest = hashlib.sha256()
-            with open(path, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    digest.update(block)
-                after = os.fstat(f.fileno())
-            if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
-                raise SourceError(f"{path}: changed while it was read; trying again next cycle")
-            key = f"{path.name}|{st.st_size}|{st.st_mtime_ns}|{digest.hexdigest()}"
-            self._keys[cache_key] = key
-        return key
-
-    def _archive_folder(self, pattern: str) -> Path | None:
-        if self.config.after != "archive" or not self.config.archive:
-            return None
-        archive = Path(os.path.expanduser(self.config.archive))
-        return archive if archive.is_absolute() else _base_folder(pattern) / archive
-
-    def _after(self, path: Path, archive: Path | None, ctx: CollectContext
-               ) -> Callable[[], None] | None:
-        """The `on_commit` step for `after`; None for `keep`."""
-        after = self.config.after
-        if after == "keep" or (after == "archive" and archive is None):
-            return None
-        st = path.stat()
-        read = (st.st_size, st.st_mtime_ns)
-
-        def on_commit() -> None:
-            try:
-                now = path.stat()
-            except FileNotFoundError:
-                return
-            if (now.st_size, now.st_mtime_ns) != read:
-                # A new version arrived after this one was read: it is taken next cycle.
-                ctx.log.warning("source %s: %s changed after it was read; left in place",
-                                self.config.name, path.name)
-                return
-            if after == "delete":
-                path.unlink(missing_ok=True)
-            elif archive is not None:
-                _archive(path, archive)
-
-        return on_commit
-
-
-@dataclass(frozen=True)
-class DropFile:
-    """A file to read: its path, identity key and what to do once its batch is committed."""
-
-    path: Path
-    key: str
-    on_commit: Callable[[], None] | None
-
-
-def _base_folder(pattern: str) -> Path:
-    """The drop folder of a glob: its leading part up to the first one with a wildcard."""
-    fixed: list[str] = []
-    for part in Path(pattern).parts[:-1]:
-        if any(c in part for c in "*?["):
-            break
-        fixed.append(part)
-    return Path(*fixed) if fixed else Path(".")
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-    except ValueError:
-        return False
-    return True
-
-
-def _archive(path: Path, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / path.name
-    n = 1
-    while target.exists():  # never overwrite an earlier file of the same name
-        target = folder / f"{path.stem}.{n}{path.suffix}"
-        n += 1
-    shutil.move(str(path), target)
+        """The files to read now, by the shared drop-folder rules of DESIGN §4."""
+        yield from drop_files(self.config, ctx, clock=self.clock, sleep=self.sleep)
 
 
 def _row(entity: Entity, wanted: Iterable[str], date_codes: set[str]) -> dict[str, str | None]:

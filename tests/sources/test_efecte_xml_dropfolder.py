@@ -80,7 +80,9 @@ def test_changed_content_is_a_new_file(tmp_path: Path) -> None:
     os.utime(path, ns=(mtime, mtime))
     [(second, items)] = run(adapter, context(config, is_imported=lambda k: k == first.file_key))
     assert second.file_key != first.file_key and [t.id for t in items] == ["INC-2"]
-    assert first.on_commit is None  # after = keep
+    assert first.on_commit is not None
+    first.on_commit()  # after = keep: the file stays
+    assert path.exists()
 
 
 def test_unsettled_file_waits_for_the_next_cycle_or_for_settle(tmp_path: Path) -> None:
@@ -126,7 +128,9 @@ def test_explicit_files_are_read_as_given(tmp_path: Path) -> None:
     ctx = context(config, files=[path], is_imported=lambda key: True)
     [(batch, items)] = run(EfecteXmlSource(config), ctx)
     assert [t.id for t in items] == ["INC-9"] and batch.file_key
-    assert batch.on_commit is None  # a file named by hand is never moved or deleted
+    assert batch.on_commit is not None
+    batch.on_commit()  # a file named by hand is never moved or deleted
+    assert path.exists()
 
 
 def test_imported_file_left_by_a_stop_is_archived_now(tmp_path: Path) -> None:
