@@ -73,6 +73,7 @@ class Daemon:
             "coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
         self.web: WebServer | None = None
         self._reload_requested = threading.Event()
+        self._compute_requested = threading.Event()
 
     # ------------------------------------------------------------------ snapshot
 
@@ -124,8 +125,8 @@ class Daemon:
             return  # removed by a reload
         outcome = self.app.collector.collect(src)
         self.app.last_outcomes[name] = outcome
-        # A compute right after each collection; coalesced if one is already waiting.
-        self.scheduler.add_job(self.compute, id="compute-now", replace_existing=True)
+        # The main loop starts a compute soon after; collections finishing together share one.
+        self._compute_requested.set()
 
     def schedule(self) -> None:
         now = datetime.now(UTC)
@@ -210,6 +211,10 @@ class Daemon:
                     self.notifier.send("RELOADING=1")
                     self.reload()
                     self.notifier.send("READY=1")
+                if self._compute_requested.is_set() and not self.compute_lock.locked():
+                    self._compute_requested.clear()
+                    self.scheduler.add_job(self.compute, id="compute-now",
+                                           replace_existing=True)
                 if self.scheduler.running:
                     self.notifier.send("WATCHDOG=1")
         finally:
