@@ -158,7 +158,7 @@ def upgrade() -> None:
     sa.Column('ticket_id', sa.String(length=128), nullable=False),
     sa.Column('resolved_at', sa.BigInteger(), nullable=False),
     sa.Column('resolved_c', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('clock', 'source', 'ticket_id', 'resolved_at', name=op.f('pk_resolution_facts'))
+    sa.PrimaryKeyConstraint('source', 'ticket_id', 'resolved_at', 'clock', name=op.f('pk_resolution_facts'))
     )
     op.create_table('resolutions',
     sa.Column('source', sa.String(length=64), nullable=False),
@@ -197,7 +197,7 @@ def upgrade() -> None:
     sa.Column('created_c', sa.BigInteger(), nullable=False),
     sa.Column('response_at', sa.BigInteger(), nullable=True),
     sa.Column('response_c', sa.BigInteger(), nullable=True),
-    sa.PrimaryKeyConstraint('clock', 'source', 'ticket_id', name=op.f('pk_ticket_facts'))
+    sa.PrimaryKeyConstraint('source', 'ticket_id', 'clock', name=op.f('pk_ticket_facts'))
     )
     op.create_table('tickets',
     sa.Column('source', sa.String(length=64), nullable=False),
