@@ -27,18 +27,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from kpimon.config import CLOCK_KINDS, Config
 from kpimon.kpi.calendar import Calendar
 from kpimon.records import DONE_STATUSES
 from kpimon.store import Store
+from kpimon.store import facts as store_facts
 from kpimon.store import tables as t
 from kpimon.store.writer import _insert
 
 CHUNK = 5000
 FACTS_KINDS = CLOCK_KINDS + ("handling_time", "open_older_than", "oldest_open_age")
 _STATE_SOURCE = "_facts"
+FACT_COLUMNS = ("source", "ticket_id", "clock", "created_c", "response_at", "response_c")
+RESOLUTION_FACT_COLUMNS = ("source", "ticket_id", "resolved_at", "clock", "resolved_c")
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,8 @@ class FactsBuilder:
     def update(self) -> int:
         """Compute facts for dirty tickets, and for all tickets of a clock that changed."""
         self._check_signatures()
+        with self.store.engine.begin() as conn:
+            store_facts.clear_dirty(conn)
         done = 0
         while True:
             with self.store.engine.begin() as conn:
@@ -205,8 +210,8 @@ class FactsBuilder:
 
     def _chunk(self, conn: Connection, rows: Sequence[Any]) -> None:
         histories = self._histories(conn, rows)
-        ticket_updates: list[dict[str, Any]] = []
-        resolutions: list[dict[str, Any]] = []
+        ticket_updates: list[tuple[Any, ...]] = []
+        resolutions: list[tuple[Any, ...]] = []
         per_ticket: list[tuple[Any, int | None, list[tuple[int, int | None]], list[Change]]] = []
         for r in rows:
             history = histories.get((r.source, r.id), [])
@@ -216,41 +221,24 @@ class FactsBuilder:
                 response = next((c.at for c in history if c.from_status == "new"), None)
             origin, seen = flow(history)
             done_at = next((s for s, e in segments if e is None), None)
-            ticket_updates.append({"b_source": r.source, "b_id": r.id, "done_at": done_at,
-                                   "flow_origin": origin, "flow_seen": seen[:200],
-                                   "facts_dirty": False})
-            resolutions.extend({"source": r.source, "ticket_id": r.id, "resolved_at": s,
-                                "valid_until": e} for s, e in segments)
+            ticket_updates.append((done_at, origin, seen[:200], r.source, r.id))
+            resolutions.extend((r.source, r.id, s, e) for s, e in segments)
             per_ticket.append((r, response, segments, history))
-        facts: list[dict[str, Any]] = []
-        res_facts: list[dict[str, Any]] = []
+        facts: list[tuple[Any, ...]] = []
+        res_facts: list[tuple[Any, ...]] = []
         for clock in self.clocks.values():
             if clock.pause:
                 self._paused_facts(clock, per_ticket, facts, res_facts)
             else:
                 self._plain_facts(clock, per_ticket, facts, res_facts)
-        keys_by_source: dict[str, list[str]] = defaultdict(list)
-        for r in rows:
-            keys_by_source[r.source].append(r.id)
-        for source, ids in keys_by_source.items():
-            for table in (t.ticket_facts, t.resolution_facts, t.resolutions):
-                conn.execute(delete(table).where(table.c.source == source,
-                                                 table.c.ticket_id.in_(ids)))
-        if resolutions:
-            conn.execute(insert(t.resolutions), resolutions)
-        if facts:
-            conn.execute(insert(t.ticket_facts), facts)
-        if res_facts:
-            conn.execute(insert(t.resolution_facts), res_facts)
-        conn.execute(
-            update(t.tickets).where(t.tickets.c.source == bindparam("b_source"),
-                                    t.tickets.c.id == bindparam("b_id"))
-            .values(done_at=bindparam("done_at"), flow_origin=bindparam("flow_origin"),
-                    flow_seen=bindparam("flow_seen"), facts_dirty=bindparam("facts_dirty")),
-            ticket_updates)
+        store_facts.insert_rows(conn, t.resolutions,
+                                ("source", "ticket_id", "resolved_at", "valid_until"), resolutions)
+        store_facts.insert_rows(conn, t.ticket_facts, FACT_COLUMNS, facts)
+        store_facts.insert_rows(conn, t.resolution_facts, RESOLUTION_FACT_COLUMNS, res_facts)
+        store_facts.mark_done(conn, ticket_updates)
 
-    def _plain_facts(self, clock: Clock, per_ticket: list[Any], facts: list[dict[str, Any]],
-                     res_facts: list[dict[str, Any]]) -> None:
+    def _plain_facts(self, clock: Clock, per_ticket: list[Any], facts: list[tuple[Any, ...]],
+                     res_facts: list[tuple[Any, ...]]) -> None:
         instants: list[int] = []
         for r, response, segments, _ in per_ticket:
             instants.append(r.created)
@@ -259,25 +247,20 @@ class FactsBuilder:
         pos = clock.calendar.positions(np.asarray(instants, dtype=np.int64)).tolist()
         i = 0
         for r, response, segments, _ in per_ticket:
-            facts.append({"clock": clock.key, "source": r.source, "ticket_id": r.id,
-                          "created_c": int(pos[i]), "response_at": response,
-                          "response_c": int(pos[i + 1]) if response is not None else None})
+            facts.append((r.source, r.id, clock.key, pos[i], response,
+                          pos[i + 1] if response is not None else None))
             i += 2
             for s, _e in segments:
-                res_facts.append({"clock": clock.key, "source": r.source, "ticket_id": r.id,
-                                  "resolved_at": s, "resolved_c": int(pos[i])})
+                res_facts.append((r.source, r.id, s, clock.key, pos[i]))
                 i += 1
 
-    def _paused_facts(self, clock: Clock, per_ticket: list[Any], facts: list[dict[str, Any]],
-                      res_facts: list[dict[str, Any]]) -> None:
+    def _paused_facts(self, clock: Clock, per_ticket: list[Any], facts: list[tuple[Any, ...]],
+                      res_facts: list[tuple[Any, ...]]) -> None:
         for r, response, segments, history in per_ticket:
             paused = pause_intervals(history, clock.pause)
-            facts.append({
-                "clock": clock.key, "source": r.source, "ticket_id": r.id,
-                "created_c": clock_position(clock, r.created, paused), "response_at": response,
-                "response_c": clock_position(clock, response, paused)
-                if response is not None else None})
+            facts.append((r.source, r.id, clock.key, clock_position(clock, r.created, paused),
+                          response, clock_position(clock, response, paused)
+                          if response is not None else None))
             for s, _e in segments:
-                res_facts.append({"clock": clock.key, "source": r.source, "ticket_id": r.id,
-                                  "resolved_at": s,
-                                  "resolved_c": clock_position(clock, s, paused)})
+                res_facts.append((r.source, r.id, s, clock.key,
+                                  clock_position(clock, s, paused)))

@@ -1,0 +1,60 @@
+"""Writing per-ticket facts quickly: raw driver `executemany` with positional rows.
+
+The facts pass rewrites a few rows per ticket for every changed ticket (a million after a
+large import), where SQLAlchemy's per-row parameter handling would cost more than the database
+itself. The SQL stays in the store; the values come from kpi/facts.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, exists, select
+
+from kpimon.store import tables as t
+
+
+def _placeholder(conn: Connection) -> str:
+    return "%s" if conn.dialect.name == "postgresql" else "?"
+
+
+def executemany(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run one statement for many positional rows on the connection's open transaction.
+
+    `sql` uses `?` placeholders; they are turned into the driver's own style.
+    """
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        sql = sql.replace("?", "%s")
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
+                rows: Sequence[Sequence[Any]]) -> None:
+    """INSERT the rows (tuples in `columns` order) into `table`."""
+    marks = ", ".join("?" for _ in columns)
+    names = ", ".join(f'"{c}"' for c in columns)
+    executemany(conn, f'INSERT INTO {table.name} ({names}) VALUES ({marks})', rows)
+
+
+def clear_dirty(conn: Connection) -> None:
+    """Delete the facts and resolutions of every ticket marked dirty (they are rebuilt)."""
+    tk = t.tickets.c
+    for table in (t.ticket_facts, t.resolution_facts, t.resolutions):
+        dirty = exists(select(tk.id).where(tk.source == table.c.source,
+                                           tk.id == table.c.ticket_id,
+                                           tk.facts_dirty.is_(True)))
+        conn.execute(table.delete().where(dirty))
+
+
+def mark_done(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Store (done_at, flow_origin, flow_seen, source, id) and clear the dirty flag."""
+    executemany(conn, "UPDATE tickets SET done_at = ?, flow_origin = ?, flow_seen = ?, "
+                      "facts_dirty = ? WHERE source = ? AND id = ?",
+                [(d, o, s, False, src, i) for d, o, s, src, i in rows])
