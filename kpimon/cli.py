@@ -308,16 +308,20 @@ def cmd_record(app: Any, args: argparse.Namespace) -> int:
         raise UsageError(f"no indicator named {args.indicator!r}") from None
     if ind.kind != "manual":
         raise UsageError(f"{ind.id} is a {ind.kind} indicator, not manual")
+    from kpimon.sources.manual import NOTE_MAX, parse_value
+
     try:
         period = parse_period(args.period, app.config.tz)
-        value = float(args.value.replace(",", "."))
+        # The same reading as the manual CSV drop: decimal comma, −, spaces, a trailing %.
+        value = parse_value(args.value)
     except ValueError as e:
         raise UsageError(str(e)) from None
+    note = (args.note or "").strip()[:NOTE_MAX] or None
     with app.store.engine.begin() as conn:
         conn.execute(insert(t.manual_values).values(
             indicator=ind.id, period=period.label, value=value,
-            entered_at=epoch(datetime.now(UTC)), note=(args.note or None), author=_author()))
-    print(f"{ind.id} {period.label} = {value:g}")
+            entered_at=epoch(datetime.now(UTC)), note=note, author=_author()))
+    print(f"{ind.id} {period.label} = {value:g}" + (f" ({note})" if note else ""))
     return 0
 
 
