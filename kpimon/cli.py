@@ -228,10 +228,17 @@ def cmd_explain(app: Any, args: argparse.Namespace) -> int:
     app.facts.update()
     rows = app.engine.explain(ind, period, at)
     excluded = _exclusions(app)
+    # How many ids got each verdict (met, missed, pending; counted, ok, unknown; …), in the
+    # order they first appear, so the table and the JSON say the same at a glance.
+    summary: dict[str, int] = {}
+    for r in rows:
+        if "verdict" in r:
+            summary[r["verdict"]] = summary.get(r["verdict"], 0) + 1
     if args.format == "json":
-        print(json.dumps({"indicator": ind.id, "period": period.json(),
+        print(json.dumps({"indicator": ind.id, "kind": ind.kind, "period": period.json(),
                           "evaluated_at": at.astimezone(app.config.tz).isoformat(),
-                          "tickets": rows, "excluded": excluded}, ensure_ascii=False, indent=1))
+                          "summary": summary, "tickets": rows, "excluded": excluded},
+                         ensure_ascii=False, indent=1))
         return 0
     print(f"{ind.id} ({ind.kind}) for {period.label} as of "
           f"{at.astimezone(app.config.tz):%Y-%m-%d %H:%M}")
@@ -243,11 +250,14 @@ def cmd_explain(app: Any, args: argparse.Namespace) -> int:
         elif "ticket" in r:
             el = r.get("elapsed_seconds")
             print(f"  {r['ticket']:<16} {r['verdict']:<8} "
-                  f"{'' if el is None else _duration(el):>10}  {r.get('org') or ''}")
+                  f"{'' if el is None else _duration(el):>10} "
+                  f"{'' if el is None else f'{el} s':>12}  {r.get('org') or ''}")
         else:
             print(f"  {json.dumps(r, ensure_ascii=False)}")
     for e in excluded:
         print(f"  {e['ticket']:<16} excluded  ({e['reason']}, {e['author']})")
+    if summary:
+        print("  " + ", ".join(f"{verdict} {n}" for verdict, n in summary.items()))
     return 0
 
 
