@@ -247,6 +247,9 @@ def cmd_explain(app: Any, args: argparse.Namespace) -> int:
             print(f"  {r['device']:<24} {r['verdict']}")
         elif "summary" in r:
             print(f"  {r['summary']}")
+        elif "entered_at" in r:  # a manual value's entries
+            print(f"  {r['entered_at']}  {r['value']:>12g}  {r['verdict']:<10} "
+                  f"{r.get('author') or ''}  {r.get('note') or ''}".rstrip())
         elif "ticket" in r:
             el = r.get("elapsed_seconds")
             print(f"  {r['ticket']:<16} {r['verdict']:<8} "

@@ -124,3 +124,33 @@ def test_a_value_belongs_to_its_period(board: Board) -> None:
 def test_bad_records_are_usage_errors(board: Board, args: tuple[str, ...]) -> None:
     rc, out, err = board.run(*args)
     assert rc == 2 and out == "" and err.startswith("kpimon: ")
+
+
+def test_explain_lists_every_entry(board: Board) -> None:
+    board.ok("record", "hme", "2020", "71,13", "--note", "Enkät")
+    board.ok("record", "hme", "2020", "55", "--note", "Rättad")
+    got = board.explain("hme", "--period", "2020")
+    assert [(r["value"], r["verdict"], r["note"]) for r in got["tickets"]] == [
+        (71.13, "superseded", "Enkät"), (55.0, "counted", "Rättad")]
+    assert got["summary"] == {"superseded": 1, "counted": 1}
+    assert all(r["entered_at"].startswith("20") and r["author"] for r in got["tickets"])
+    table = board.ok("explain", "hme", "--period", "2020")
+    assert any("counted" in line and "Rättad" in line for line in table.splitlines())
+    # As of a moment before either entry was made, nothing had been recorded.
+    before = board.explain("hme", "--period", "2020", "--at", "2021-01-15T12:00")
+    assert [r["verdict"] for r in before["tickets"]] == ["after_at", "after_at"]
+    assert board.indicators("--period", "2020", "--at", "2021-01-15T12:00")["hme"][
+        "status"] == "no_value"
+
+
+def test_a_breakdown_of_a_manual_value_lists_every_key(tmp_path: Path, db_url: str,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    b = Board(tmp_path, db_url, capsys)
+    b.configure('[[indicators]]\nid = "budget"\nkind = "manual"\ntarget = ">= 0"\n'
+                'breakdown = ["org"]\n', sources="")
+    b.ok("record", "budget", "2020", "12")
+    budget = b.indicators("--period", "2020")["budget"]
+    assert (budget["value"], budget["status"]) == (12, "achieved")
+    assert {k: (v["value"], v["status"]) for k, v in budget["breakdown"]["org"].items()} == {
+        org: (None, "no_value") for org in ("Askersund", "Hallsberg", "Laxå", "Lekeberg")}
