@@ -78,10 +78,10 @@ def _totals(ctx: EvalContext, ind: IndicatorConfig) -> dict[str, dict[str, int]]
         func.sum(qi.wait_seconds_answered_sum).label("wait_sum"),
         func.sum(qi.received).label("offered"),
     ).select_from(join).where(*conds).group_by(bucket)
-    for r in ctx.conn.execute(q):
-        row = out[r.bucket]
+    for ir in ctx.conn.execute(q):  # its own name: the rows have another shape than above
+        row = out[ir.bucket]
         for name in FIELDS:
-            row[name] += int(getattr(r, name) or 0)
+            row[name] += int(getattr(ir, name) or 0)
     return out
 
 
