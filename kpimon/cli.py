@@ -301,7 +301,15 @@ def cmd_exclude(app: Any, args: argparse.Namespace) -> int:
         conn.execute(insert(t.exclusions).values(
             ticket_id=args.ticket, reason=args.reason[:500], author=_author(),
             created_at=epoch(datetime.now(UTC))))
+        # TICKET is an id, or SOURCE:ID where two sources share ids (as the indicators match).
+        tk = t.tickets.c
+        known = conn.execute(select(tk.id).where(
+            (tk.id == args.ticket) | ((tk.source + ":" + tk.id) == args.ticket)).limit(1)
+        ).first() is not None
     print(f"{args.ticket}: left out of every indicator ({args.reason})")
+    if not known:  # a typo should not pass unnoticed; a ticket yet to come is still excluded
+        print(f"kpimon: note: no ticket {args.ticket} has been collected yet; it will be left "
+              "out when it is", file=sys.stderr)
     return 0
 
 

@@ -84,3 +84,12 @@ def test_usage(golden: Board) -> None:
     assert golden.run("exclude", "G02")[0] == 2                 # a reason is required
     rc, _, err = golden.run("exclude", "--undo", "G99")
     assert rc == 1 and "G99" in err                              # it was not excluded
+
+
+def test_an_unknown_ticket_is_excluded_with_a_note(golden: Board) -> None:
+    rc, out, err = golden.run("exclude", "G99", "--reason", "test")
+    assert rc == 0 and out.startswith("G99: left out") and "no ticket G99" in err
+    rc, _, err = golden.run("exclude", "export:G03", "--reason", "test ticket")
+    assert rc == 0 and err == ""
+    got = golden.indicators(*ARGS)
+    assert got["resp_30m"]["denominator"] == 4          # G03 is left out by SOURCE:ID too
