@@ -96,3 +96,26 @@ def test_explain_agrees_with_the_paused_clock(board: Board) -> None:
     rows = {r["ticket"]: (r["verdict"], r["elapsed_seconds"])
             for r in board.explain("res_1d", *ARGS)["tickets"]}
     assert rows == {"P1": ("missed", 28 * H), "P2": ("missed", 48 * H), "P3": ("met", 12 * H)}
+
+
+def test_tickets_at_risk_follow_the_paused_clock(board: Board) -> None:
+    """`kpimon_tickets_at_risk` (open tickets past 75 % of the threshold): at Thu 03-05 04:00
+    P2 has run 20 h of 24 on the plain clock (at risk) but 1 h on the paused one (not)."""
+    from kpimon.app import App
+    from kpimon.config import load_config
+    from kpimon.kpi.indicators.base import EvalContext
+    from kpimon.kpi.indicators.tickets import at_risk
+    from kpimon.kpi.periods import parse_period
+    from kpimon.timeutil import parse_time
+
+    config = load_config(board.cfg)
+    app = App.build(config)
+    try:
+        at = parse_time("2020-03-05 04:00", config.tz)
+        period = parse_period("2020-03", config.tz)
+        with app.store.engine.connect() as conn:
+            ctx = EvalContext(conn, config, period, int(at.timestamp()), app.calendars)
+            assert at_risk(ctx, config.indicator("res_1d")) == 1
+            assert at_risk(ctx, config.indicator("res_1d_pause")) == 0
+    finally:
+        app.store.close()
