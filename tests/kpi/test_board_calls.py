@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -104,10 +105,11 @@ path = "/nonexistent/*.csv"
 
 def _write(db_url: str) -> None:
     base = datetime(2020, 3, 2, 7, 0, tzinfo=UTC)   # 08:00 in Stockholm
+    outcomes: list[tuple[int, Literal["answered", "abandoned"]]] = [
+        (10, "answered"), (20, "answered"), (45, "answered"), (90, "answered"),
+        (3, "abandoned"), (30, "abandoned")]
     calls = [Call("växeln", "Servicedesk", f"c{i}", base + timedelta(minutes=i), wait, outcome)
-             for i, (wait, outcome) in enumerate([
-                 (10, "answered"), (20, "answered"), (45, "answered"), (90, "answered"),
-                 (3, "abandoned"), (30, "abandoned")], start=1)]
+             for i, (wait, outcome) in enumerate(outcomes, start=1)]
     calls.append(Call("växeln", "Växel", "c7", base, 5, "answered"))
     interval = QueueInterval("ace", "Servicedesk", base, base + timedelta(minutes=15),
                              received=10, answered=8, answered_within={20: 6, 60: 7},
