@@ -228,10 +228,17 @@ def cmd_explain(app: Any, args: argparse.Namespace) -> int:
     app.facts.update()
     rows = app.engine.explain(ind, period, at)
     excluded = _exclusions(app)
+    # How many ids got each verdict (met, missed, pending; counted, ok, unknown; …), in the
+    # order they first appear, so the table and the JSON say the same at a glance.
+    summary: dict[str, int] = {}
+    for r in rows:
+        if "verdict" in r:
+            summary[r["verdict"]] = summary.get(r["verdict"], 0) + 1
     if args.format == "json":
-        print(json.dumps({"indicator": ind.id, "period": period.json(),
+        print(json.dumps({"indicator": ind.id, "kind": ind.kind, "period": period.json(),
                           "evaluated_at": at.astimezone(app.config.tz).isoformat(),
-                          "tickets": rows, "excluded": excluded}, ensure_ascii=False, indent=1))
+                          "summary": summary, "tickets": rows, "excluded": excluded},
+                         ensure_ascii=False, indent=1))
         return 0
     print(f"{ind.id} ({ind.kind}) for {period.label} as of "
           f"{at.astimezone(app.config.tz):%Y-%m-%d %H:%M}")
@@ -240,14 +247,20 @@ def cmd_explain(app: Any, args: argparse.Namespace) -> int:
             print(f"  {r['device']:<24} {r['verdict']}")
         elif "summary" in r:
             print(f"  {r['summary']}")
+        elif "entered_at" in r:  # a manual value's entries
+            print(f"  {r['entered_at']}  {r['value']:>12g}  {r['verdict']:<10} "
+                  f"{r.get('author') or ''}  {r.get('note') or ''}".rstrip())
         elif "ticket" in r:
             el = r.get("elapsed_seconds")
             print(f"  {r['ticket']:<16} {r['verdict']:<8} "
-                  f"{'' if el is None else _duration(el):>10}  {r.get('org') or ''}")
+                  f"{'' if el is None else _duration(el):>10} "
+                  f"{'' if el is None else f'{el} s':>12}  {r.get('org') or ''}")
         else:
             print(f"  {json.dumps(r, ensure_ascii=False)}")
     for e in excluded:
         print(f"  {e['ticket']:<16} excluded  ({e['reason']}, {e['author']})")
+    if summary:
+        print("  " + ", ".join(f"{verdict} {n}" for verdict, n in summary.items()))
     return 0
 
 
@@ -288,7 +301,15 @@ def cmd_exclude(app: Any, args: argparse.Namespace) -> int:
         conn.execute(insert(t.exclusions).values(
             ticket_id=args.ticket, reason=args.reason[:500], author=_author(),
             created_at=epoch(datetime.now(UTC))))
+        # TICKET is an id, or SOURCE:ID where two sources share ids (as the indicators match).
+        tk = t.tickets.c
+        known = conn.execute(select(tk.id).where(
+            (tk.id == args.ticket) | ((tk.source + ":" + tk.id) == args.ticket)).limit(1)
+        ).first() is not None
     print(f"{args.ticket}: left out of every indicator ({args.reason})")
+    if not known:  # a typo should not pass unnoticed; a ticket yet to come is still excluded
+        print(f"kpimon: note: no ticket {args.ticket} has been collected yet; it will be left "
+              "out when it is", file=sys.stderr)
     return 0
 
 
@@ -308,16 +329,20 @@ def cmd_record(app: Any, args: argparse.Namespace) -> int:
         raise UsageError(f"no indicator named {args.indicator!r}") from None
     if ind.kind != "manual":
         raise UsageError(f"{ind.id} is a {ind.kind} indicator, not manual")
+    from kpimon.sources.manual import NOTE_MAX, parse_value
+
     try:
         period = parse_period(args.period, app.config.tz)
-        value = float(args.value.replace(",", "."))
+        # The same reading as the manual CSV drop: decimal comma, −, spaces, a trailing %.
+        value = parse_value(args.value)
     except ValueError as e:
         raise UsageError(str(e)) from None
+    note = (args.note or "").strip()[:NOTE_MAX] or None
     with app.store.engine.begin() as conn:
         conn.execute(insert(t.manual_values).values(
             indicator=ind.id, period=period.label, value=value,
-            entered_at=epoch(datetime.now(UTC)), note=(args.note or None), author=_author()))
-    print(f"{ind.id} {period.label} = {value:g}")
+            entered_at=epoch(datetime.now(UTC)), note=note, author=_author()))
+    print(f"{ind.id} {period.label} = {value:g}" + (f" ({note})" if note else ""))
     return 0
 
 

@@ -16,7 +16,7 @@ from kpimon.kpi import goals as goal_rules
 from kpimon.kpi import targets
 from kpimon.kpi.calendar import Calendar
 from kpimon.kpi.indicators import assets, calls, manual, tickets
-from kpimon.kpi.indicators.base import EvalContext, Figures, Measured
+from kpimon.kpi.indicators.base import EvalContext, Figures, Measured, breakdown_keys
 from kpimon.kpi.periods import Period
 from kpimon.store import Store
 from kpimon.timeutil import epoch
@@ -50,6 +50,7 @@ EXPLAINS: dict[str, Explain] = {
     "open_older_than": tickets.explain_open,
     "oldest_open_age": tickets.explain_open,
     "asset_reconciliation": assets.explain,
+    "manual": manual.explain,
 }
 
 
@@ -152,6 +153,12 @@ class KpiEngine:
                 key: KeyOutcome(fig, targets.status(
                     ind, fig.value, base_keys[key].value if key in base_keys else None))
                 for key, fig in keys.items()}
+        if ind.breakdown and ind.breakdown[0] not in outcome.breakdown:
+            # A kind with nothing to break down (a manual value, a reconciliation) still lists
+            # every configured key, with no value (DESIGN §7 "Numbers").
+            outcome.breakdown[ind.breakdown[0]] = {
+                key: KeyOutcome(Figures(None, None, None), targets.status(ind, None))
+                for key in breakdown_keys(ind, self.config)}
         return outcome
 
     def explain(self, ind: IndicatorConfig, period: Period, at: datetime

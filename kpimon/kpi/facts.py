@@ -7,7 +7,9 @@ For every ticket the facts pass derives, once, what the period queries then only
   resolved or closed starts a segment and the next change ends it ("the last change to resolved
   or closed at or before `at`, provided it was still resolved or closed at `at`", DESIGN §7);
   without one, the ticket's own resolved (else closed) time starts the only segment, and only
-  while its current status is resolved or closed (DESIGN §3);
+  while its current status is resolved or closed (DESIGN §3) — unless the history kpimon
+  derived from consecutive exports shows a reopening, in which case that history gives the
+  segments (see `_reopened_segments`);
 * `done_at`, the start of the open-ended segment (NULL while open), so that "open at m" needs
   only the tickets with done_at NULL or after m;
 * the statuses its history passed before it was first resolved (for `status_flow`);
@@ -75,24 +77,61 @@ def clocks_for(config: Config, calendars: Mapping[str, Calendar]) -> dict[str, C
     return out
 
 
+def _history_segments(changes: Sequence[Change]) -> list[tuple[int, int | None, int]]:
+    """(resolved_at, valid_until, index of the change) for each change to resolved or closed:
+    the next change ends its segment."""
+    segments: dict[int, tuple[int | None, int]] = {}
+    for i, ch in enumerate(changes):
+        if ch.to_status in DONE_STATUSES:
+            nxt = changes[i + 1].at if i + 1 < len(changes) else None
+            if nxt is not None and nxt <= ch.at:
+                continue  # superseded at the same moment
+            segments[ch.at] = (nxt, i)
+    return [(start, end, i) for start, (end, i) in sorted(segments.items())]
+
+
 def resolution_segments(status: str, resolved: int | None, closed: int | None,
                         history: Sequence[Change]) -> list[tuple[int, int | None]]:
     """The [resolved_at, valid_until) segments of one ticket (see the module docstring)."""
     source = [c for c in history if not c.derived]
     if source:
-        segments: dict[int, int | None] = {}
-        for i, ch in enumerate(source):
-            if ch.to_status in DONE_STATUSES:
-                nxt = source[i + 1].at if i + 1 < len(source) else None
-                if nxt is not None and nxt <= ch.at:
-                    continue  # superseded at the same moment
-                segments[ch.at] = nxt
-        return sorted(segments.items())
+        return [(start, end) for start, end, _ in _history_segments(source)]
+    derived = list(history)
+    if any(c.from_status in DONE_STATUSES and c.to_status not in DONE_STATUSES
+           for c in derived):
+        return _reopened_segments(status, resolved, closed, derived)
     if status in DONE_STATUSES:
         when = resolved if resolved is not None else closed
         if when is not None:
             return [(when, None)]
     return []
+
+
+def _reopened_segments(status: str, resolved: int | None, closed: int | None,
+                       derived: list[Change]) -> list[tuple[int, int | None]]:
+    """A ticket reopened according to its derived history (a source without one of its own).
+
+    The derived history is a status history too (DESIGN §7), so each resolution it shows is a
+    segment, and one reopened after `at` still counts as resolved before the reopening. A
+    derived change is stamped with the `updated` time of the export that revealed it, which may
+    be later than the resolution; the resolved (else closed) time the export carries is
+    exact, so it moves the start of the segment it belongs to: the open-ended one when the
+    ticket is resolved now, else the latest one (the export still carries the old time) —
+    provided it lies between the change before that segment and the stamp.
+    """
+    found = _history_segments(derived)
+    segments = [(start, end) for start, end, _ in found]
+    when = resolved if resolved is not None else closed
+    if when is None or not found:
+        return segments
+    k = len(found) - 1
+    if (status in DONE_STATUSES) != (found[k][1] is None):
+        return segments  # the carried time does not belong to the latest segment
+    start, end, i = found[k]
+    lower = derived[i - 1].at if i > 0 else None
+    if when <= start and (lower is None or when > lower):
+        segments[k] = (when, end)
+    return segments
 
 
 def flow(history: Sequence[Change]) -> tuple[str, str]:

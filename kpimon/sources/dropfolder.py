@@ -40,8 +40,10 @@ import hashlib
 import logging
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,10 +78,42 @@ class DropFile:
     path: Path
     identity: FileIdentity
     on_commit: Callable[[], None]
+    origin: str | None = None  # where it came from when that is not `path` (a URL)
 
     @property
     def key(self) -> str:
         return self.identity.key
+
+    @property
+    def label(self) -> str:
+        """How rejects and logs name the file."""
+        return self.origin or str(self.path)
+
+
+@contextmanager
+def downloaded(config: SourceConfig, ctx: CollectContext) -> Iterator[DropFile]:
+    """The file at the source's `url` (Basic auth from username/password), as a DropFile in a
+    temporary file that is removed afterwards; its identity is that of the content."""
+    from kpimon.sources.http import HttpClient
+
+    client = HttpClient(config, ctx.stats, ctx.log)
+    if config.username and config.password:
+        client.session.auth = (config.username, config.password)
+    try:
+        resp = client.get(config.url or "")
+    finally:
+        client.session.close()
+    if resp.status_code == 401:  # the helper raises for every other failure itself
+        raise SourceError(f"{config.url}: the server refused the credentials for user "
+                          f"{config.username or '(none)'}", permanent=True)
+    fd, name = tempfile.mkstemp(prefix="kpimon-", suffix=".download")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(resp.content)
+        yield DropFile(path, file_identity(path), _keep, origin=config.url)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def decode_text(data: bytes, encodings: tuple[str, ...] = ENCODINGS) -> tuple[str, str]:

@@ -10,16 +10,13 @@ the file. Each file is one `Batch`: stored in one transaction, or not at all.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from kpimon.config import SourceConfig
 from kpimon.records import Record, Reject, StatusChange
-from kpimon.sources.base import Batch, CollectContext, SourceError
-from kpimon.sources.dropfolder import DropFile, detect_encoding, file_identity, pending_files
-from kpimon.sources.http import HttpClient
+from kpimon.sources.base import Batch, CollectContext
+from kpimon.sources.dropfolder import DropFile, detect_encoding, downloaded, pending_files
 from kpimon.sources.mapping import TicketMapper
 from kpimon.timeutil import parse_time
 
@@ -71,28 +68,15 @@ class TicketCsvSource:
         ctx.stats.warnings += mapper.warnings
 
     def _from_url(self, ctx: CollectContext, mapper: TicketMapper) -> Iterator[Batch]:
-        client = HttpClient(self.config, ctx.stats, ctx.log)
-        if self.config.username and self.config.password:
-            client.session.auth = (self.config.username, self.config.password)
-        resp = client.get(self.config.url or "")
-        if resp.status_code == 401:
-            raise SourceError(f"{self.config.url}: the server refused the credentials",
-                              permanent=True)
-        fd, name = tempfile.mkstemp(prefix="kpimon-", suffix=".csv")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(resp.content)
-            path = Path(name)
-            drop = DropFile(path, file_identity(path), lambda: None)
+        with downloaded(self.config, ctx) as drop:
             if not ctx.is_imported(drop.key):
-                yield self._batch(drop, ctx, mapper, history=False,
-                                  label=self.config.url or name)
-        finally:
-            os.unlink(name)
+                batch = self._batch(drop, ctx, mapper, history=False)
+                # Read now: the temporary file is gone once this generator moves on.
+                yield Batch(batch.label, list(batch.items), file_key=batch.file_key)
 
     def _batch(self, drop: DropFile, ctx: CollectContext, mapper: TicketMapper,
-               history: bool, label: str | None = None) -> Batch:
-        label = label or str(drop.path)
+               history: bool) -> Batch:
+        label = drop.label
         items = (self._history_rows(drop, label, ctx, mapper) if history
                  else self._ticket_rows(drop, label, mapper))
         return Batch(label=label, items=items, file_key=drop.key, on_commit=drop.on_commit)

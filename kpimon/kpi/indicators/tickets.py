@@ -120,15 +120,18 @@ def measure_clock(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
         counts[row.bucket][0] += int(row.met or 0)
         counts[row.bucket][1] += int(row.missed or 0)
     if ind.pause:
-        for key, late in _paused_running_missed(ctx, ind).items():
-            counts[key][1] += late
+        for bucket_key, running in _paused_running(ctx, ind).values():
+            if running > (ind.threshold or 0):
+                counts[bucket_key][1] += 1
     rows = {k: ratio(met, met + missed) for k, (met, missed) in counts.items()}
     return group_figures(ind, ctx.config, rows, sum_ratio)
 
 
-def _paused_running_missed(ctx: EvalContext, ind: IndicatorConfig) -> dict[str, int]:
-    """Tickets whose clock is still running at `at` under a pause clock: each one's own clock
-    position at `at` depends on its pause history, so it is settled per ticket."""
+def _paused_running(ctx: EvalContext, ind: IndicatorConfig
+                    ) -> dict[tuple[str, str], tuple[str, int]]:
+    """(source, id) → (breakdown key, elapsed at `at`) of the tickets whose clock is still
+    running at `at` under a pause clock. Each one's clock position at `at` depends on its own
+    pause history as of `at`, so it is settled per ticket (only the running ones)."""
     bucket = org_bucket(ctx.config).label("bucket")
     query, e = _clock_select(ctx, ind, [])
     query = query.with_only_columns(tk.source, tk.id, bucket, e["created_c"]).where(
@@ -145,11 +148,10 @@ def _paused_running_missed(ctx: EvalContext, ind: IndicatorConfig) -> dict[str, 
                               .order_by(sc.at, sc.id)):
         histories[(h.source, h.ticket_id)].append(
             Change(h.at, h.from_status, h.to_status, bool(h.derived)))
-    out: dict[str, int] = defaultdict(int)
+    out: dict[tuple[str, str], tuple[str, int]] = {}
     for r in rows:
         paused = pause_intervals(histories.get((r.source, r.id), []), clock.pause)
-        if clock_position(clock, ctx.at, paused) - r.created_c > (ind.threshold or 0):
-            out[r.bucket] += 1
+        out[(r.source, r.id)] = (r.bucket, clock_position(clock, ctx.at, paused) - r.created_c)
     return out
 
 
@@ -159,10 +161,16 @@ def explain_clock(ctx: EvalContext, ind: IndicatorConfig) -> list[dict[str, Any]
                 e["elapsed"].label("elapsed"), e["running"].label("running")]
 
     query, _ = _clock_select(ctx, ind, cols)  # type: ignore[arg-type]
+    # Under a pause clock a running ticket's elapsed time is its own (see _paused_running);
+    # the SQL `running` is the plain calendar time and would disagree with `measure_clock`.
+    paused = _paused_running(ctx, ind) if ind.pause else {}
     out = []
     for r in ctx.conn.execute(query.order_by(tk.created, tk.id)):
         verdict = "met" if r.met else "missed" if r.missed else "pending"
         elapsed = r.elapsed if r.elapsed is not None else r.running
+        if (r.source, r.id) in paused:
+            elapsed = paused[(r.source, r.id)][1]
+            verdict = "missed" if elapsed > (ind.threshold or 0) else "pending"
         out.append({"ticket": r.id, "source": r.source, "org": r.org, "verdict": verdict,
                     "elapsed_seconds": max(0, int(elapsed)) if elapsed is not None else None})
     return out
@@ -252,8 +260,8 @@ def _quantile(ctx: EvalContext, ind: IndicatorConfig, j: _Joins, elapsed: Any,
 def measure_missing_solution(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
     """Tickets resolved in the period without a solution text (no value if none is mapped)."""
     mapped = [s.name for s in ctx.config.sources if "solution" in s.fields]
-    if not mapped:
-        return Measured(Figures(None, None, None))
+    if not mapped:  # nothing to count with; a breakdown still lists every key (no value)
+        return group_figures(ind, ctx.config, {}, lambda _parts: Figures(None, None, None))
     bucket = org_bucket(ctx.config).label("bucket")
     missing = func.sum(case((tk.solution_present.is_(False), 1), else_=0)).label("m")
     query, _ = _resolved_select(ctx, ind, [bucket, missing])
@@ -384,6 +392,9 @@ def at_risk(ctx: EvalContext, ind: IndicatorConfig) -> int:
     """Open tickets of a clock indicator whose clock is still running at `at` and has passed
     75 % of the threshold without reaching it: the ones staff can still save."""
     threshold = ind.threshold or 0
+    if ind.pause:  # each running ticket's own paused clock
+        return sum(1 for _, running in _paused_running(ctx, ind).values()
+                   if running * 4 > threshold * 3 and running <= threshold)
     query, e = _clock_select(ctx, ind, [])
     query = query.with_only_columns(func.count()).where(
         e["stop"].is_(None), e["running"] * 4 > threshold * 3, e["running"] <= threshold)
