@@ -155,7 +155,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "run":
         from kpimon.daemon import run_daemon
 
-        return run_daemon(config)
+        return run_daemon(config, log_level=args.log_level)
     app = App.build(config)
     try:
         app.store.upgrade()
