@@ -101,8 +101,10 @@ class NotifySocket:
 
     def __init__(self, tmp: Path):
         path = tmp / "notify"
+        self._own_dir: Path | None = None
         if len(str(path)) > 100:  # sun_path holds 108 bytes; pytest's tmp dirs can be long
-            path = Path(tempfile.mkdtemp(prefix="kpn")) / "notify"
+            self._own_dir = Path(tempfile.mkdtemp(prefix="kpn"))
+            path = self._own_dir / "notify"
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(str(path))
@@ -130,6 +132,8 @@ class NotifySocket:
     def close(self) -> None:
         self.sock.close()
         self.path.unlink(missing_ok=True)
+        if self._own_dir is not None:
+            self._own_dir.rmdir()
 
 
 class Daemon:
