@@ -35,6 +35,6 @@ def test_ready_after_first_compute_then_watchdog(
         if msg and "WATCHDOG=1" in msg:
             pings.append(time.monotonic())
     assert len(pings) >= 4, notify.messages
-    assert max(b - a for a, b in zip(pings, pings[1:], strict=False)) < 1.0
+    assert max(b - a for a, b in zip(pings, pings[1:], strict=False)) < 1.5
 
     assert daemon.stop() == 0

@@ -16,9 +16,10 @@ import pytest
 from tests.deploy.harness import Daemon, NotifySocket, source_block, write_config
 
 
-def _server(delay: float) -> type[BaseHTTPRequestHandler]:
+def _server(delay: float, asked: threading.Event) -> type[BaseHTTPRequestHandler]:
     class Slow(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            asked.set()
             time.sleep(delay)
             body = b"unavailable"
             self.send_response(503)
@@ -33,28 +34,34 @@ def _server(delay: float) -> type[BaseHTTPRequestHandler]:
 
 
 @pytest.fixture
-def slow_urls() -> Iterator[tuple[str, str]]:
-    """One server answering after 1 s, one after 60 s."""
-    servers = [ThreadingHTTPServer(("127.0.0.1", 0), _server(d)) for d in (1.0, 60.0)]
-    for s in servers:
-        s.daemon_threads = True
-        threading.Thread(target=s.serve_forever, args=(0.05,), daemon=True).start()
-    yield tuple(f"http://127.0.0.1:{s.server_address[1]}/x.csv" for s in servers)  # type: ignore
-    for s in servers:
-        s.shutdown()
-        s.server_close()
+def slow_servers() -> Iterator[list[tuple[str, threading.Event]]]:
+    """(url, asked) of one server answering after 1 s and one after 60 s."""
+    out = []
+    servers = []
+    for delay in (1.0, 60.0):
+        asked = threading.Event()
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _server(delay, asked))
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        servers.append(server)
+        out.append((f"http://127.0.0.1:{server.server_address[1]}/x.csv", asked))
+    yield out
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.timeout(40)
 def test_sigterm_during_collections(tmp_path: Path, notify: NotifySocket,
                                     start_daemon: Callable[..., Daemon],
-                                    slow_urls: tuple[str, str]) -> None:
-    quick, hung = slow_urls
+                                    slow_servers: list[tuple[str, threading.Event]]) -> None:
+    (quick, quick_asked), (hung, hung_asked) = slow_servers
     sources = (source_block("quick", f'url = "{quick}"', "retries = 0\ntimeout = 30")
                + source_block("hung", f'url = "{hung}"', "retries = 0\ntimeout = 90"))
     daemon = start_daemon(write_config(tmp_path, sources=sources))
     notify.wait_for("READY=1", timeout=20)
-    time.sleep(0.6)  # both requests are out; "quick" answers during the stop
+    # Both requests are out; "quick" will answer during the stop.
+    assert quick_asked.wait(15) and hung_asked.wait(15)
     started = time.monotonic()
     daemon.signal(signal.SIGTERM)
     notify.wait_for("STOPPING=1", timeout=10)
