@@ -66,3 +66,18 @@ def test_journal_stream_needs_a_matching_descriptor(tmp_path: Path) -> None:
         assert not journal_stream(f, {"JOURNAL_STREAM": "garbage"})
         assert not journal_stream(f, {})
     assert not journal_stream(io.StringIO(), {"JOURNAL_STREAM": "1:2"})
+
+
+def test_startup_config_errors_are_errors_in_the_journal(tmp_path: Path) -> None:
+    config = tmp_path / "kpimon.toml"
+    config.write_text('timezone = "Mars/Olympus"\nbogus = 1\n', encoding="utf-8")
+    err_path = tmp_path / "stderr"
+    with err_path.open("w") as err:
+        st = os.fstat(err.fileno())
+        env = env_for_child(JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
+        run = subprocess.run([sys.executable, "-m", "kpimon", "--config", str(config), "run"],
+                             env=env, stdout=subprocess.DEVNULL, stderr=err, timeout=60,
+                             stdin=subprocess.DEVNULL)
+    assert run.returncode == 2
+    lines = err_path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3 and all(line.startswith("<3>") for line in lines), lines
