@@ -149,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as e:
         log.debug("failed", exc_info=True)
-        print(f"kpimon: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"kpimon: {type(e).__name__}: {logs.redact(str(e))}", file=sys.stderr)
         return 1
 
 
