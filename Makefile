@@ -4,12 +4,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_DIR ?= var/demo
 
-.PHONY: run demo-data test test-slow lint bench wheelhouse clean
+.PHONY: run demo-data test test-slow lint bench wheelhouse lock install-service clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -29,6 +29,53 @@ test-slow: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check kpimon tests bench
 	$(VENV)/bin/mypy kpimon
+
+# ---------------------------------------------------------------- offline install (docs/operations.md)
+# constraints.txt pins every distribution kpimon (with its extras and test tools) installs.
+# `make lock` rewrites it from the development venv: upgrade there first, e.g.
+#   .venv/bin/pip install -U -e '.[test,ntlm]' && make lock
+CONSTRAINTS ?= constraints.txt
+# `make wheelhouse` builds kpimon and every locked dependency as wheels into one folder, with the
+# constraints, the systemd files and the operations guide, so that folder alone installs kpimon
+# on a machine without internet (same Python minor version and architecture as BUILD_PYTHON).
+WHEELHOUSE ?= wheelhouse
+WHEEL_EXTRAS ?= ntlm
+BUILD_PYTHON ?= $(PYTHON)
+# install-service: where the unit, sysusers and tmpfiles snippets and the kpimon-admin wrapper
+# go (DESTDIR for staging).
+UNITDIR ?= /etc/systemd/system
+SYSUSERSDIR ?= /etc/sysusers.d
+TMPFILESDIR ?= /etc/tmpfiles.d
+SBINDIR ?= /usr/local/sbin
+
+lock: $(VENV)/.installed
+	{ echo "# Locked dependency set for kpimon: every distribution installed in the development venv"; \
+	  echo "# (runtime, extras, test tools). Regenerate with 'make lock'; use with pip -c."; \
+	  $(PY) -m pip freeze --exclude-editable | grep -v -i -E '^kpimon([=@ ]|$$)'; } > $(CONSTRAINTS)
+
+wheelhouse: $(CONSTRAINTS)
+	mkdir -p $(WHEELHOUSE)
+	rm -f $(WHEELHOUSE)/*.whl
+	$(BUILD_PYTHON) -m pip wheel --wheel-dir $(WHEELHOUSE) --constraint $(CONSTRAINTS) \
+	  '.$(if $(WHEEL_EXTRAS),[$(WHEEL_EXTRAS)])'
+	cp $(CONSTRAINTS) $(WHEELHOUSE)/constraints.txt
+	mkdir -p $(WHEELHOUSE)/deploy
+	cp deploy/systemd/kpimon.service deploy/systemd/kpimon.sysusers \
+	  deploy/systemd/kpimon.tmpfiles deploy/systemd/kpimon-admin docs/operations.md \
+	  $(WHEELHOUSE)/deploy/
+	cd $(WHEELHOUSE) && sha256sum *.whl constraints.txt > SHA256SUMS
+
+install-service:
+	install -D -m 0644 deploy/systemd/kpimon.service $(DESTDIR)$(UNITDIR)/kpimon.service
+	install -D -m 0644 deploy/systemd/kpimon.sysusers $(DESTDIR)$(SYSUSERSDIR)/kpimon.conf
+	install -D -m 0644 deploy/systemd/kpimon.tmpfiles $(DESTDIR)$(TMPFILESDIR)/kpimon.conf
+	install -D -m 0755 deploy/systemd/kpimon-admin $(DESTDIR)$(SBINDIR)/kpimon-admin
+	@if [ -z "$(DESTDIR)" ]; then \
+	  systemd-sysusers $(SYSUSERSDIR)/kpimon.conf && \
+	  systemd-tmpfiles --create $(TMPFILESDIR)/kpimon.conf && \
+	  systemctl daemon-reload && \
+	  echo "installed; next: config, credentials, venv (docs/operations.md), then systemctl enable --now kpimon"; \
+	fi
 
 bench: $(VENV)/.installed
 	$(PY) bench/run_all.py

@@ -124,10 +124,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(path)
     except ConfigError as e:
-        print(f"kpimon: {path}: {len(e.errors)} configuration error"
+        from kpimon.logs import journal_stream
+
+        # Under systemd, mark the lines as errors for the journal (logging is not set up yet).
+        err_prefix = "<3>" if journal_stream(sys.stderr, os.environ) else ""
+        print(f"{err_prefix}kpimon: {path}: {len(e.errors)} configuration error"
               f"{'s' if len(e.errors) != 1 else ''}:", file=sys.stderr)
         for err in e.errors:
-            print(f"  {err}", file=sys.stderr)
+            print(f"{err_prefix}  {err}", file=sys.stderr)
         return 2
     from kpimon import logs
 
@@ -145,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as e:
         log.debug("failed", exc_info=True)
-        print(f"kpimon: {type(e).__name__}: {e}", file=sys.stderr)
+        print(f"kpimon: {type(e).__name__}: {logs.redact(str(e))}", file=sys.stderr)
         return 1
 
 
@@ -155,7 +159,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "run":
         from kpimon.daemon import run_daemon
 
-        return run_daemon(config)
+        return run_daemon(config, log_level=args.log_level)
     app = App.build(config)
     try:
         app.store.upgrade()

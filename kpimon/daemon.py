@@ -5,6 +5,13 @@ collection and every `compute_every`, with one instance per job, coalescing and 
 grace. A failing job never stops the others: the collector records a failed run, a failed
 compute keeps the previous snapshot. SIGTERM/SIGINT stop the daemon (exit 0); SIGHUP re-reads
 the configuration, and a broken new one is logged and exported while the old one stays.
+
+systemd (`Type=notify`, see deploy/systemd/kpimon.service) hears, over $NOTIFY_SOCKET:
+`READY=1` once the web server listens and the first snapshot is computed; `WATCHDOG=1` from the
+main loop while the scheduler is alive — proven by a heartbeat job that the scheduler itself
+must run, on an executor of its own so busy collections cannot starve it; `RELOADING=1` …
+`READY=1` around a reload (done in a worker thread, so the watchdog keeps being fed); and
+`STOPPING=1` on shutdown.
 """
 
 from __future__ import annotations
@@ -13,12 +20,18 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from kpimon import logs
 from kpimon.app import App
 from kpimon.config import Config, ConfigError, load_config
 from kpimon.kpi.indicators.base import EvalContext
@@ -38,42 +51,67 @@ log = logging.getLogger("kpimon.daemon")
 
 
 class Notifier:
-    """sd_notify over $NOTIFY_SOCKET (a no-op when not started by systemd)."""
+    """sd_notify(3) over $NOTIFY_SOCKET; a no-op when not started by systemd.
+
+    `watchdog` is the interval systemd expects pings within (WATCHDOG_USEC), or None when the
+    watchdog is off or meant for another process (WATCHDOG_PID).
+    """
 
     def __init__(self, env: dict[str, str]):
         addr = env.get("NOTIFY_SOCKET")
+        # "@name" is an abstract socket: a leading NUL byte on Linux.
         self.addr = "\0" + addr[1:] if addr and addr.startswith("@") else addr
-        usec = env.get("WATCHDOG_USEC")
-        self.watchdog = int(usec) / 1e6 if usec and usec.isdigit() else None
+        usec = env.get("WATCHDOG_USEC", "")
+        pid = env.get("WATCHDOG_PID", "")
+        mine = not pid or (pid.isdigit() and int(pid) == os.getpid())
+        self.watchdog = int(usec) / 1e6 if usec.isdigit() and int(usec) > 0 and mine else None
 
     def send(self, message: str) -> None:
         if not self.addr:
             return
         try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
-                s.connect(self.addr)
-                s.sendall(message.encode())
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as s:
+                s.sendto(message.encode(), self.addr)
         except OSError as e:
             log.debug("sd_notify failed: %s", e)
+
+    def reloading(self) -> None:
+        # MONOTONIC_USEC lets systemd (≥ 253) tell this reload from an earlier one.
+        usec = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+        self.send(f"RELOADING=1\nMONOTONIC_USEC={usec}\nSTATUS=reloading the configuration")
 
 
 class Daemon:
     """One running kpimon: owns the app, the scheduler, the snapshot and the web server."""
 
-    def __init__(self, config: Config, env: dict[str, str] | None = None):
+    # How long a stop waits for running jobs (a batch being written) before giving up on
+    # them: long enough for a write to commit, short enough that `systemctl stop` is prompt
+    # (an abandoned collection's transaction rolls back and runs again after the restart).
+    STOP_GRACE = 5.0
+
+    def __init__(self, config: Config, env: dict[str, str] | None = None,
+                 log_level: str | None = None):
         self.env = dict(os.environ if env is None else env)
         self.config = config
+        self.log_level = log_level  # --log-level wins over the config, also after a reload
         self.app = App.build(config)
         self.reload_ok = True
         self.holder = SnapshotHolder(self._empty_snapshot())
         self.stop_event = threading.Event()
         self.compute_lock = threading.Lock()
         self.notifier = Notifier(self.env)
-        self.scheduler = BackgroundScheduler(timezone=UTC, job_defaults={
-            "coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(10), "heartbeat": ThreadPoolExecutor(1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
         self.web: WebServer | None = None
         self._reload_requested = threading.Event()
         self._compute_requested = threading.Event()
+        self._reload_thread: threading.Thread | None = None
+        self._heartbeat = time.monotonic()
+        self.abandoned_jobs = False  # True when a stop gave up waiting for running jobs
+        self._running = 0  # collect and compute calls in progress, for a clean stop
+        self._running_cond = threading.Condition()
 
     # ------------------------------------------------------------------ snapshot
 
@@ -82,9 +120,21 @@ class Daemon:
                                 SourceExtras(), self.reload_ok)
         return Snapshot(metrics=metrics)
 
+    @contextmanager
+    def _job(self) -> Iterator[None]:
+        with self._running_cond:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._running_cond:
+                self._running -= 1
+                self._running_cond.notify_all()
+
     def compute(self) -> None:
         """Facts, the running month and year, and a new snapshot swapped in whole."""
-        with self.compute_lock:
+        with self._job(), self.compute_lock:
+            started = time.monotonic()
             try:
                 app = self.app
                 now = datetime.now(UTC)
@@ -101,6 +151,8 @@ class Daemon:
                     metrics=metrics, evaluations=evaluations,
                     api=evaluation_json(evaluations["month"]), sources=runs, computed_at=now,
                     ready=True))
+                log.debug("computed %d indicators in %.2f s", len(app.config.indicators),
+                          time.monotonic() - started)
             except Exception:
                 log.exception("compute failed; the previous snapshot stays")
 
@@ -123,10 +175,12 @@ class Daemon:
             src = self.app.config.source(name)
         except KeyError:
             return  # removed by a reload
-        outcome = self.app.collector.collect(src)
-        self.app.last_outcomes[name] = outcome
-        # The main loop starts a compute soon after; collections finishing together share one.
-        self._compute_requested.set()
+        with self._job():
+            outcome = self.app.collector.collect(src)
+            self.app.last_outcomes[name] = outcome
+            # The main loop starts a compute soon after; collections finishing together
+            # share one, and one never collides with a compute that is still running.
+            self._compute_requested.set()
 
     def schedule(self) -> None:
         now = datetime.now(UTC)
@@ -145,7 +199,11 @@ class Daemon:
     # ------------------------------------------------------------------ reload
 
     def reload(self) -> None:
-        """Re-read the config; keep the old one if the new one is broken."""
+        """Re-read the config; keep the old one if the new one is broken.
+
+        Either way a new snapshot is computed, so `kpimon_config_last_reload_successful`
+        tells at the next scrape whether the file on disk is the one in force.
+        """
         path = self.config.path
         try:
             new = load_config(path or "")
@@ -165,19 +223,82 @@ class Daemon:
             log.error("reload failed (%s); keeping the old configuration", e)
             self.compute()
             return
+        # The new secrets must be redacted before anything can log them.
+        logs.update_secrets(new.secrets)
         with self.compute_lock:
             old = self.app
             self.config, self.app = new, app
             if old.store is not app.store:
                 old.store.close()
+        logs.set_level(self.log_level or new.log_level)
         self.reload_ok = True
         self.schedule()
-        log.info("configuration reloaded from %s", path)
+        log.info("configuration reloaded from %s (%d sources, %d indicators)", path,
+                 len(new.sources), len(new.indicators))
         self.compute()
+
+    def _reload_worker(self) -> None:
+        """RELOADING=1, reload, READY=1: in its own thread, while the main loop feeds the
+        watchdog (a reload computes a snapshot, which may take longer than WatchdogSec)."""
+        self.notifier.reloading()
+        try:
+            self.reload()
+        except Exception:  # reload() handles config errors; this is a bug, not a bad file
+            self.reload_ok = False
+            log.exception("reload failed; keeping the old configuration")
+        state = "running" if self.reload_ok else "running; the last reload FAILED, see the log"
+        self.notifier.send(f"READY=1\nSTATUS={state}")
+
+    def _maybe_reload(self) -> None:
+        busy = self._reload_thread is not None and self._reload_thread.is_alive()
+        if self._reload_requested.is_set() and not busy:
+            # A SIGHUP during a reload stays pending and starts another one afterwards.
+            self._reload_requested.clear()
+            self._reload_thread = threading.Thread(target=self._reload_worker,
+                                                   name="kpimon-reload", daemon=True)
+            self._reload_thread.start()
+
+    # ------------------------------------------------------------------ watchdog
+
+    def _beat(self) -> None:
+        self._heartbeat = time.monotonic()
+
+    def _heartbeat_interval(self) -> float:
+        wd = self.notifier.watchdog
+        return min(5.0, max(0.2, wd / 4)) if wd else 5.0
+
+    def start_scheduler(self) -> None:
+        """The source and compute jobs, plus the heartbeat that proves the scheduler runs."""
+        self.schedule()
+        self.scheduler.add_job(self._beat, "interval", seconds=self._heartbeat_interval(),
+                               id="heartbeat", name="heartbeat", executor="heartbeat",
+                               replace_existing=True)
+        self.scheduler.start()
+        self._beat()
+
+    def scheduler_alive(self) -> bool:
+        """The scheduler runs and has run its heartbeat job lately."""
+        stale = max(3 * self._heartbeat_interval(), (self.notifier.watchdog or 0) / 2)
+        return self.scheduler.running and time.monotonic() - self._heartbeat < stale
 
     # ------------------------------------------------------------------ main loop
 
     def run(self) -> int:
+        # Signals first: a SIGTERM or SIGHUP during a long first migration or compute must not
+        # kill the process with the default action (SIGHUP's is to terminate).
+        previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT,
+                                                      signal.SIGHUP)}
+        signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
+        signal.signal(signal.SIGINT, lambda *_: self.stop_event.set())
+        signal.signal(signal.SIGHUP, lambda *_: self._reload_requested.set())
+        try:
+            return self._run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _run(self) -> int:
+        self.notifier.send("STATUS=migrating the database")
         self.app.store.upgrade()
         web_tls: dict[str, Any] = {}
         if self.config.http.web_config:
@@ -194,37 +315,51 @@ class Daemon:
         self.web.start()
         log.info("kpimon listening on http://%s:%d/ (metrics at /metrics)",
                  self.config.http.listen_host, self.web.port)
+        self.notifier.send("STATUS=computing the first snapshot")
         self.compute()  # the first snapshot, from what the store already holds
-        self.schedule()
-        self.scheduler.start()
+        self.start_scheduler()
         self.notifier.send("READY=1\nSTATUS=running")
-        previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT,
-                                                      signal.SIGHUP)}
-        signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
-        signal.signal(signal.SIGINT, lambda *_: self.stop_event.set())
-        signal.signal(signal.SIGHUP, lambda *_: self._reload_requested.set())
-        interval = (self.notifier.watchdog / 3) if self.notifier.watchdog else 5.0
+        log.info("ready: %d sources, %d indicators%s", len(self.config.sources),
+                 len(self.config.indicators),
+                 f", watchdog {self.notifier.watchdog:g} s" if self.notifier.watchdog else "")
+        # systemd asks for a ping within WatchdogSec; pinging at a quarter of it leaves room
+        # for a late wake-up. Without a watchdog the loop still polls for signals each second.
+        tick = min(1.0, self.notifier.watchdog / 4) if self.notifier.watchdog else 1.0
         try:
-            while not self.stop_event.wait(min(interval, 1.0)):
-                if self._reload_requested.is_set():
-                    self._reload_requested.clear()
-                    self.notifier.send("RELOADING=1")
-                    self.reload()
-                    self.notifier.send("READY=1")
+            while not self.stop_event.wait(tick):
+                self._maybe_reload()
                 if self._compute_requested.is_set() and not self.compute_lock.locked():
                     self._compute_requested.clear()
                     self.scheduler.add_job(self.compute, id="compute-now",
                                            replace_existing=True)
-                if self.scheduler.running:
+                if self.scheduler_alive():
                     self.notifier.send("WATCHDOG=1")
+                else:
+                    log.warning("the scheduler has not run its heartbeat for %.0f s; "
+                                "not feeding the watchdog", time.monotonic() - self._heartbeat)
         finally:
             log.info("stopping")
-            self.notifier.send("STOPPING=1")
-            self.scheduler.shutdown(wait=False)
-            self.web.stop()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+            self.notifier.send("STOPPING=1\nSTATUS=stopping")
+            self._stop()
         return 0
+
+    def _stop(self) -> None:
+        """Stop the web server and the scheduler; give running jobs STOP_GRACE to finish.
+
+        The scheduler is shut down without waiting and the jobs are waited for here:
+        APScheduler's shutdown(wait=True) holds its job-store lock while it waits, and a
+        collection that ends by scheduling its compute needs that lock — a deadlock.
+        """
+        if self.web is not None:
+            self.web.stop()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        with self._running_cond:
+            done = self._running_cond.wait_for(lambda: self._running == 0, self.STOP_GRACE)
+        if not done:
+            self.abandoned_jobs = True
+            log.warning("jobs still running after %.0f s are abandoned (their transactions "
+                        "roll back)", self.STOP_GRACE)
 
     def _api_evaluate(self, period: Any, at: datetime) -> dict[str, Any]:
         self.app.facts.update()
@@ -241,6 +376,14 @@ def _watermarks(values: dict[str, str] | Any) -> dict[str, float]:
     return out
 
 
-def run_daemon(config: Config) -> int:
-    """Entry point of `kpimon run`."""
-    return Daemon(config).run()
+def run_daemon(config: Config, log_level: str | None = None) -> int:
+    """Entry point of `kpimon run`; `log_level` is --log-level, kept across reloads."""
+    daemon = Daemon(config, log_level=log_level)
+    code = daemon.run()
+    if daemon.abandoned_jobs:
+        # Interpreter exit would join the executor's worker threads and hang on the very jobs
+        # we gave up on; leave at once instead (the database rolls their transactions back).
+        logging.shutdown()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
