@@ -54,6 +54,29 @@ EXPLAINS: dict[str, Explain] = {
 }
 
 
+# Kinds measured together, one pass over their shared population per evaluation.
+GROUPS: tuple[tuple[tuple[str, ...], Callable[[EvalContext, list[IndicatorConfig]],
+                                               dict[str, Measured]]], ...] = (
+    (("response_within", "resolution_within"), tickets.measure_created),
+    (("first_line_share", "handling_time", "missing_solution", "status_flow"),
+     tickets.measure_resolved),
+    (("open_older_than", "oldest_open_age"), tickets.measure_open_group),
+)
+
+
+def measure_all(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, Measured]:
+    """Every indicator given, for one period: grouped where a population is shared."""
+    out: dict[str, Measured] = {}
+    for kinds, group_measure in GROUPS:
+        group = [i for i in inds if i.kind in kinds and MEASURES[i.kind] is not None]
+        if group:
+            out.update(group_measure(ctx, group))
+    for ind in inds:
+        if ind.id not in out:
+            out[ind.id] = MEASURES[ind.kind](ctx, ind)
+    return out
+
+
 def register(kind: str, measure: Measure, explain: Explain | None = None) -> None:
     """Used by indicator families that live in optional modules (e.g. inventories)."""
     MEASURES[kind] = measure
@@ -119,29 +142,27 @@ class KpiEngine:
     def evaluate(self, period: Period, at: datetime,
                  only: list[str] | None = None) -> Evaluation:
         """Every indicator (or those in `only`) and every goal for `period` as of `at`."""
-        outcomes = []
+        inds = [i for i in self.config.indicators if only is None or i.id in only]
         with self.store.engine.connect() as conn:
-            def ctx_for(p: Period) -> EvalContext:
-                return EvalContext(conn, self.config, p, epoch(at), self.calendars)
+            def measure(p: Period, group: list[IndicatorConfig]) -> dict[str, Measured]:
+                return measure_all(EvalContext(conn, self.config, p, epoch(at),
+                                               self.calendars), group)
 
-            for ind in self.config.indicators:
-                if only is not None and ind.id not in only:
-                    continue
-                outcomes.append(self._outcome(ind, period, ctx_for))
+            current = measure(period, inds)
+            last_year = measure(period.year_earlier(), inds)
+            relative = [i for i in inds if i.target is not None and i.target.relative
+                        and i.target.number is None]
+            baselines = measure(period.previous(), relative) if relative else {}
+        outcomes = [self._outcome(i, current[i.id], last_year[i.id].total.value,
+                                  baselines.get(i.id)) for i in inds]
         statuses = {o.ind.id: o.status for o in outcomes}
         goals = [GoalOutcome(g.id, g.name, goal_rules.goal_status(
             [statuses[i] for i in g.indicators if i in statuses]), g.indicators)
             for g in self.config.goals]
         return Evaluation(period, at, outcomes, goals)
 
-    def _outcome(self, ind: IndicatorConfig, period: Period,
-                 ctx_for: Callable[[Period], EvalContext]) -> IndicatorOutcome:
-        measure = MEASURES[ind.kind]
-        measured = measure(ctx_for(period), ind)
-        previous = measure(ctx_for(period.year_earlier()), ind).total.value
-        base_measured: Measured | None = None
-        if ind.target is not None and ind.target.relative and ind.target.number is None:
-            base_measured = measure(ctx_for(period.previous()), ind)
+    def _outcome(self, ind: IndicatorConfig, measured: Measured, previous: float | None,
+                 base_measured: Measured | None) -> IndicatorOutcome:
         baseline = base_measured.total.value if base_measured else None
         outcome = IndicatorOutcome(
             ind=ind, figures=measured.total,

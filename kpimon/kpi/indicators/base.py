@@ -64,6 +64,15 @@ class EvalContext:
         """The period's end, or `at` if earlier: nothing after `at` exists yet."""
         return min(self.period.end_s, self.at)
 
+    def has_exclusions(self) -> bool:
+        """Whether any ticket is excluded; without any, the per-ticket check is left out."""
+        if self._exclusions is None:
+            self._exclusions = self.conn.execute(
+                select(literal(1)).select_from(t.exclusions).limit(1)).first() is not None
+        return self._exclusions
+
+    _exclusions: bool | None = field(default=None, repr=False)
+
 
 def ratio(numerator: float, denominator: float) -> Figures:
     """A share; an empty population has no value (never 0 % or NaN)."""
@@ -74,21 +83,30 @@ def in_unit(seconds: float, ind: IndicatorConfig) -> float:
     return seconds / DURATION_UNITS.get(ind.unit, 1)
 
 
-def ticket_scope(ind: IndicatorConfig, config: Config) -> list[ColumnElement[bool]]:
-    """Conditions every ticket indicator shares: not cancelled, deleted or excluded; filters."""
+def base_scope(exclusions: bool = True) -> list[ColumnElement[bool]]:
+    """What every ticket indicator leaves out: cancelled, deleted and excluded tickets."""
     tk = t.tickets.c
     ex = t.exclusions.c
-    conds: list[ColumnElement[bool]] = [
-        tk.status != "cancelled",
-        tk.deleted.is_(False),
-        ~exists(select(literal(1)).where(or_(ex.ticket_id == tk.id,
-                                             ex.ticket_id == tk.source + ":" + tk.id))),
-    ]
-    for key, values in ind.filter.items():
-        conds.append(getattr(tk, key).in_(values))
+    conds: list[ColumnElement[bool]] = [tk.status != "cancelled", tk.deleted.is_(False)]
+    if exclusions:
+        conds.append(~exists(select(literal(1)).where(
+            or_(ex.ticket_id == tk.id, ex.ticket_id == tk.source + ":" + tk.id))))
+    return conds
+
+
+def indicator_filter(ind: IndicatorConfig) -> list[ColumnElement[bool]]:
+    """The indicator's own `filter` and `sources`."""
+    tk = t.tickets.c
+    conds: list[ColumnElement[bool]] = [getattr(tk, key).in_(values)
+                                        for key, values in ind.filter.items()]
     if ind.sources:
         conds.append(tk.source.in_(ind.sources))
     return conds
+
+
+def ticket_scope(ind: IndicatorConfig, config: Config) -> list[ColumnElement[bool]]:
+    """Conditions every ticket indicator shares: not cancelled, deleted or excluded; filters."""
+    return base_scope() + indicator_filter(ind)
 
 
 def org_bucket(config: Config) -> ColumnElement[Any]:

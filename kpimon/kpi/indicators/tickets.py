@@ -20,8 +20,10 @@ from kpimon.kpi.indicators.base import (
     EvalContext,
     Figures,
     Measured,
+    base_scope,
     group_figures,
     in_unit,
+    indicator_filter,
     org_bucket,
     ratio,
     resolved_as_of,
@@ -80,6 +82,78 @@ def _stop(ctx: EvalContext, ind: IndicatorConfig, j: _Joins) -> ColumnElement[An
     return j.rf.c.resolved_c
 
 
+# --------------------------------------------------------------------------- populations
+#
+# The indicators of one evaluation that share a population — created in the period, resolved
+# in the period, open at its end — are measured together in one pass over that population,
+# one pair of conditional sums per indicator, so the cost of an evaluation follows the number
+# of populations and the size of the period, not the number of indicators.
+
+
+def _clock_of(ind: IndicatorConfig) -> str:
+    # Kinds that measure no elapsed time use the always-present 24x7 facts.
+    return ind.clock if ind.kind in FACTS_KINDS else "24x7"
+
+
+class _Population:
+    """Tickets joined with the facts of every clock a group of indicators uses."""
+
+    def __init__(self, ctx: EvalContext, inds: list[IndicatorConfig], mode: str):
+        self.r = t.resolutions.alias("r")
+        self.facts: dict[str, tuple[Any, Any]] = {}
+        for n, clock in enumerate(sorted({_clock_of(i) for i in inds})):
+            self.facts[clock] = (t.ticket_facts.alias(f"f{n}"),
+                                 t.resolution_facts.alias(f"rf{n}"))
+        as_of = ctx.end if mode == "open" else ctx.at
+        if mode == "resolved":
+            from_: Any = self.r.join(t.tickets, resolved_as_of(as_of, self.r))
+        else:
+            from_ = t.tickets
+        for clock, (f, rf) in self.facts.items():
+            from_ = from_.join(f, and_(f.c.source == tk.source, f.c.ticket_id == tk.id,
+                                       f.c.clock == clock))
+            if mode == "resolved":
+                from_ = from_.join(rf, self._rf_on(rf, clock))
+        if mode == "created":
+            from_ = from_.outerjoin(self.r, resolved_as_of(as_of, self.r))
+            for clock, (_f, rf) in self.facts.items():
+                from_ = from_.outerjoin(rf, self._rf_on(rf, clock))
+        self.from_ = from_
+        conds = base_scope(ctx.has_exclusions())
+        if all(indicator_filter(i) for i in inds):
+            # No row that no indicator of the group wants.
+            conds.append(or_(*[_filter(i) for i in inds]))
+        if mode == "created":
+            conds.append(_created_in(ctx))
+        elif mode == "resolved":
+            conds.append(_resolved_in(ctx, self.r))
+        else:
+            m = ctx.end
+            # `+ 0` keeps SQLite off the index on created (every ticket of the history is
+            # created before m); the few not done by m are found through the index on done_at.
+            conds += [tk.created + 0 <= m, or_(tk.done_at.is_(None), tk.done_at > m),
+                      ~exists(select(literal(1)).select_from(self.r).where(
+                          resolved_as_of(m, self.r)))]
+        self.where = conds
+
+    def _rf_on(self, rf: Any, clock: str) -> ColumnElement[bool]:
+        return and_(rf.c.source == self.r.c.source, rf.c.ticket_id == self.r.c.ticket_id,
+                    rf.c.resolved_at == self.r.c.resolved_at, rf.c.clock == clock)
+
+    def query(self, columns: list[Any], bucket: Any) -> Select[Any]:
+        return select(bucket, *columns).select_from(self.from_).where(*self.where) \
+            .group_by(bucket)
+
+
+def _when(cond: ColumnElement[bool], value: Any = 1) -> Any:
+    return func.sum(case((cond, value), else_=0))
+
+
+def _filter(ind: IndicatorConfig) -> ColumnElement[bool]:
+    conds = indicator_filter(ind)
+    return and_(*conds) if conds else literal(True)
+
+
 # --------------------------------------------------------------------------- clock indicators
 
 
@@ -101,30 +175,47 @@ def _clock_select(ctx: EvalContext, ind: IndicatorConfig, columns: list[Any]) ->
     return query, exprs
 
 
-def measure_clock(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
-    """`response_within` / `resolution_within`: met / (met + missed); pending left out."""
+def measure_created(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, Measured]:
+    """`response_within` / `resolution_within` over the tickets created in the period:
+    met / (met + missed); pending left out. One pass for every indicator given."""
+    pop = _Population(ctx, inds, "created")
     bucket = org_bucket(ctx.config).label("bucket")
-    one = literal(1)
-
-    def cols(e: dict[str, ColumnElement[Any]]) -> list[Any]:
-        if ind.pause:  # running tickets' pause-adjusted clocks are settled in Python below
-            missed = and_(e["stop"].is_not(None), e["missed"])
+    cols = []
+    for n, ind in enumerate(inds):
+        f, rf = pop.facts[_clock_of(ind)]
+        if ind.kind == "response_within":
+            responded = and_(f.c.response_at.is_not(None), f.c.response_at <= ctx.at)
+            stop: Any = case((responded, f.c.response_c), else_=rf.c.resolved_c)
         else:
-            missed = e["missed"]
-        return [bucket, func.sum(case((e["met"], one), else_=0)).label("met"),
-                func.sum(case((missed, one), else_=0)).label("missed")]
+            stop = rf.c.resolved_c
+        threshold = ind.threshold or 0
+        at_c = ctx.calendars[ind.calendar].position(ctx.at)
+        met = and_(stop.is_not(None), stop - f.c.created_c <= threshold)
+        missed = and_(stop.is_not(None), stop - f.c.created_c > threshold)
+        if not ind.pause:  # under a pause clock running tickets are settled per ticket
+            missed = or_(missed, and_(stop.is_(None), at_c - f.c.created_c > threshold))
+        flt = _filter(ind)
+        cols += [_when(and_(flt, met)).label(f"met{n}"),
+                 _when(and_(flt, missed)).label(f"missed{n}")]
+    counts: list[dict[str, list[int]]] = [defaultdict(lambda: [0, 0]) for _ in inds]
+    for row in ctx.conn.execute(pop.query(cols, bucket)):
+        for n in range(len(inds)):
+            counts[n][row.bucket][0] += int(getattr(row, f"met{n}") or 0)
+            counts[n][row.bucket][1] += int(getattr(row, f"missed{n}") or 0)
+    out = {}
+    for n, ind in enumerate(inds):
+        if ind.pause:
+            for bucket_key, running in _paused_running(ctx, ind).values():
+                if running > (ind.threshold or 0):
+                    counts[n][bucket_key][1] += 1
+        rows = {k: ratio(met, met + missed) for k, (met, missed) in counts[n].items()}
+        out[ind.id] = group_figures(ind, ctx.config, rows, sum_ratio)
+    return out
 
-    query, _ = _clock_select(ctx, ind, cols)  # type: ignore[arg-type]
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for row in ctx.conn.execute(query.group_by(bucket)):
-        counts[row.bucket][0] += int(row.met or 0)
-        counts[row.bucket][1] += int(row.missed or 0)
-    if ind.pause:
-        for bucket_key, running in _paused_running(ctx, ind).values():
-            if running > (ind.threshold or 0):
-                counts[bucket_key][1] += 1
-    rows = {k: ratio(met, met + missed) for k, (met, missed) in counts.items()}
-    return group_figures(ind, ctx.config, rows, sum_ratio)
+
+def measure_clock(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
+    """`response_within` / `resolution_within` for one indicator."""
+    return measure_created(ctx, [ind])[ind.id]
 
 
 def _paused_running(ctx: EvalContext, ind: IndicatorConfig
@@ -194,52 +285,111 @@ def _first_line_met(ctx: EvalContext) -> ColumnElement[bool]:
     return or_(tk.resolved_by_line == 1, by_group)
 
 
+def measure_resolved(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, Measured]:
+    """The indicators over the tickets resolved in the period, in one pass: first-line share,
+    handling time, missing solution and status flow."""
+    pop = _Population(ctx, inds, "resolved")
+    bucket = org_bucket(ctx.config).label("bucket")
+    mapped = [s.name for s in ctx.config.sources if "solution" in s.fields]
+    cols = []
+    for n, ind in enumerate(inds):
+        flt = _filter(ind)
+        if ind.kind == "first_line_share":
+            cols += [_when(and_(flt, _first_line_met(ctx))).label(f"a{n}"),
+                     _when(flt).label(f"b{n}")]
+        elif ind.kind == "handling_time":
+            f, rf = pop.facts[_clock_of(ind)]
+            elapsed = case((rf.c.resolved_c - f.c.created_c < 0, 0),
+                           else_=rf.c.resolved_c - f.c.created_c)
+            cols += [_when(flt, elapsed).label(f"a{n}"), _when(flt).label(f"b{n}")]
+        elif ind.kind == "missing_solution":
+            missing = and_(flt, tk.source.in_(mapped), tk.solution_present.is_(False)) \
+                if mapped else literal(False)
+            cols += [_when(missing).label(f"a{n}"), literal(0).label(f"b{n}")]
+        else:  # status_flow
+            passed = and_(*[tk.flow_seen.like(f"%,{x},%") for x in ind.required]) \
+                if ind.required else literal(True)
+            cols += [_when(and_(flt, tk.flow_origin == "source", not_(passed))).label(f"a{n}"),
+                     _when(and_(flt, tk.flow_origin != "source", not_(passed))).label(f"b{n}")]
+    sums: list[dict[str, tuple[float, int]]] = [{} for _ in inds]
+    for row in ctx.conn.execute(pop.query(cols, bucket)):
+        for n in range(len(inds)):
+            sums[n][row.bucket] = (float(getattr(row, f"a{n}") or 0),
+                                   int(getattr(row, f"b{n}") or 0))
+    return {ind.id: _resolved_figures(ctx, ind, sums[n], mapped) for n, ind in enumerate(inds)}
+
+
+def _resolved_figures(ctx: EvalContext, ind: IndicatorConfig, sums: dict[str, tuple[float, int]],
+                      mapped: list[str]) -> Measured:
+    if ind.kind == "first_line_share":
+        rows = {k: ratio(a, b) for k, (a, b) in sums.items()}
+        return group_figures(ind, ctx.config, rows, sum_ratio)
+    if ind.kind == "missing_solution":
+        if not mapped:  # nothing to count with; a breakdown still lists every key (no value)
+            return group_figures(ind, ctx.config, {}, lambda _parts: Figures(None, None, None))
+        rows = {k: Figures(a, None, None) for k, (a, _b) in sums.items()}
+        return _counts_default_zero(group_figures(ind, ctx.config, rows, sum_count))
+    if ind.kind == "status_flow":
+        rows = {k: Figures(a, None, None, b) for k, (a, b) in sums.items()}
+
+        def flow(parts: list[Figures]) -> Figures:
+            return Figures(float(sum(p.value or 0 for p in parts)), None, None,
+                           sum(p.unknown or 0 for p in parts))
+
+        return _counts_default_zero(group_figures(ind, ctx.config, rows, flow))
+    if ind.aggregate == "mean":
+        rows = {k: Figures(in_unit(a / b, ind) if b else None, in_unit(a, ind), b)
+                for k, (a, b) in sums.items()}
+
+        def mean(parts: list[Figures]) -> Figures:
+            total = sum(p.numerator or 0 for p in parts)
+            n = sum(int(p.denominator or 0) for p in parts)
+            return Figures(total / n if n else None, total, n)
+
+        return group_figures(ind, ctx.config, rows, mean)
+    return _handling_quantile(ctx, ind, {k: b for k, (_a, b) in sums.items()})
+
+
+def _handling_quantile(ctx: EvalContext, ind: IndicatorConfig, counts: dict[str, int]
+                       ) -> Measured:
+    """Median or p90 of handling time: the two values around the rank, read in order."""
+    q = 0.5 if ind.aggregate == "median" else 0.9
+    j = _Joins(ctx, ind, ctx.at, resolved=True)
+    elapsed = case((j.rf.c.resolved_c - j.f.c.created_c < 0, 0),
+                   else_=j.rf.c.resolved_c - j.f.c.created_c)
+    scope = [_resolved_in(ctx, j.r), *ticket_scope(ind, ctx.config)]
+    total_n = sum(counts.values())
+    measured = Measured(Figures(_quantile(ctx, ind, j, elapsed, scope, total_n, q), None,
+                                total_n))
+    if ind.breakdown:
+        bucket = org_bucket(ctx.config)
+        keys = list(ctx.config.orgs) + (["other"] if "other" in counts else [])
+        measured.breakdown[ind.breakdown[0]] = {
+            key: Figures(_quantile(ctx, ind, j, elapsed, scope + [bucket == key],
+                                   counts.get(key, 0), q), None, counts.get(key, 0))
+            for key in keys}
+    return measured
+
+
 def measure_first_line(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
     """Tickets resolved in the period; met = line 1, or (no line) a first-line group."""
-    bucket = org_bucket(ctx.config).label("bucket")
-    met = func.sum(case((_first_line_met(ctx), 1), else_=0)).label("met")
-    query, _ = _resolved_select(ctx, ind, [bucket, met, func.count().label("n")])
-    rows = {r.bucket: ratio(int(r.met or 0), int(r.n)) for r in
-            ctx.conn.execute(query.group_by(bucket))}
-    return group_figures(ind, ctx.config, rows, sum_ratio)
+    return measure_resolved(ctx, [ind])[ind.id]
 
 
 def measure_handling(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
     """Elapsed created → resolved of tickets resolved in the period: mean, median or p90."""
-    bucket = org_bucket(ctx.config).label("bucket")
-    j = _Joins(ctx, ind, ctx.at, resolved=True)
-    elapsed = case((j.rf.c.resolved_c - j.f.c.created_c < 0, 0),
-                   else_=j.rf.c.resolved_c - j.f.c.created_c)
-    base = select(bucket, func.sum(elapsed).label("s"), func.count().label("n")).select_from(
-        j.from_).where(j.r.c.resolved_at.is_not(None), _resolved_in(ctx, j.r),
-                       *ticket_scope(ind, ctx.config))
-    sums = {r.bucket: (float(r.s or 0), int(r.n)) for r in
-            ctx.conn.execute(base.group_by(bucket))}
-    if ind.aggregate == "mean":
-        rows = {k: Figures(in_unit(s / n, ind) if n else None, in_unit(s, ind), n)
-                for k, (s, n) in sums.items()}
+    return measure_resolved(ctx, [ind])[ind.id]
 
-        def combine(parts: list[Figures]) -> Figures:
-            s = sum(p.numerator or 0 for p in parts)
-            n = sum(int(p.denominator or 0) for p in parts)
-            return Figures(s / n if n else None, s, n)
 
-        return group_figures(ind, ctx.config, rows, combine)
-    q = 0.5 if ind.aggregate == "median" else 0.9
-    scope = [j.r.c.resolved_at.is_not(None), _resolved_in(ctx, j.r),
-             *ticket_scope(ind, ctx.config)]
-    total_n = sum(n for _, n in sums.values())
-    total = Figures(_quantile(ctx, ind, j, elapsed, scope, total_n, q), None, total_n)
-    measured = Measured(total)
-    if ind.breakdown:
-        keys = list(ctx.config.orgs) + (["other"] if "other" in sums else [])
-        out = {}
-        for key in keys:
-            n = sums.get(key, (0.0, 0))[1]
-            out[key] = Figures(_quantile(ctx, ind, j, elapsed, scope + [bucket == key], n, q),
-                               None, n)
-        measured.breakdown[ind.breakdown[0]] = out
-    return measured
+def measure_missing_solution(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
+    """Tickets resolved in the period without a solution text (no value if none is mapped)."""
+    return measure_resolved(ctx, [ind])[ind.id]
+
+
+def measure_status_flow(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
+    """Resolved tickets whose history first reached resolved/closed skipping a required status;
+    derived or missing histories that cannot tell are `unknown`."""
+    return measure_resolved(ctx, [ind])[ind.id]
 
 
 def _quantile(ctx: EvalContext, ind: IndicatorConfig, j: _Joins, elapsed: Any,
@@ -255,42 +405,6 @@ def _quantile(ctx: EvalContext, ind: IndicatorConfig, j: _Joins, elapsed: Any,
     if len(values) == 1 or pos == lo:
         return in_unit(values[0], ind)
     return in_unit(values[0] + (values[1] - values[0]) * (pos - lo), ind)
-
-
-def measure_missing_solution(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
-    """Tickets resolved in the period without a solution text (no value if none is mapped)."""
-    mapped = [s.name for s in ctx.config.sources if "solution" in s.fields]
-    if not mapped:  # nothing to count with; a breakdown still lists every key (no value)
-        return group_figures(ind, ctx.config, {}, lambda _parts: Figures(None, None, None))
-    bucket = org_bucket(ctx.config).label("bucket")
-    missing = func.sum(case((tk.solution_present.is_(False), 1), else_=0)).label("m")
-    query, _ = _resolved_select(ctx, ind, [bucket, missing])
-    query = query.where(tk.source.in_(mapped))
-    rows = {r.bucket: Figures(float(r.m or 0), None, None) for r in
-            ctx.conn.execute(query.group_by(bucket))}
-    measured = group_figures(ind, ctx.config, rows, sum_count)
-    return _counts_default_zero(measured)
-
-
-def measure_status_flow(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
-    """Resolved tickets whose history first reached resolved/closed skipping a required status;
-    derived or missing histories that cannot tell are `unknown`."""
-    passed = and_(*[tk.flow_seen.like(f"%,{s},%") for s in ind.required]) \
-        if ind.required else literal(True)
-    bucket = org_bucket(ctx.config).label("bucket")
-    skipped = func.sum(case((and_(tk.flow_origin == "source", not_(passed)), 1),
-                            else_=0)).label("skipped")
-    unknown = func.sum(case((and_(tk.flow_origin != "source", not_(passed)), 1),
-                            else_=0)).label("unknown")
-    query, _ = _resolved_select(ctx, ind, [bucket, skipped, unknown])
-    rows = {r.bucket: Figures(float(r.skipped or 0), None, None, int(r.unknown or 0))
-            for r in ctx.conn.execute(query.group_by(bucket))}
-
-    def combine(parts: list[Figures]) -> Figures:
-        return Figures(float(sum(p.value or 0 for p in parts)), None, None,
-                       sum(p.unknown or 0 for p in parts))
-
-    return _counts_default_zero(group_figures(ind, ctx.config, rows, combine))
 
 
 def _counts_default_zero(measured: Measured) -> Measured:
@@ -320,29 +434,45 @@ def _open_at(ctx: EvalContext, ind: IndicatorConfig, m: int) -> tuple[Select[Any
     return query, f
 
 
-def measure_open(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
-    """`open_older_than` (count of open tickets older than T at m) and `oldest_open_age`, with
-    m = min(end, at)."""
-    m = ctx.end
-    m_c = ctx.calendars[ind.calendar].position(m)
-    query, f = _open_at(ctx, ind, m)
+def measure_open_group(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, Measured]:
+    """`open_older_than` (open tickets older than T at m) and `oldest_open_age`, with
+    m = min(end, at), in one pass over the tickets open at m."""
+    pop = _Population(ctx, inds, "open")
     bucket = org_bucket(ctx.config).label("bucket")
-    age = m_c - f.c.created_c
-    if ind.kind == "open_older_than":
-        query = query.with_only_columns(bucket, func.sum(case((age > (ind.threshold or 0), 1),
-                                                              else_=0)).label("v"))
-        rows = {r.bucket: Figures(float(r.v or 0), None, None)
-                for r in ctx.conn.execute(query.group_by(bucket))}
-        return _counts_default_zero(group_figures(ind, ctx.config, rows, sum_count))
-    query = query.with_only_columns(bucket, func.max(age).label("v"))
-    rows = {r.bucket: Figures(in_unit(max(0, float(r.v)), ind), None, None)
-            for r in ctx.conn.execute(query.group_by(bucket)) if r.v is not None}
+    m = ctx.end
+    cols = []
+    for n, ind in enumerate(inds):
+        f, _rf = pop.facts[_clock_of(ind)]
+        age = ctx.calendars[ind.calendar].position(m) - f.c.created_c
+        flt = _filter(ind)
+        if ind.kind == "open_older_than":
+            cols.append(_when(and_(flt, age > (ind.threshold or 0))).label(f"v{n}"))
+        else:
+            cols.append(func.max(case((flt, age), else_=None)).label(f"v{n}"))
+    values: list[dict[str, Any]] = [{} for _ in inds]
+    for row in ctx.conn.execute(pop.query(cols, bucket)):
+        for n in range(len(inds)):
+            values[n][row.bucket] = getattr(row, f"v{n}")
+    out = {}
+    for n, ind in enumerate(inds):
+        if ind.kind == "open_older_than":
+            rows = {k: Figures(float(v or 0), None, None) for k, v in values[n].items()}
+            out[ind.id] = _counts_default_zero(group_figures(ind, ctx.config, rows, sum_count))
+        else:
+            rows = {k: Figures(in_unit(max(0, float(v)), ind), None, None)
+                    for k, v in values[n].items() if v is not None}
+            out[ind.id] = group_figures(ind, ctx.config, rows, _oldest)
+    return out
 
-    def oldest(parts: list[Figures]) -> Figures:
-        values = [p.value for p in parts if p.value is not None]
-        return Figures(max(values) if values else None, None, None)
 
-    return group_figures(ind, ctx.config, rows, oldest)
+def _oldest(parts: list[Figures]) -> Figures:
+    values = [p.value for p in parts if p.value is not None]
+    return Figures(max(values) if values else None, None, None)
+
+
+def measure_open(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
+    """`open_older_than` / `oldest_open_age` for one indicator."""
+    return measure_open_group(ctx, [ind])[ind.id]
 
 
 def explain_open(ctx: EvalContext, ind: IndicatorConfig) -> list[dict[str, Any]]:
