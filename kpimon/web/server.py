@@ -19,7 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
 
 from kpimon.kpi.periods import Period, containing, date_range, parse_period
 from kpimon.timeutil import parse_time
@@ -84,7 +85,8 @@ class WebServer:
                 url = urlsplit(self.path)
                 query = {k: v[-1] for k, v in parse_qs(url.query).items()}
                 try:
-                    status, ctype, body = server.route(url.path, query)
+                    status, ctype, body = server.route(url.path, query,
+                                                       self.headers.get("Accept", ""))
                 except Exception as e:  # never let a bug kill the server thread
                     log.exception("error serving %s", url.path)
                     status, ctype, body = 500, "text/plain; charset=utf-8", \
@@ -115,10 +117,16 @@ class WebServer:
 
         return check_password(password, expected)
 
-    def route(self, path: str, query: dict[str, str]) -> tuple[int, str, bytes]:
+    def route(self, path: str, query: dict[str, str], accept: str = ""
+              ) -> tuple[int, str, bytes]:
+        """Status, content type and body for a GET of `path`; `accept` is the Accept header."""
         snap = self.holder.current
         if path == "/metrics":
-            return 200, CONTENT_TYPE_LATEST, generate_latest(self.registry)
+            # Negotiate as prometheus-client's own handlers do: OpenMetrics when the scraper
+            # asks for it (Prometheus does), else the classic text format 0.0.4. Labelling
+            # every answer `version=1.0.0` claimed a format the scraper had not asked for.
+            encoder, ctype = choose_encoder(accept)
+            return 200, ctype, encoder(self.registry)
         if path == "/healthz":
             return 200, "text/plain; charset=utf-8", b"ok\n"
         if path == "/readyz":
