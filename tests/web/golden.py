@@ -140,6 +140,51 @@ values.status = {{ "01 - Ny" = "new" }}
 """
 
 
+# ---------------------------------------------------------------------------- command line
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        assert self.code == 0, self.err
+        return json.loads(self.out)
+
+
+Kpimon = Callable[..., CliResult]
+
+
+def golden_cli(golden_dir: Path, db_url: str, monkeypatch: Any, capsys: Any) -> Kpimon:
+    """Collect the golden export into `db_url` with `kpimon collect`, then return a runner of
+    `kpimon --config <golden> ARGS…` (in-process `main()`, as tests/test_golden.py does)."""
+    from kpimon.cli import main
+
+    for k, v in golden_env(golden_dir, db_url).items():
+        monkeypatch.setenv(k, v)
+    config = str(golden_dir / "kpimon.toml")
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = main(["--config", config, *args])
+        got = capsys.readouterr()
+        return CliResult(code, got.out, got.err)
+
+    collected = run("collect")
+    assert collected.code == 0, collected.err
+    return run
+
+
+def cli_process(golden_dir: Path, db_url: str, *args: str) -> CliResult:
+    """`python -m kpimon --config <golden> ARGS…` as a separate process (real exit codes)."""
+    env = {**os.environ, **golden_env(golden_dir, db_url), "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-m", "kpimon", "--config",
+                           str(golden_dir / "kpimon.toml"), *args], env=env,
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    return CliResult(done.returncode, done.stdout, done.stderr)
+
+
 # ---------------------------------------------------------------------------- HTTP
 
 @dataclass
