@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import signal
@@ -78,11 +79,13 @@ def golden_env(golden_dir: Path, db_url: str) -> dict[str, str]:
 
 def write_config(tmp_path: Path, golden_dir: Path, *, tickets: str | None = None,
                  status_changes: str | None = None, extra: str = "",
-                 web_config: Path | None = None, name: str = "kpimon.toml") -> Path:
+                 web_config: Path | None = None, compute_every: str | None = None,
+                 name: str = "kpimon.toml") -> Path:
     """The golden kpimon.toml, written to `tmp_path`, with optional variations.
 
     `tickets` / `status_changes` replace the export source's globs (e.g. an empty folder);
-    `extra` is appended (further `[[sources]]`); `web_config` goes into `[http]`. The database
+    `extra` is appended (further `[[sources]]`); `web_config` goes into `[http]`;
+    `compute_every` sets the daemon's periodic compute (default 1m). The database
     and the golden folder stay `${GOLDEN_DB}` / `${GOLDEN_DIR}`, so the caller's environment
     chooses them exactly as for the unmodified golden file.
     """
@@ -96,6 +99,8 @@ def write_config(tmp_path: Path, golden_dir: Path, *, tickets: str | None = None
     if web_config is not None:
         text = _replace_once(text, 'listen = "127.0.0.1:0"',
                              f'listen = "127.0.0.1:0"\nweb_config = {json.dumps(str(web_config))}')
+    if compute_every is not None:  # a top-level key: before the first table
+        text = f"compute_every = {json.dumps(compute_every)}\n" + text
     path = tmp_path / name
     path.write_text(text + "\n" + extra, encoding="utf-8")
     return path
@@ -259,6 +264,21 @@ def sample(series: Mapping[Series, float], name: str, **labels: str) -> float:
 
 # ---------------------------------------------------------------------------- daemons
 
+@contextmanager
+def environment(env: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of the block, then put them back."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 # Daemon.run() installs SIGTERM/SIGINT/SIGHUP handlers, which Python allows in the main
 # thread only; a daemon run in a test thread gets this stand-in that leaves the process's
 # handlers alone (the tests stop it through `stop_event`, as the handlers would).
@@ -275,9 +295,8 @@ class DaemonThread:
     """
 
     def __init__(self, config_path: Path, env: Mapping[str, str]):
-        self._saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)  # the config expands ${GOLDEN_*} from the process environment
-        self.daemon = Daemon(load_config(str(config_path)))
+        with environment(env):  # the config expands ${GOLDEN_*} when it is loaded
+            self.daemon = Daemon(load_config(str(config_path)))
         self._thread = threading.Thread(target=self._run, name="kpimon-daemon-test",
                                         daemon=True)
         self.exit_code: int | None = None
@@ -311,22 +330,23 @@ class DaemonThread:
         return f"{scheme}://127.0.0.1:{self.daemon.web.port}"
 
     def wait_collected(self, *sources: str, timeout: float = 20) -> None:
-        """Until each source has run once and a compute has taken the run in."""
-        def done() -> bool:
-            snap = self.daemon.holder.current
-            return snap.ready and all(
-                s in snap.sources and snap.sources[s].last_ok is not None for s in sources)
-        wait_for(done, timeout, what=f"a collection of {', '.join(sources)}")
+        """Until each source has been collected once by the scheduler, then a compute.
+
+        The compute is the test's own: the daemon's compute after a collection is skipped when
+        it comes while another compute runs (APScheduler's max_instances=1 drops the one-shot
+        job), so with two sources the second one's run may wait for the periodic compute.
+        """
+        outcomes = self.daemon.app.last_outcomes
+        wait_for(lambda: all(s in outcomes for s in sources), timeout,
+                 what=f"a collection of {', '.join(sources)}")
+        self.daemon.compute()
+        snap = self.daemon.holder.current
+        assert snap.ready and all(snap.sources[s].last_ok is not None for s in sources)
 
     def _cleanup(self) -> None:
         self.daemon.stop_event.set()
         self._thread.join(15)
         kpimon.daemon.signal = self._old_signal  # type: ignore[assignment]
-        for k, v in self._saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         self.daemon.app.store.close()
 
     def stop(self) -> None:
@@ -384,12 +404,16 @@ class DaemonProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def wait_collected(self, source: str = "export", timeout: float = 20) -> None:
-        """Until /metrics shows the source up (a collection and a compute have happened)."""
-        def up() -> bool:
+    def wait_collected(self, up: str = "export", *others: str, timeout: float = 20) -> None:
+        """Until /metrics shows source `up` up and each of `others` collected once, well or
+        not (its duration is NaN until a run has ended): collections and a compute done."""
+        def done() -> bool:
             series = parse_exposition(get(f"{self.url}/metrics").text)
-            return series.get(("kpimon_source_up", (("source", source),))) == 1.0
-        wait_for(up, timeout, what=f"kpimon_source_up{{source={source!r}}} 1", interval=0.2)
+            durations = [series.get(("kpimon_source_collect_duration_seconds",
+                                     (("source", s),)), math.nan) for s in others]
+            return series.get(("kpimon_source_up", (("source", up),))) == 1.0 \
+                and not any(math.isnan(d) for d in durations)
+        wait_for(done, timeout, what=f"collections of {up}, {others}", interval=0.2)
 
     def stop(self) -> int:
         """SIGTERM, as systemd stops it; returns the exit code."""

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 from kpimon.cli import main
-from tests.web.golden import get, golden_cases, golden_daemon, schema_errors
+from tests.web.golden import get, golden_cases, golden_daemon, golden_env, schema_errors
 
 
 def _cli(capsys: pytest.CaptureFixture[str], config: str, *args: str) -> dict[str, Any]:
@@ -21,7 +21,10 @@ def _cli(capsys: pytest.CaptureFixture[str], config: str, *args: str) -> dict[st
 
 
 def test_api_equals_the_command_line(tmp_path: Path, golden_dir: Path, db_url: str,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+                                     capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    for k, v in golden_env(golden_dir, db_url).items():  # for the command line's config
+        monkeypatch.setenv(k, v)
     with golden_daemon(tmp_path, golden_dir, db_url) as d:
         d.wait_collected("export")
         config = str(d.daemon.config.path)

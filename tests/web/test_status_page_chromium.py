@@ -70,9 +70,11 @@ def _chromium(*args: str, user_data: Path) -> subprocess.CompletedProcess[str]:
 def daemon(tmp_path: Path, golden_dir: Path) -> Iterator[DaemonProcess]:
     need_tool("chromium")
     env = golden_env(golden_dir, f"sqlite:///{tmp_path}/kpimon.db")
-    cfg = write_config(tmp_path, golden_dir, extra=broken_source())
+    # A periodic compute every second: the daemon skips the compute after a collection that
+    # ends while another compute runs, and the page must show both sources' runs.
+    cfg = write_config(tmp_path, golden_dir, extra=broken_source(), compute_every="1s")
     with DaemonProcess(cfg, env) as d:
-        d.wait_collected("export")
+        d.wait_collected("export", "broken")
         yield d
 
 
@@ -99,9 +101,10 @@ def test_page_renders_goals_indicators_and_sources(daemon: DaemonProcess, tmp_pa
     assert any(h.startswith("Year: ") for h in tables.sections)
 
     sources = {r[0]: r for r in tables.sections["Sources"] if r[0] != "Source"}
+    assert set(sources) == {"export", "broken"}, sources
     assert sources["export"][1] == "up"
     assert int(sources["export"][3]) > 0  # records
-    assert sources["broken"][1] == "failing"
+    assert sources["broken"][1] == "failing", sources["broken"]
     assert sources["broken"][2] == "never"
     assert sources["broken"][5]  # the error text, for the desk to act on
 
