@@ -58,7 +58,9 @@ def evaluation_json(ev: Evaluation) -> dict[str, Any]:
     """The §9 object for one evaluation."""
     out: dict[str, Any] = {
         "period": ev.period.json(),
-        "evaluated_at": ev.at.astimezone(ev.period.tz).isoformat(),
+        # Whole seconds: the engine evaluates as of whole epoch seconds (timeutil.epoch), so
+        # this is the moment the figures are as of, and `--at` with it reproduces the object.
+        "evaluated_at": ev.at.astimezone(ev.period.tz).replace(microsecond=0).isoformat(),
         "indicators": [indicator_json(o) for o in ev.indicators],
         "goals": [{"id": g.id, "name": g.name, "status": g.status,
                    "indicators": list(g.indicators)} for g in ev.goals],
@@ -78,15 +80,27 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:.2f} {unit}"
 
 
+def _count_or_sum(x: float) -> str:
+    # A count prints as one; a mean's numerator is a sum in the unit (119.333… hours), which
+    # people read to two decimals like the value beside it.
+    return f"{int(x)}" if float(x).is_integer() else f"{x:.2f}"
+
+
+def _num_den(f: Figures) -> str:
+    """`numerator/denominator`, `/n` where only n exists, empty for counts and ages."""
+    if f.denominator is None:
+        return ""
+    num = "" if f.numerator is None else _count_or_sum(f.numerator)
+    return f"{num}/{_count_or_sum(f.denominator)}"
+
+
 def evaluation_table(ev: Evaluation) -> str:
     """A plain-text table for people: indicator, value, n, target, status (word and symbol)."""
     head = ["indicator", "value", "num/den", "previous", "target", "status"]
     rows = [head]
     for o in ev.indicators:
         f = o.figures
-        nd = "" if f.denominator is None else (
-            f"{_num(f.numerator, o.ind.unit == 'ratio') if f.numerator is not None else ''}"
-            f"/{_num(f.denominator, True)}")
+        nd = _num_den(f)
         if o.figures.unknown:
             nd = f"unknown {o.figures.unknown}"
         rows.append([o.ind.id, _fmt(f.value, o.ind.unit), nd, _fmt(o.previous, o.ind.unit),
@@ -94,10 +108,8 @@ def evaluation_table(ev: Evaluation) -> str:
                      f"{SYMBOLS[o.status]} {WORDS[o.status]}"])
         for dim, keys in o.breakdown.items():
             for key, k in keys.items():
-                kf = k.figures
-                kn = "" if kf.denominator is None else \
-                    f"{_num(kf.numerator, True)}/{_num(kf.denominator, True)}"
-                rows.append([f"  {dim}={key}", _fmt(kf.value, o.ind.unit), kn, "", "",
+                rows.append([f"  {dim}={key}", _fmt(k.figures.value, o.ind.unit),
+                             _num_den(k.figures), "", "",
                              f"{SYMBOLS[k.status]} {WORDS[k.status]}"])
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
     lines = [f"Period {ev.period.label} as of {ev.at.astimezone(ev.period.tz):%Y-%m-%d %H:%M}"

@@ -376,10 +376,20 @@ def _copy_exclusive(src: Path, dest: Path) -> None:
     shutil.copystat(src, dest)
 
 
-def pending_files(pattern: str, config: SourceConfig, ctx: CollectContext) -> Iterator[DropFile]:
-    """`drop_files` for another glob of the same source (e.g. ticket_csv's `status_changes`)."""
+def pending_files(pattern: str, config: SourceConfig, ctx: CollectContext, *,
+                  optional: bool = False) -> Iterator[DropFile]:
+    """`drop_files` for another glob of the same source (e.g. ticket_csv's `status_changes`).
+
+    With `optional`, a drop folder that does not exist is a warning, not a failed source:
+    the tickets still come in while their history folder is being set up.
+    """
     from dataclasses import replace
 
+    folder = base_folder(os.path.expanduser(pattern))
+    if optional and ctx.files is None and not folder.is_dir():
+        ctx.log.warning("source %s: folder %s does not exist; nothing read from it",
+                        config.name, folder)
+        return
     yield from drop_files(replace(config, path=pattern), ctx)
 
 

@@ -63,7 +63,8 @@ class TicketCsvSource:
         for drop in pending_files(self.config.path or "", self.config, ctx):
             yield self._batch(drop, ctx, mapper, history=False)
         if self.config.status_changes and ctx.files is None:
-            for drop in pending_files(self.config.status_changes, self.config, ctx):
+            for drop in pending_files(self.config.status_changes, self.config, ctx,
+                                      optional=True):
                 yield self._batch(drop, ctx, mapper, history=True)
         ctx.stats.warnings += mapper.warnings
 

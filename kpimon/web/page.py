@@ -5,7 +5,7 @@ Rendered from the snapshot only; plain HTML and CSS, no script, refreshes itself
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from html import escape
 
 from kpimon.kpi.engine import Evaluation, IndicatorOutcome
@@ -65,11 +65,14 @@ def status_page(snap: Snapshot) -> str:
     parts = [f"<!doctype html><html lang='sv'><head><meta charset='utf-8'>"
              "<meta http-equiv='refresh' content='60'><title>kpimon</title>"
              f"<style>{CSS}</style></head><body><h1>kpimon – servicedeskens nyckeltal</h1>"]
+    # Times in the configured time zone (the periods' zone), not the server process's: the
+    # desk reads them beside the periods, and a service often runs with TZ=UTC.
+    tz = next((ev.period.tz for ev in snap.evaluations.values()), None)
     if not snap.ready or snap.computed_at is None:
         parts.append("<p>Starting: the first computation has not finished yet.</p>")
     else:
         when = snap.computed_at
-        parts.append(f"<p><small>Computed {escape(_local(when))}</small></p>")
+        parts.append(f"<p><small>Computed {escape(_local(when, tz))}</small></p>")
         for name in ("month", "year"):
             ev = snap.evaluations.get(name)
             if ev is not None:
@@ -78,7 +81,7 @@ def status_page(snap: Snapshot) -> str:
     for name, r in snap.sources.items():
         state = ('<span class="up">up</span>' if r.last_ok else
                  '<span class="down">failing</span>' if r.last_ok is False else "not yet run")
-        last = _local_ts(r.last_success) if r.last_success else "never"
+        last = _local_ts(r.last_success, tz) if r.last_success else "never"
         err = escape(r.last_error or "") if not r.last_ok else ""
         rows.append(f"<tr><td>{escape(name)}</td><td>{state}</td><td>{last}</td>"
                     f'<td class="num">{r.records_total}</td><td class="num">{r.rejects_total}'
@@ -91,9 +94,9 @@ def status_page(snap: Snapshot) -> str:
     return "".join(parts)
 
 
-def _local(dt: datetime) -> str:
-    return dt.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+def _local(dt: datetime, tz: tzinfo | None) -> str:
+    return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
-def _local_ts(ts: int) -> str:
-    return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M")
+def _local_ts(ts: int, tz: tzinfo | None) -> str:
+    return datetime.fromtimestamp(ts, UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M")

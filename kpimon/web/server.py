@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import ssl
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -19,7 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
 
 from kpimon.kpi.periods import Period, containing, date_range, parse_period
 from kpimon.timeutil import parse_time
@@ -29,6 +31,43 @@ from kpimon.web.snapshot import SnapshotCollector, SnapshotHolder
 log = logging.getLogger("kpimon.web")
 
 Evaluator = Callable[[Period, datetime], dict[str, Any]]
+
+
+#: How long a client has to complete its TLS handshake.
+HANDSHAKE_TIMEOUT = 10.0
+#: How long a connection may sit idle before its thread gives up on it.
+IDLE_TIMEOUT = 30.0
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """One thread per connection; with TLS, the handshake happens in that thread.
+
+    Wrapping the listening socket would run each handshake inside `accept()`, in the one
+    thread that accepts every connection: a client that connects and sends nothing (a port
+    scan, a stuck proxy) would stall every scrape behind it, with no timeout.
+    """
+
+    daemon_threads = True
+    tls: ssl.SSLContext | None = None
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(HANDSHAKE_TIMEOUT)
+        try:
+            conn = self.tls.wrap_socket(request, server_side=True)
+        except OSError as e:  # ssl.SSLError included: plain HTTP, bad clients, timeouts
+            log.debug("TLS handshake with %s failed: %s", client_address[0], e)
+            return
+        try:
+            super().finish_request(conn, client_address)
+        finally:
+            conn.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that goes away mid-answer is not worth a traceback on stderr.
+        log.debug("error serving %s", client_address[0], exc_info=True)
 
 
 class WebServer:
@@ -45,10 +84,8 @@ class WebServer:
         self.ping = ping
         self.basic_auth = basic_auth or {}
         handler = self._handler_class()
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
-        if ssl_context is not None:
-            self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
+        self.httpd = _HTTPServer((host, port), handler)
+        self.httpd.tls = ssl_context
         self.port = self.httpd.server_address[1]
         self.host = host
         self._thread: threading.Thread | None = None
@@ -70,6 +107,7 @@ class WebServer:
         class Handler(BaseHTTPRequestHandler):
             server_version = "kpimon"
             sys_version = ""
+            timeout = IDLE_TIMEOUT
 
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug("%s %s", self.address_string(), format % args)
@@ -84,7 +122,8 @@ class WebServer:
                 url = urlsplit(self.path)
                 query = {k: v[-1] for k, v in parse_qs(url.query).items()}
                 try:
-                    status, ctype, body = server.route(url.path, query)
+                    status, ctype, body = server.route(url.path, query,
+                                                       self.headers.get("Accept", ""))
                 except Exception as e:  # never let a bug kill the server thread
                     log.exception("error serving %s", url.path)
                     status, ctype, body = 500, "text/plain; charset=utf-8", \
@@ -115,10 +154,16 @@ class WebServer:
 
         return check_password(password, expected)
 
-    def route(self, path: str, query: dict[str, str]) -> tuple[int, str, bytes]:
+    def route(self, path: str, query: dict[str, str], accept: str = ""
+              ) -> tuple[int, str, bytes]:
+        """Status, content type and body for a GET of `path`; `accept` is the Accept header."""
         snap = self.holder.current
         if path == "/metrics":
-            return 200, CONTENT_TYPE_LATEST, generate_latest(self.registry)
+            # Negotiate as prometheus-client's own handlers do: OpenMetrics when the scraper
+            # asks for it (Prometheus does), else the classic text format 0.0.4. Labelling
+            # every answer `version=1.0.0` claimed a format the scraper had not asked for.
+            encoder, ctype = choose_encoder(accept)
+            return 200, ctype, encoder(self.registry)
         if path == "/healthz":
             return 200, "text/plain; charset=utf-8", b"ok\n"
         if path == "/readyz":
