@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,12 +103,17 @@ def _period(args: argparse.Namespace, config: Config, at: datetime) -> Period:
         if args.from_ or args.to:
             if not (args.from_ and args.to):
                 raise UsageError("--from and --to go together")
-            from datetime import date
-
-            return date_range(date.fromisoformat(args.from_), date.fromisoformat(args.to), tz)
+            return date_range(_date_arg("--from", args.from_), _date_arg("--to", args.to), tz)
     except ValueError as e:
         raise UsageError(str(e)) from None
     return containing("month", at, tz)
+
+
+def _date_arg(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as e:
+        raise UsageError(f"{option} {text}: not a date YYYY-MM-DD ({e})") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

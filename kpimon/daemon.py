@@ -286,11 +286,15 @@ class Daemon:
     def run(self) -> int:
         # Signals first: a SIGTERM or SIGHUP during a long first migration or compute must not
         # kill the process with the default action (SIGHUP's is to terminate).
+        # Python only lets the main thread install handlers; a daemon run in another thread
+        # (an embedding, a test) is stopped through `stop_event` instead.
+        main = threading.current_thread() is threading.main_thread()
         previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT,
-                                                      signal.SIGHUP)}
-        signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
-        signal.signal(signal.SIGINT, lambda *_: self.stop_event.set())
-        signal.signal(signal.SIGHUP, lambda *_: self._reload_requested.set())
+                                                      signal.SIGHUP)} if main else {}
+        if main:
+            signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
+            signal.signal(signal.SIGINT, lambda *_: self.stop_event.set())
+            signal.signal(signal.SIGHUP, lambda *_: self._reload_requested.set())
         try:
             return self._run()
         finally:
@@ -313,19 +317,21 @@ class Daemon:
                              self.holder, self._api_evaluate, self.config.tz,
                              self.app.store.ping, **web_tls)
         self.web.start()
-        log.info("kpimon listening on http://%s:%d/ (metrics at /metrics)",
+        scheme = "https" if web_tls.get("ssl_context") else "http"
+        log.info("kpimon listening on %s://%s:%d/ (metrics at /metrics)", scheme,
                  self.config.http.listen_host, self.web.port)
-        self.notifier.send("STATUS=computing the first snapshot")
-        self.compute()  # the first snapshot, from what the store already holds
-        self.start_scheduler()
-        self.notifier.send("READY=1\nSTATUS=running")
-        log.info("ready: %d sources, %d indicators%s", len(self.config.sources),
-                 len(self.config.indicators),
-                 f", watchdog {self.notifier.watchdog:g} s" if self.notifier.watchdog else "")
-        # systemd asks for a ping within WatchdogSec; pinging at a quarter of it leaves room
-        # for a late wake-up. Without a watchdog the loop still polls for signals each second.
-        tick = min(1.0, self.notifier.watchdog / 4) if self.notifier.watchdog else 1.0
         try:
+            self.notifier.send("STATUS=computing the first snapshot")
+            self.compute()  # the first snapshot, from what the store already holds
+            self.start_scheduler()
+            self.notifier.send("READY=1\nSTATUS=running")
+            log.info("ready: %d sources, %d indicators%s", len(self.config.sources),
+                     len(self.config.indicators),
+                     f", watchdog {self.notifier.watchdog:g} s" if self.notifier.watchdog
+                     else "")
+            # systemd asks for a ping within WatchdogSec; pinging at a quarter of it leaves
+            # room for a late wake-up. Without a watchdog the loop still polls each second.
+            tick = min(1.0, self.notifier.watchdog / 4) if self.notifier.watchdog else 1.0
             while not self.stop_event.wait(tick):
                 self._maybe_reload()
                 if self._compute_requested.is_set() and not self.compute_lock.locked():
