@@ -126,6 +126,31 @@ class Evaluation:
         return next(o for o in self.indicators if o.ind.id == ident)
 
 
+def forecast(o: IndicatorOutcome, period: Period, at: datetime) -> dict[str, Any] | None:
+    """For a share with an absolute target in a period still running: the share of the rest
+    of the period's expected population that must be met to end on target, and whether that
+    is possible. The expected population assumes the pace so far continues."""
+    target = o.ind.target
+    fig = o.figures
+    if o.ind.unit != "ratio" or target is None or target.relative or target.number is None \
+            or fig.numerator is None or not fig.denominator:
+        return None
+    now, start, end = epoch(at), period.start_s, period.end_s
+    if not start < now < end:
+        return None
+    expected = fig.denominator * (end - start) / (now - start)
+    remaining = expected - fig.denominator
+    if remaining < 1:
+        return None
+    needed = target.number * expected - fig.numerator
+    if target.op in ("<=", "<"):  # a share that must stay low: the rest may be at most this
+        share = needed / remaining
+        return {"required_share": round(max(0.0, min(1.0, share)), 4),
+                "reachable": share >= 0}
+    share = needed / remaining
+    return {"required_share": round(max(0.0, min(1.0, share)), 4), "reachable": share <= 1}
+
+
 class KpiEngine:
     """Evaluates the configured indicators and goals against the store."""
 
@@ -155,6 +180,8 @@ class KpiEngine:
             baselines = measure(period.previous(), relative) if relative else {}
         outcomes = [self._outcome(i, current[i.id], last_year[i.id].total.value,
                                   baselines.get(i.id)) for i in inds]
+        for o in outcomes:
+            o.extra.setdefault("forecast", forecast(o, period, at))
         statuses = {o.ind.id: o.status for o in outcomes}
         goals = [GoalOutcome(g.id, g.name, goal_rules.goal_status(
             [statuses[i] for i in g.indicators if i in statuses]), g.indicators)
