@@ -126,6 +126,12 @@ class Evaluation:
         return next(o for o in self.indicators if o.ind.id == ident)
 
 
+# A period whose end lies this far before the evaluation moment is settled: every clock of
+# its tickets has stopped or run out (thresholds are hours or business days), so its figures
+# change only when the data does.
+SETTLED_AFTER = 60 * 86400
+
+
 def forecast(o: IndicatorOutcome, period: Period, at: datetime) -> dict[str, Any] | None:
     """For a share with an absolute target in a period still running: the share of the rest
     of the period's expected population that must be met to end on target, and whether that
@@ -158,6 +164,9 @@ class KpiEngine:
         self.config = config
         self.store = store
         self.calendars = calendars
+        # Figures of settled periods (see evaluate), with the data version they were read at.
+        self._settled: dict[tuple[str, tuple[str, ...]], tuple[tuple[Any, ...],
+                                                                dict[str, Measured]]] = {}
 
     def measure(self, ind: IndicatorConfig, period: Period, at: datetime) -> Measured:
         with self.store.engine.connect() as conn:
@@ -169,15 +178,33 @@ class KpiEngine:
         """Every indicator (or those in `only`) and every goal for `period` as of `at`."""
         inds = [i for i in self.config.indicators if only is None or i.id in only]
         with self.store.engine.connect() as conn:
+            version = self.store.data_version(conn)
+
             def measure(p: Period, group: list[IndicatorConfig]) -> dict[str, Measured]:
-                return measure_all(EvalContext(conn, self.config, p, epoch(at),
-                                               self.calendars), group)
+                # A period that ended long before `at` only changes with the data: its
+                # figures are kept until new data, an exclusion or a manual value arrives.
+                settled = epoch(at) - p.end_s > SETTLED_AFTER
+                key = (p.label, tuple(i.id for i in group))
+                if settled:
+                    hit = self._settled.get(key)
+                    if hit is not None and hit[0] == version:
+                        return hit[1]
+                result = measure_all(EvalContext(conn, self.config, p, epoch(at),
+                                                 self.calendars), group)
+                if settled:
+                    self._settled[key] = (version, result)
+                return result
 
             current = measure(period, inds)
             last_year = measure(period.year_earlier(), inds)
             relative = [i for i in inds if i.target is not None and i.target.relative
                         and i.target.number is None]
-            baselines = measure(period.previous(), relative) if relative else {}
+            if not relative:
+                baselines: dict[str, Measured] = {}
+            elif period.previous() == period.year_earlier():  # a year: the same period
+                baselines = last_year
+            else:
+                baselines = measure(period.previous(), relative)
         outcomes = [self._outcome(i, current[i.id], last_year[i.id].total.value,
                                   baselines.get(i.id)) for i in inds]
         for o in outcomes:

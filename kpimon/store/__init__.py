@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, case, exists, func, insert, literal, select, text, update
 
@@ -168,6 +169,23 @@ class Store:
         with self.engine.connect() as conn:
             return {r.source: int(r.n) for r in conn.execute(
                 select(ds.source, ds.count.label("n")).join(latest, latest.c.id == ds.id))}
+
+    def data_version(self, conn: Any) -> tuple[Any, ...]:
+        """A token that changes whenever what the indicators read may have changed: new or
+        changed records (the facts pass), exclusions, manual values and adopted periods."""
+        tk = t.tickets.c
+        ex = t.exclusions.c
+        mv = t.manual_values.c
+        cr = t.collection_runs.c
+        row = conn.execute(select(
+            select(func.max(cr.id)).where(cr.records > 0).scalar_subquery(),
+            select(func.count()).select_from(t.exclusions).scalar_subquery(),
+            select(func.max(ex.created_at)).scalar_subquery(),
+            select(func.max(mv.id)).scalar_subquery(),
+            select(func.count()).select_from(t.tickets).where(tk.facts_dirty.is_(True))
+            .scalar_subquery(),
+        )).one()
+        return tuple(row)
 
     def state_values(self, key: str) -> Mapping[str, str]:
         """One state key across sources (e.g. every source's `watermark`)."""
