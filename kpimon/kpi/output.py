@@ -70,14 +70,17 @@ def evaluation_json(ev: Evaluation) -> dict[str, Any]:
     return out
 
 
-def _fmt(value: float | None, unit: str) -> str:
+def format_value(value: float | None, unit: str, decimals: int = 2) -> str:
+    """A value for people: a percent for shares, a plain number for counts, else the unit."""
     if value is None:
         return "–"
     if unit == "ratio":
         return f"{value * 100:.1f} %"
     if unit == "count":
         return f"{value:g}"
-    return f"{value:.2f} {unit}"
+    return f"{value:.{decimals}f} {unit}"
+
+
 
 
 def _count_or_sum(x: float) -> str:
@@ -103,12 +106,12 @@ def evaluation_table(ev: Evaluation) -> str:
         nd = _num_den(f)
         if o.figures.unknown:
             nd = f"unknown {o.figures.unknown}"
-        rows.append([o.ind.id, _fmt(f.value, o.ind.unit), nd, _fmt(o.previous, o.ind.unit),
+        rows.append([o.ind.id, format_value(f.value, o.ind.unit), nd, format_value(o.previous, o.ind.unit),
                      o.ind.target.text if o.ind.target else "",
                      f"{SYMBOLS[o.status]} {WORDS[o.status]}"])
         for dim, keys in o.breakdown.items():
             for key, k in keys.items():
-                rows.append([f"  {dim}={key}", _fmt(k.figures.value, o.ind.unit),
+                rows.append([f"  {dim}={key}", format_value(k.figures.value, o.ind.unit),
                              _num_den(k.figures), "", "",
                              f"{SYMBOLS[k.status]} {WORDS[k.status]}"])
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]

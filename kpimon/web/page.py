@@ -9,6 +9,7 @@ from datetime import UTC, datetime, tzinfo
 from html import escape
 
 from kpimon.kpi.engine import Evaluation, IndicatorOutcome
+from kpimon.kpi.output import format_value
 from kpimon.kpi.targets import SYMBOLS, WORDS
 from kpimon.web.snapshot import Snapshot
 
@@ -24,15 +25,7 @@ small{color:#666}
 
 
 def _value(o: IndicatorOutcome) -> str:
-    v = o.figures.value
-    if v is None:
-        return "–"
-    unit = o.ind.unit
-    if unit == "ratio":
-        return f"{v * 100:.1f} %"
-    if unit == "count":
-        return f"{v:g}"
-    return f"{v:.1f} {escape(unit)}"
+    return escape(format_value(o.figures.value, o.ind.unit, decimals=1))
 
 
 def _status(status: str) -> str:
