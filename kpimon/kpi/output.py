@@ -106,7 +106,8 @@ def evaluation_table(ev: Evaluation) -> str:
         nd = _num_den(f)
         if o.figures.unknown:
             nd = f"unknown {o.figures.unknown}"
-        rows.append([o.ind.id, format_value(f.value, o.ind.unit), nd, format_value(o.previous, o.ind.unit),
+        rows.append([o.ind.id, format_value(f.value, o.ind.unit), nd,
+                     format_value(o.previous, o.ind.unit),
                      o.ind.target.text if o.ind.target else "",
                      f"{SYMBOLS[o.status]} {WORDS[o.status]}"])
         for dim, keys in o.breakdown.items():
