@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -61,8 +62,12 @@ class App:
         saved as the latest results."""
         at = at or datetime.now(UTC)
         self.facts.update()
-        out = {name: self.engine.evaluate(p, at) for name, p in
-               self.running_periods(at).items()}
+        # The month and the year are independent evaluations (each on a connection of its
+        # own); the database works on both at once, one per core.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpimon-eval") as pool:
+            futures = {name: pool.submit(self.engine.evaluate, p, at)
+                       for name, p in self.running_periods(at).items()}
+            out = {name: f.result() for name, f in futures.items()}
         if save:
             for ev in out.values():
                 results.save_results(self.store, self.config, ev)

@@ -101,7 +101,11 @@ class _Population:
     def __init__(self, ctx: EvalContext, inds: list[IndicatorConfig], mode: str):
         self.r = t.resolutions.alias("r")
         self.facts: dict[str, tuple[Any, Any]] = {}
-        for n, clock in enumerate(sorted({_clock_of(i) for i in inds})):
+        # Only the clocks something is measured with: in the resolved population just the
+        # handling times (the other kinds there read the ticket row alone).
+        clocks = {_clock_of(i) for i in inds
+                  if mode != "resolved" or i.kind == "handling_time"}
+        for n, clock in enumerate(sorted(clocks)):
             self.facts[clock] = (t.ticket_facts.alias(f"f{n}"),
                                  t.resolution_facts.alias(f"rf{n}"))
         as_of = ctx.end if mode == "open" else ctx.at
