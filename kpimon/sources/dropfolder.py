@@ -106,12 +106,17 @@ def downloaded(config: SourceConfig, ctx: CollectContext) -> Iterator[DropFile]:
     if resp.status_code == 401:  # the helper raises for every other failure itself
         raise SourceError(f"{config.url}: the server refused the credentials for user "
                           f"{config.username or '(none)'}", permanent=True)
+    label = (config.url or "").split("?", 1)[0]  # a query string may carry a token
+    body = resp.content
+    # The same content at the same address is the same file, whenever it is fetched.
+    identity = FileIdentity(label, len(body), 0, hashlib.sha256(body).hexdigest())
     fd, name = tempfile.mkstemp(prefix="kpimon-", suffix=".download")
     path = Path(name)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(resp.content)
-        yield DropFile(path, file_identity(path), _keep, origin=config.url)
+            f.write(body)
+        del body, resp
+        yield DropFile(path, identity, _keep, origin=label)
     finally:
         path.unlink(missing_ok=True)
 
