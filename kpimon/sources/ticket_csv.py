@@ -1,55 +1,137 @@
 """`ticket_csv`: Efecte-style CSV exports of tickets (and optionally their status history).
 
-Files come from a drop folder (`path`, a glob) or an HTTP(S) `url`. The delimiter is sniffed
-among `;`, `,` and tab from the header line; the encoding is `utf-8-sig`, else `utf-8`, else
-`cp1252`, decided by a binary pre-scan so that a file is never half-read in the wrong encoding.
-Rows stream through `csv.reader` (quoted fields may hold newlines), so memory does not grow with
-the file. Each file is one `Batch`: stored in one transaction, or not at all.
+Files come from a drop folder (`path`, a glob; `status_changes`, a glob for history files) or an
+HTTP(S) `url`. Each file is one `Batch`: stored in one transaction, or not at all.
+
+Reading (DESIGN §4):
+
+* the encoding is `encoding` when configured, else `utf-8-sig` (a BOM), else `utf-8` when the
+  whole file decodes, else `cp1252` — decided by a binary pre-scan so that a file is never
+  half-read in the wrong encoding. Bytes that still do not decode (cp1252 leaves five byte
+  values undefined) become U+FFFD rather than stopping the file;
+* the delimiter is `delimiter` when configured, else whichever of `;`, tab and `,` splits the
+  header line into the most columns (`;` on a tie), so a decimal comma in a data row does not
+  matter;
+* rows stream through `csv.reader` (quoted fields may hold delimiters and line breaks), so memory
+  does not depend on the size of the file. Blank lines, and rows whose every field is blank, are
+  not data and are skipped.
+
+Rows (the row number of a reject is the line where the row starts; the header is line 1):
+
+* a row with fewer fields than the header (a missing column, or the last row of a file cut off
+  mid-row) is a reject naming the first mapped field it lacks; a row with more fields than the
+  header is a reject unless the extra fields are empty (an unquoted delimiter in a value would
+  shift every later column);
+* a header without a required column makes every row a reject naming that column;
+* everything else is `TicketMapper`'s (value maps, required fields, dates, DST).
+
+A history file (`status_changes`) has a header row, then four columns by position: ticket id;
+changed at; from status (empty for the first change); to status — both through the status map.
+`kpimon import SOURCE FILE` reads one named file: it is a history file when the source has
+`status_changes` and the file's header lacks one of the required ticket columns.
+
+An `url` is fetched through the shared HTTP helper into a temporary file, and is identified by
+the URL and a hash of its content: an unchanged export is not imported again.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kpimon.config import SourceConfig
 from kpimon.records import Record, Reject, StatusChange
 from kpimon.sources.base import Batch, CollectContext, SourceError
-from kpimon.sources.dropfolder import DropFile, detect_encoding, pending_files
+from kpimon.sources.dropfolder import detect_encoding, pending_files
 from kpimon.sources.http import HttpClient
-from kpimon.sources.mapping import TicketMapper
-from kpimon.timeutil import parse_time
+from kpimon.sources.mapping import FIELD_ORDER, RowPlan, TicketMapper
 
-csv.field_size_limit(1 << 24)  # a long solution text must not abort the file
+DELIMITERS = (";", "\t", ",")
+_DELIMITER_NAMES = {";": "';'", ",": "','", "\t": "tab"}
+# A long solution text must not make its row unreadable (csv's default limit is 128 KiB).
+FIELD_SIZE_LIMIT = 1 << 24
 
 
 def sniff_delimiter(header: str) -> str:
-    """The most frequent of `;`, `,` and tab in the header line (default `;`)."""
-    counts = {d: header.count(d) for d in (";", "\t", ",")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ";"
+    """The one of `;`, tab and `,` that splits the header line into the most columns."""
+    best, best_n = ";", 1
+    for d in DELIMITERS:
+        try:
+            n = len(next(csv.reader([header], delimiter=d), []))
+        except csv.Error:
+            continue
+        if n > best_n:
+            best, best_n = d, n
+    return best
 
 
-def read_rows(path: Path, encoding: str, delimiter: str | None = None
-              ) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line number where the record starts, fields) for every record after the header.
+class CsvFile:
+    """One export file open for reading: its rows, and how far into the file they are.
 
-    The header itself is yielded first with line number 1.
+    Iterating yields `(line, fields, error)`: the line where the row starts, its fields, and a
+    reason when `csv.reader` could not read the row (fields is then empty). The header is the
+    first row yielded.
     """
-    with open(path, encoding=encoding, newline="") as f:
-        first = f.readline()
-        f.seek(0)
-        reader = csv.reader(f, delimiter=delimiter or sniff_delimiter(first), strict=False)
+
+    def __init__(self, path: Path, encoding: str | None = None, delimiter: str | None = None):
+        self.path = path
+        self.size = path.stat().st_size
+        self.encoding = encoding or detect_encoding(path)
+        self._raw = open(path, "rb")  # noqa: SIM115 - closed by close()/__exit__
+        self._text = io.TextIOWrapper(self._raw, encoding=self.encoding, errors="replace",
+                                      newline="")
+        first = self._text.readline()
+        self._text.seek(0)
+        self.delimiter = delimiter or sniff_delimiter(first)
+
+    def position(self) -> int:
+        """Bytes read from the file so far (read-ahead included), for progress and ETA."""
+        try:
+            return self._raw.tell()
+        except (OSError, ValueError):
+            return self.size
+
+    def progress(self) -> tuple[int, int]:
+        return self.position(), self.size
+
+    def close(self) -> None:
+        self._text.close()
+
+    def __enter__(self) -> CsvFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[tuple[int, list[str], str | None]]:
+        if csv.field_size_limit() < FIELD_SIZE_LIMIT:
+            csv.field_size_limit(FIELD_SIZE_LIMIT)
+        reader = csv.reader(self._text, delimiter=self.delimiter, strict=False)
         line = 0
-        for fields in reader:
+        while True:
             start = line + 1
-            line = reader.line_num
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                line = reader.line_num
+                yield start, [], f"unreadable row: {e}"
                 continue
-            yield start, fields
+            line = reader.line_num
+            if not fields:
+                continue
+            for f in fields:
+                if f and not f.isspace():
+                    break
+            else:
+                continue  # every field blank: not a data row
+            yield start, fields, None
 
 
 class TicketCsvSource:
@@ -59,95 +141,139 @@ class TicketCsvSource:
         self.config = config
 
     def collect(self, ctx: CollectContext) -> Iterator[Batch]:
+        """Yield a Batch per new settled file (or per file of `kpimon import`), oldest first."""
         mapper = TicketMapper(self.config, ctx.tz)
-        if ctx.files is None and self.config.url:
-            yield from self._from_url(ctx, mapper)
-            return
-        for drop in pending_files(self.config.path or "", self.config, ctx):
-            yield self._batch(drop, ctx, mapper, history=False)
-        if self.config.status_changes and ctx.files is None:
-            for drop in pending_files(self.config.status_changes, self.config, ctx):
-                yield self._batch(drop, ctx, mapper, history=True)
-        ctx.stats.warnings += mapper.warnings
+        try:
+            if ctx.files is not None:
+                for drop in pending_files(self.config.path or "", self.config, ctx):
+                    yield self._batch(drop.path, drop.label, drop.key,
+                                      drop.on_commit(self.config), ctx, mapper, None)
+                return
+            if self.config.url and not self.config.path:
+                yield from self._from_url(ctx, mapper)
+                return
+            if self.config.path:
+                for drop in pending_files(self.config.path, self.config, ctx):
+                    yield self._batch(drop.path, drop.label, drop.key,
+                                      drop.on_commit(self.config), ctx, mapper, False)
+            if self.config.status_changes:
+                for drop in pending_files(self.config.status_changes, self.config, ctx):
+                    yield self._batch(drop.path, drop.label, drop.key,
+                                      drop.on_commit(self.config), ctx, mapper, True)
+        finally:
+            ctx.stats.warnings += mapper.warnings
 
     def _from_url(self, ctx: CollectContext, mapper: TicketMapper) -> Iterator[Batch]:
+        url = self.config.url or ""
+        label = url.split("?", 1)[0]  # a query string may carry a token
         client = HttpClient(self.config, ctx.stats, ctx.log)
         if self.config.username and self.config.password:
             client.session.auth = (self.config.username, self.config.password)
-        resp = client.get(self.config.url or "")
+        resp = client.get(url)
         if resp.status_code == 401:
-            raise SourceError(f"{self.config.url}: the server refused the credentials",
-                              permanent=True)
+            raise SourceError(f"{label}: the server refused the credentials", permanent=True)
+        body = resp.content
+        key = hashlib.sha256(f"{url}\0{len(body)}\0".encode()
+                             + hashlib.sha256(body).digest()).hexdigest()[:40]
+        if ctx.is_imported(key):
+            return
         fd, name = tempfile.mkstemp(prefix="kpimon-", suffix=".csv")
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(resp.content)
-            drop = DropFile.identify(Path(name), label=self.config.url or name)
-            if not ctx.is_imported(drop.key):
-                yield self._batch(drop, ctx, mapper, history=False)
+                f.write(body)
+            del body, resp
+            yield self._batch(Path(name), label, key, None, ctx, mapper, False)
         finally:
             os.unlink(name)
 
-    def _batch(self, drop: DropFile, ctx: CollectContext, mapper: TicketMapper,
-               history: bool) -> Batch:
-        items = (self._history_rows(drop, ctx, mapper) if history
-                 else self._ticket_rows(drop, mapper))
-        return Batch(label=drop.label, items=items, file_key=drop.key,
-                     on_commit=drop.on_commit(self.config))
+    def _batch(self, path: Path, label: str, key: str, on_commit: Callable[[], None] | None,
+               ctx: CollectContext, mapper: TicketMapper, history: bool | None) -> Batch:
+        """A Batch whose items stream from the file as the store consumes them."""
+        try:
+            csv_file = CsvFile(path, self.config.encoding, self.config.delimiter)
+        except OSError as e:
+            raise SourceError(f"{label}: {e.strerror or e}") from None
+        except LookupError as e:  # an unknown `encoding`
+            raise SourceError(f"source {self.config.name}: {e}", permanent=True) from None
+        return Batch(label=label, items=self._items(csv_file, label, ctx, mapper, history),
+                     file_key=key, on_commit=on_commit, progress=csv_file.progress)
 
-    def _ticket_rows(self, drop: DropFile, mapper: TicketMapper) -> Iterator[Record | Reject]:
-        encoding = self.config.encoding or detect_encoding(drop.path)
-        rows = read_rows(drop.path, encoding, self.config.delimiter)
-        header_line = next(rows, None)
-        if header_line is None:
-            return
-        header = [h.strip() for h in header_line[1]]
-        index = {h: i for i, h in enumerate(header)}
-        missing = [f"{k} ({v!r})" for k, v in mapper.columns().items()
-                   if v not in index and k in ("id", "created", "status", "priority")]
-        if missing:
-            yield Reject(self.config.name, drop.label, 1, None,
-                         "required column missing: " + ", ".join(missing))
-            return
-        width = len(header)
-        for line, fields in rows:
-            if len(fields) < width:
-                yield Reject(self.config.name, drop.label, line, None,
-                             f"row has {len(fields)} fields, the header has {width} "
-                             "(a missing column or a truncated row)")
-                continue
-            raw = {h: fields[i] for h, i in index.items()}
-            yield mapper.map(raw, drop.label, line)
+    def _items(self, csv_file: CsvFile, label: str, ctx: CollectContext, mapper: TicketMapper,
+               history: bool | None) -> Iterator[Record | Reject]:
+        with csv_file:
+            rows = iter(csv_file)
+            first = next(rows, None)
+            if first is None:
+                return
+            header = [h.strip() for h in first[1]]
+            plan = mapper.plan(header)
+            if history is None:  # `kpimon import`: a history file lacks the ticket columns
+                history = bool(self.config.status_changes) and plan.problem is not None
+            if history:
+                yield from self._history_rows(rows, label, mapper)
+            else:
+                if plan.missing:
+                    ctx.log.info("%s: no column for %s; left empty", label,
+                                 ", ".join(f"{n} ({mapper.fields[n]!r})" for n in plan.missing))
+                yield from self._ticket_rows(rows, label, plan, csv_file.delimiter)
 
-    def _history_rows(self, drop: DropFile, ctx: CollectContext, mapper: TicketMapper
-                      ) -> Iterator[Record | Reject]:
+    def _ticket_rows(self, rows: Iterator[tuple[int, list[str], str | None]], label: str,
+                     plan: RowPlan, delimiter: str) -> Iterator[Record | Reject]:
+        name = self.config.name
+        width = plan.width
+        fields_map = plan.mapper.fields
+        # header position → the mapped field read from it (for naming what a short row lacks)
+        by_column = sorted((plan.column(f), f) for f in FIELD_ORDER if plan.column(f) >= 0)
+        for line, fields, error in rows:
+            n = len(fields)
+            if n == width:
+                yield plan.map(fields, label, line)
+            elif error is not None:
+                yield Reject(name, label, line, None, error)
+            elif n < width:
+                lacking = next((f for i, f in by_column if i >= n), None)
+                yield Reject(name, label, line, lacking,
+                             f"row has {n} of the header's {width} columns"
+                             + (f", so no {fields_map[lacking]!r}" if lacking else "")
+                             + " (a missing column, or a row cut off)")
+            elif all(not f or f.isspace() for f in fields[width:]):
+                del fields[width:]
+                yield plan.map(fields, label, line)
+            else:
+                yield Reject(name, label, line, None,
+                             f"row has {n} columns, the header {width} (an unquoted "
+                             f"{_DELIMITER_NAMES.get(delimiter, repr(delimiter))} in a value?)")
+
+    def _history_rows(self, rows: Iterator[tuple[int, list[str], str | None]], label: str,
+                      mapper: TicketMapper) -> Iterator[Record | Reject]:
         """Status history: ticket id; changed at; from status (empty first); to status."""
-        encoding = self.config.encoding or detect_encoding(drop.path)
-        rows = read_rows(drop.path, encoding, self.config.delimiter)
-        next(rows, None)  # header
-        for line, fields in rows:
-            def bad(field: str, reason: str, value: str | None = None,
-                    line: int = line) -> Reject:
-                return Reject(self.config.name, drop.label, line, field, reason, value)
-
+        name = self.config.name
+        times = mapper.times
+        for line, fields, error in rows:
+            if error is not None:
+                yield Reject(name, label, line, None, error)
+                continue
             if len(fields) < 4:
-                yield bad("status_changes", f"expected 4 columns, found {len(fields)}")
+                yield Reject(name, label, line, "status_changes",
+                             f"expected 4 columns, found {len(fields)}")
                 continue
             ticket_id, at_text, from_text, to_text = (f.strip() for f in fields[:4])
             if not ticket_id:
-                yield bad("id", "required value is empty")
+                yield Reject(name, label, line, "id", "required value is empty")
                 continue
             try:
-                at = parse_time(at_text, ctx.tz)
+                at = times(at_text)
             except ValueError:
-                yield bad("at", "not a date and time", at_text)
+                yield Reject(name, label, line, "at", "not a date and time", at_text)
                 continue
             to_status = mapper.status(to_text)
             if to_status is None:
-                yield bad("status", f"value {to_text!r} is not in values.status", to_text)
+                yield Reject(name, label, line, "status",
+                             f"value {to_text[:64]!r} is not in values.status", to_text)
                 continue
             from_status = mapper.status(from_text) if from_text else None
             if from_text and from_status is None:
-                yield bad("status", f"value {from_text!r} is not in values.status", from_text)
+                yield Reject(name, label, line, "status",
+                             f"value {from_text[:64]!r} is not in values.status", from_text)
                 continue
-            yield StatusChange(self.config.name, ticket_id, at, from_status, to_status, False)
+            yield StatusChange(name, ticket_id, at, from_status, to_status, False)
