@@ -1,22 +1,46 @@
 """Writing one adapter `Batch` in one transaction: batched, idempotent upserts by natural key.
 
-Tickets are compared with what is stored in chunks (one SELECT per chunk), then inserted and
-updated with executemany: never a statement per row. An older `updated` never overwrites a newer
-one; a repeat of the same content changes nothing; a second, different row for the same id in
-the same file is a reject. When the source has no status history of its own, a change of status
-between two snapshots is stored as a derived status change, stamped with the snapshot's
-`updated` time (or the collection time).
+Items are consumed in chunks, so memory does not depend on the size of a batch; when the items
+are produced lazily (a file being read), a helper thread reads the next chunk while this one is
+written (`_read_ahead`). Per chunk, tickets are compared with what is stored (one SELECT), then
+inserted with multi-row INSERTs and updated with executemany on the raw driver connection:
+never a statement per row, and none of SQLAlchemy's per-row parameter processing on the hot path
+(DESIGN §2 allows the driver inside `store/`).
+
+The rules, per ticket row:
+
+* new → inserted; the same content as stored → unchanged; different content → updated, unless
+  its `updated` is older than the stored one: an older snapshot never overwrites a newer one
+  (it counts as unchanged);
+* a second row for the same id in the same batch (file) is unchanged when its content equals
+  the first one's, else a reject ("duplicate id … with different content"). This is decided in
+  the database, not with a set held across the batch: every ticket row the batch writes or finds
+  unchanged is stamped with the batch's token in `run_id`, so a later row for an id whose
+  stored `run_id` is the token compares with the stored content; a row skipped as older is not
+  stamped (its stored content is not the file's) but remembered in a temporary table instead;
+* ids longer than the store's 128 characters, and ids holding a NUL character, are rejects;
+  text values are cut to 128 characters;
+* when the source has no status history of its own, a new ticket gets a derived change to its
+  first status, and a change of status between two snapshots is stored as a derived status
+  change, both stamped with the snapshot's `updated` time (a new ticket still `new`: its
+  `created`; no `updated`: the collection time).
+
+`counts` tells what happened to each item: every ticket row is inserted, updated, unchanged or
+rejected, exactly one of them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable, Iterator
+import pickle
+import queue
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, and_, delete, insert, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kpimon.records import (
@@ -34,7 +58,16 @@ from kpimon.records import (
 from kpimon.store import tables as t
 from kpimon.timeutil import epoch
 
-CHUNK = 2000
+CHUNK = 2000  # items per chunk: one SELECT, one or two INSERTs
+ROWS_PER_INSERT = 1000  # rows per multi-row INSERT (fewer when the driver allows fewer params)
+READ_AHEAD = 2  # chunks the helper thread may have ready
+READ_AHEAD_THREAD = True  # read lazy items in a helper thread (bench/ compares without)
+ID_MAX = 128  # tickets.id / status_changes.ticket_id are String(128)
+TEXT_MAX = 128  # support_group, org, category
+
+# The content of a ticket, in the order the fast path reads and writes it.
+CONTENT = ("kind", "priority", "status", "created", "updated", "first_response", "resolved",
+           "closed", "resolved_by_line", "solution_present", "support_group", "org", "category")
 
 
 @dataclass
@@ -58,8 +91,9 @@ def _insert(conn: Connection, table: Any) -> Any:
             else sqlite.insert(table))
 
 
-def _chunks(items: Iterable[Record | Reject], size: int = CHUNK
+def _chunks(items: Iterable[Record | Reject], size: int | None = None
             ) -> Iterator[list[Record | Reject]]:
+    size = size or CHUNK
     chunk: list[Record | Reject] = []
     for item in items:
         chunk.append(item)
@@ -70,23 +104,186 @@ def _chunks(items: Iterable[Record | Reject], size: int = CHUNK
         yield chunk
 
 
+_DONE = object()
+
+
+def _read_ahead(items: Iterable[Record | Reject], size: int | None = None
+                ) -> Iterator[list[Record | Reject]]:
+    """Chunks of `items`; a lazy iterable is read by a helper thread, READ_AHEAD chunks ahead.
+
+    Reading a file and mapping its rows is Python work; writing a chunk is mostly the database
+    engine's, which runs without the GIL (one multi-row statement is one long sqlite3_step, or
+    a wait on the PostgreSQL socket). Overlapping the two uses both cores of a small server.
+    The queue is bounded, so memory stays a few chunks. An exception in the reader (a
+    SourceError, say) is raised here, in the writer's thread; if the writer stops first, the
+    reader is told to stop and the items are closed.
+    """
+    if isinstance(items, list | tuple) or not READ_AHEAD_THREAD:
+        yield from _chunks(items, size)
+        return
+    ready: queue.Queue[Any] = queue.Queue(maxsize=READ_AHEAD)
+    stop = threading.Event()
+
+    def put(value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(value, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for chunk in _chunks(items, size):
+                if not put(chunk):
+                    break
+            else:
+                put((_DONE, None))
+        except BaseException as e:  # handed to the writer's thread, which raises it
+            put((_DONE, e))
+        finally:
+            if stop.is_set():
+                close = getattr(items, "close", None)
+                if close is not None:
+                    close()
+
+    thread = threading.Thread(target=read, name="kpimon-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            got = ready.get()
+            if isinstance(got, tuple) and got and got[0] is _DONE:
+                if got[1] is not None:
+                    raise got[1]
+                return
+            yield got
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _ts(value: Any) -> int | None:
     return None if value is None else epoch(value)
 
 
-def _ticket_row(tk: Ticket) -> dict[str, Any]:
-    return {
-        "source": tk.source, "id": tk.id, "kind": tk.kind, "priority": tk.priority,
-        "status": tk.status, "created": epoch(tk.created), "updated": _ts(tk.updated),
-        "first_response": _ts(tk.first_response), "resolved": _ts(tk.resolved),
-        "closed": _ts(tk.closed), "resolved_by_line": tk.resolved_by_line,
-        "solution_present": tk.solution_present, "support_group": tk.support_group,
-        "org": tk.org, "category": tk.category,
-    }
+def _clean_text(value: str | None) -> str | None:
+    """A text value as the store can hold it: no NUL (PostgreSQL refuses it), 128 characters."""
+    if value is None or (len(value) <= TEXT_MAX and "\x00" not in value):
+        return value
+    return value.replace("\x00", "")[:TEXT_MAX]
 
 
-def _hash(row: dict[str, Any]) -> str:
-    return hashlib.md5(repr(sorted(row.items())).encode(), usedforsecurity=False).hexdigest()
+def _clean_str(value: str | None, limit: int) -> str | None:
+    if value is None:
+        return None
+    return value.replace("\x00", "\ufffd")[:limit]
+
+
+class _Sql:
+    """Raw SQL on the driver connection under `conn`'s transaction, for SQLite and psycopg."""
+
+    def __init__(self, conn: Connection):
+        self.dialect = conn.dialect.name
+        self.raw: Any = conn.connection.driver_connection
+        self.mark = "%s" if self.dialect == "postgresql" else "?"
+        if self.dialect == "sqlite" and isinstance(self.raw, sqlite3.Connection):
+            self.max_params = self.raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        else:
+            self.max_params = 65535 if self.dialect == "postgresql" else 999
+        self.cursor = self.raw.cursor()
+
+    def rows_per_statement(self, width: int) -> int:
+        return max(1, min(ROWS_PER_INSERT, self.max_params // width))
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+               constants: Sequence[tuple[str, str]] = (), conflict: str = "") -> int:
+        """Multi-row INSERTs of `rows`; `constants` are (column, SQL literal) pairs added to
+        every row; `conflict` an ON CONFLICT clause. Returns the rows inserted."""
+        if not rows:
+            return 0
+        names = ", ".join(list(columns) + [c for c, _ in constants])
+        one = "(" + ", ".join([self.mark] * len(columns) + [v for _, v in constants]) + ")"
+        per = self.rows_per_statement(len(columns))
+        done = 0
+        for start in range(0, len(rows), per):
+            part = rows[start:start + per]
+            params: list[Any] = []
+            for row in part:
+                params.extend(row)
+            self.cursor.execute(f"INSERT INTO {table} ({names}) VALUES "
+                                + ", ".join([one] * len(part)) + conflict, params)
+            done += self.cursor.rowcount if self.cursor.rowcount >= 0 else len(part)
+        return done
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """executemany on the driver (qmark placeholders in `sql`)."""
+        if rows:
+            self.cursor.executemany(sql.replace("?", self.mark), rows)
+
+    def select_in(self, sql: str, head: Sequence[Any], keys: Sequence[str]
+                  ) -> Iterator[tuple[Any, ...]]:
+        """Rows of `sql` (ending in `IN ({keys})`) for every key, in slices the driver takes."""
+        if self.dialect == "postgresql":
+            stmt = sql.replace("?", "%s").replace("IN ({keys})", "= ANY(%s)")
+            self.cursor.execute(stmt, [*head, list(keys)])
+            yield from self.cursor.fetchall()
+            return
+        per = max(1, self.max_params - len(head))
+        for start in range(0, len(keys), per):
+            part = keys[start:start + per]
+            self.cursor.execute(sql.replace("{keys}", ", ".join("?" * len(part))),
+                                [*head, *part])
+            yield from self.cursor.fetchall()
+
+    def last_rowid(self, table: str) -> int | None:
+        """SQLite: the largest rowid of `table` (new rows get larger ones); else None."""
+        if self.dialect != "sqlite":
+            return None
+        self.cursor.execute(f"SELECT max(rowid) FROM {table}")
+        row = self.cursor.fetchone()
+        return int(row[0] or 0) if row else 0
+
+    def derive_first_changes(self, source: str, ids: list[str], after_rowid: int | None,
+                             now: int) -> None:
+        """The derived first status change of tickets just inserted (see BatchWriter): at
+        `created` for a ticket still new, else at its `updated` time (or `now`)."""
+        head = ("INSERT INTO status_changes (source, ticket_id, at, from_status, to_status, "
+                "derived) SELECT source, id, CASE WHEN status = 'new' THEN created "
+                "ELSE COALESCE(updated, ?) END, NULL, status, TRUE FROM tickets WHERE ")
+        if after_rowid is not None:
+            # SQLite numbers new rows after the largest rowid, and this transaction holds
+            # the write lock: the rows after `after_rowid` are exactly the ones just inserted.
+            self.execute(head + "rowid > ? ON CONFLICT DO NOTHING", (now, after_rowid))
+        else:
+            self.execute_in(head + "source = ? AND id IN ({keys}) ON CONFLICT DO NOTHING",
+                            (now, source), ids)
+
+    def execute_in(self, sql: str, head: Sequence[Any], keys: Sequence[str]) -> None:
+        """A statement ending in `IN ({keys})` (no result rows), in slices the driver takes."""
+        if self.dialect == "postgresql":
+            stmt = sql.replace("?", "%s").replace("IN ({keys})", "= ANY(%s)")
+            self.cursor.execute(stmt, [*head, list(keys)])
+            return
+        per = max(1, self.max_params - len(head))
+        for start in range(0, len(keys), per):
+            part = keys[start:start + per]
+            self.cursor.execute(sql.replace("{keys}", ", ".join("?" * len(part))),
+                                [*head, *part])
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.cursor.execute(sql.replace("?", self.mark), params)
+
+
+_TICKET_COLUMNS = ("source", "id") + CONTENT
+_SELECT_EXISTING = ("SELECT id, run_id, deleted, " + ", ".join(CONTENT)
+                    + " FROM tickets WHERE source = ? AND id IN ({keys})")
+_UPDATE_TICKET = ("UPDATE tickets SET " + ", ".join(f"{c} = ?" for c in CONTENT)
+                  + ", deleted = ?, last_seen = ?, run_id = ?, facts_dirty = ?"
+                  + " WHERE source = ? AND id = ?")
+_TOUCH_TICKET = "UPDATE tickets SET last_seen = ?, run_id = ? WHERE source = ? AND id = ?"
+_CHANGE_COLUMNS = ("source", "ticket_id", "at", "from_status", "to_status", "derived")
+_CHANGES_CONFLICT = " ON CONFLICT DO NOTHING"
 
 
 class BatchWriter:
@@ -105,9 +302,17 @@ class BatchWriter:
         self.counts = BatchCounts()
         self.devices: list[Device] = []
         self.device_count: DeviceCount | None = None
+        self._sql: _Sql | None = None
+        self._older = False  # whether the temporary table of older rows holds any
+
+    @property
+    def sql(self) -> _Sql:
+        if self._sql is None:
+            self._sql = _Sql(self.conn)
+        return self._sql
 
     def write(self, items: Iterable[Record | Reject]) -> BatchCounts:
-        for chunk in _chunks(items):
+        for chunk in _read_ahead(items):
             self._write_chunk(chunk)
         self._finish()
         return self.counts
@@ -121,10 +326,10 @@ class BatchWriter:
         for item in chunk:
             if isinstance(item, Ticket):
                 tickets.append(item)
-            elif isinstance(item, StatusChange):
-                changes.append(item)
             elif isinstance(item, Reject):
                 rejects.append(item)
+            elif isinstance(item, StatusChange):
+                changes.append(item)
             elif isinstance(item, Call):
                 calls.append(item)
             elif isinstance(item, QueueInterval):
@@ -140,7 +345,7 @@ class BatchWriter:
         if tickets:
             self._tickets(tickets, rejects)
         if changes:
-            self._changes(changes)
+            self._changes(changes, rejects)
         if calls:
             self._calls(calls)
         if intervals:
@@ -151,99 +356,159 @@ class BatchWriter:
     # ----------------------------------------------------------------- tickets
 
     def _tickets(self, batch: list[Ticket], rejects: list[Reject]) -> None:
-        rows: dict[str, tuple[dict[str, Any], Ticket]] = {}
+        """One chunk of tickets: compare with the store, then insert, update and stamp."""
+        counts = self.counts
+        rows: dict[str, tuple[tuple[Any, ...], Ticket]] = {}
         for tk in batch:
-            row = _ticket_row(tk)
-            row["row_hash"] = _hash(row)
-            prev = rows.get(tk.id)
-            if prev is not None:
-                if prev[0]["row_hash"] != row["row_hash"]:
-                    rejects.append(_dup_reject(self.source, self.label, tk))
-                else:
-                    self.counts.unchanged += 1
-                    self.counts.records += 1
+            ident = tk.id
+            if len(ident) > ID_MAX or "\x00" in ident:
+                rejects.append(Reject(self.source, self.label, tk.row, "id",
+                                      f"longer than {ID_MAX} characters or holds a NUL",
+                                      ident))
                 continue
-            rows[tk.id] = (row, tk)
-        existing: dict[str, Any] = {}
-        ids = list(rows)
-        for stored in self.conn.execute(
-            select(t.tickets.c.id, t.tickets.c.updated, t.tickets.c.row_hash,
-                   t.tickets.c.status, t.tickets.c.run_id, t.tickets.c.deleted)
-            .where(t.tickets.c.source == self.source, t.tickets.c.id.in_(ids))
-        ):
-            existing[stored.id] = stored
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        touched: list[dict[str, Any]] = []
-        derived: list[dict[str, Any]] = []
-        for tid, (row, tk) in rows.items():
-            old = existing.get(tid)
-            self.counts.records += 1
-            if old is None:
-                row.update(deleted=False, first_seen=self.now, last_seen=self.now,
-                           run_id=self.token, facts_dirty=True)
-                inserts.append(row)
-                self.counts.inserted += 1
-                if self.derive_history:
-                    at = row["created"] if row["status"] == "new" else (
-                        row["updated"] or self.now)
-                    derived.append(_change_row(self.source, tid, at, None, row["status"]))
-                continue
-            if old.row_hash == row["row_hash"] and not old.deleted:
-                self.counts.unchanged += 1
-                if self.snapshot:
-                    touched.append({"b_id": tid, "last_seen": self.now, "run_id": self.token})
-                continue
-            if old.run_id == self.token:
+            c = tk.created
+            u = tk.updated
+            f = tk.first_response
+            r = tk.resolved
+            d = tk.closed
+            content = (tk.kind, tk.priority, tk.status, int(c.timestamp()),
+                       None if u is None else int(u.timestamp()),
+                       None if f is None else int(f.timestamp()),
+                       None if r is None else int(r.timestamp()),
+                       None if d is None else int(d.timestamp()),
+                       tk.resolved_by_line, tk.solution_present,
+                       _clean_text(tk.support_group), _clean_text(tk.org),
+                       _clean_text(tk.category))
+            prev = rows.get(ident)
+            if prev is None:
+                rows[ident] = (content, tk)
+            elif prev[0] == content:
+                counts.unchanged += 1  # the same row twice in the file: one ticket
+                counts.records += 1
+            else:
                 rejects.append(_dup_reject(self.source, self.label, tk))
-                self.counts.records -= 1
+        if not rows:
+            return
+        sql = self.sql
+        existing: dict[str, tuple[Any, ...]] = {
+            r[0]: r for r in sql.select_in(_SELECT_EXISTING, (self.source,), list(rows))}
+        older_seen = self._older_seen(list(existing)) if self._older else {}
+        token, now, source = self.token, self.now, self.source
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        touched: list[tuple[Any, ...]] = []
+        older: list[tuple[Any, ...]] = []
+        derived: list[tuple[Any, ...]] = []
+        for ident, (content, tk) in rows.items():
+            old = existing.get(ident)
+            if old is None:
+                inserts.append((source, ident, *content))
+                counts.inserted += 1
+                counts.records += 1
+                if self.derive_history:
+                    status = content[2]
+                    at = content[3] if status == "new" else (
+                        content[4] if content[4] is not None else now)
+                    derived.append((source, ident, at, None, status, True))
                 continue
-            if row["updated"] is not None and old.updated is not None \
-                    and row["updated"] < old.updated:
-                self.counts.unchanged += 1  # an older snapshot never overwrites a newer one
-                if self.snapshot:
-                    touched.append({"b_id": tid, "last_seen": self.now, "run_id": self.token})
+            stored = tuple(old[3:])
+            seen = older_seen.get(ident)
+            if seen is not None:  # an earlier row of this batch, skipped as older
+                if seen == _pack(content):
+                    counts.unchanged += 1
+                    counts.records += 1
+                else:
+                    rejects.append(_dup_reject(self.source, self.label, tk))
                 continue
-            if self.derive_history and old.status != row["status"]:
-                derived.append(_change_row(self.source, tid, row["updated"] or self.now,
-                                           old.status, row["status"]))
-            row.update(b_id=tid, deleted=False, last_seen=self.now, run_id=self.token,
-                       facts_dirty=True)
-            del row["id"]
-            del row["source"]
-            updates.append(row)
-            self.counts.updated += 1
+            if old[1] == token:  # this batch already wrote (or found unchanged) this id
+                if stored == content:
+                    counts.unchanged += 1
+                    counts.records += 1
+                else:
+                    rejects.append(_dup_reject(self.source, self.label, tk))
+                continue
+            counts.records += 1
+            if stored == content and not old[2]:
+                counts.unchanged += 1
+                touched.append((now, token, source, ident))
+                continue
+            if content[4] is not None and old[7] is not None and content[4] < old[7]:
+                counts.unchanged += 1  # an older snapshot never overwrites a newer one
+                older.append((token, ident, _pack(content)))
+                if self.snapshot:  # still present at the source: not gone
+                    touched.append((now, token, source, ident))
+                continue
+            if self.derive_history and old[5] != content[2]:
+                derived.append((source, ident, content[4] if content[4] is not None else now,
+                                old[5], content[2], True))
+            updates.append((*content, False, now, token, True, source, ident))
+            counts.updated += 1
         if inserts:
-            self.conn.execute(insert(t.tickets), inserts)
-        if updates:
-            cols: dict[str, Any] = {k: bindparam(k) for k in updates[0] if k != "b_id"}
-            self.conn.execute(
-                update(t.tickets)
-                .where(t.tickets.c.source == self.source, t.tickets.c.id == bindparam("b_id"))
-                .values(cols), updates)
-        if touched:
-            self.conn.execute(
-                update(t.tickets)
-                .where(t.tickets.c.source == self.source, t.tickets.c.id == bindparam("b_id"))
-                .values(last_seen=bindparam("last_seen"), run_id=bindparam("run_id")), touched)
+            first_new = sql.last_rowid("tickets") if derived else None
+            sql.insert("tickets", _TICKET_COLUMNS, inserts, constants=(
+                ("deleted", "FALSE"), ("first_seen", str(int(now))),
+                ("last_seen", str(int(now))), ("run_id", str(int(token))),
+                ("facts_dirty", "TRUE")))
+            if derived and len(derived) == len(inserts):
+                # Only new tickets changed status: derive their first change in the database
+                # from the rows just written, rather than sending them all again.
+                sql.derive_first_changes(source, [r[1] for r in inserts], first_new, now)
+                derived = []
+        sql.many(_UPDATE_TICKET, updates)
+        sql.many(_TOUCH_TICKET, touched)
+        if older:
+            self._remember_older(older)
         if derived:
-            self._insert_changes(derived)
+            # The tickets are new or updated in this chunk, so already marked for facts.
+            sql.insert("status_changes", _CHANGE_COLUMNS, derived, conflict=_CHANGES_CONFLICT)
 
-    def _changes(self, changes: list[StatusChange]) -> None:
-        rows = [_change_row(c.source, c.ticket_id, epoch(c.at), c.from_status, c.to_status,
-                            c.derived) for c in changes]
-        self._insert_changes(rows)
+    # The rows skipped as older, by id, for telling a later duplicate in the same batch. A
+    # temporary table (per connection; rows keyed by the batch token) keeps memory flat.
+    def _remember_older(self, rows: list[tuple[Any, ...]]) -> None:
+        if not self._older:
+            extra = " ON COMMIT DROP" if self.sql.dialect == "postgresql" else ""
+            blob = "BYTEA" if self.sql.dialect == "postgresql" else "BLOB"
+            self.sql.execute("CREATE TEMPORARY TABLE IF NOT EXISTS kpimon_older_rows "
+                             f"(token BIGINT, id TEXT, content {blob}, "
+                             f"PRIMARY KEY (token, id)){extra}")
+            self._older = True
+        self.sql.insert("kpimon_older_rows", ("token", "id", "content"), rows,
+                        conflict=" ON CONFLICT DO NOTHING")
+
+    def _older_seen(self, ids: list[str]) -> dict[str, bytes]:
+        if not ids:
+            return {}
+        return {r[0]: bytes(r[1]) for r in self.sql.select_in(
+            "SELECT id, content FROM kpimon_older_rows WHERE token = ? AND id IN ({keys})",
+            (self.token,), ids)}
+
+    # ----------------------------------------------------------------- status history
+
+    def _changes(self, changes: list[StatusChange], rejects: list[Reject]) -> None:
+        """A source's own status history: a change already stored is not stored again."""
+        rows: list[tuple[Any, ...]] = []
+        for c in changes:
+            if len(c.ticket_id) > ID_MAX or "\x00" in c.ticket_id:
+                rejects.append(Reject(self.source, self.label, None, "id",
+                                      f"longer than {ID_MAX} characters or holds a NUL",
+                                      c.ticket_id))
+                continue
+            rows.append((c.source, c.ticket_id, epoch(c.at), c.from_status, c.to_status,
+                         c.derived))
+        if not rows:
+            return
+        sql = self.sql
+        new = sql.insert("status_changes", _CHANGE_COLUMNS, rows, conflict=_CHANGES_CONFLICT)
         self.counts.records += len(rows)
-
-    def _insert_changes(self, rows: list[dict[str, Any]]) -> None:
-        self.conn.execute(_insert(self.conn, t.status_changes).on_conflict_do_nothing(), rows)
-        keys = {(r["source"], r["ticket_id"]) for r in rows}
-        self.conn.execute(
-            update(t.tickets)
-            .where(t.tickets.c.source == bindparam("b_source"),
-                   t.tickets.c.id == bindparam("b_id"))
-            .values(facts_dirty=True),
-            [{"b_source": s, "b_id": i} for s, i in keys])
+        self.counts.inserted += new
+        self.counts.unchanged += len(rows) - new
+        if new:
+            by_source: dict[str, set[str]] = {}
+            for r in rows:
+                by_source.setdefault(r[0], set()).add(r[1])
+            for src, ids in by_source.items():
+                sql.execute_in("UPDATE tickets SET facts_dirty = TRUE "
+                               "WHERE source = ? AND id IN ({keys})", (src,), sorted(ids))
 
     def _gone(self, item: TicketGone) -> None:
         self.conn.execute(update(t.tickets).where(
@@ -296,13 +561,16 @@ class BatchWriter:
         self.counts.inserted += 1
 
     def _rejects(self, rejects: list[Reject]) -> None:
-        self.conn.execute(insert(t.rejects), [
-            {"run_id": self.token // 100000, "source": r.source, "location": r.where[:500],
-             "row": r.row, "field": r.field, "reason": r.reason[:500], "value": r.value,
-             "at": self.now} for r in rejects])
+        run_id = self.token // 100000
+        self.sql.insert("rejects", ("run_id", "source", "location", "row", "field", "reason",
+                                    "value", "at"), [
+            (run_id, r.source, _clean_str(r.where, 500), r.row, _clean_str(r.field, 64),
+             _clean_str(r.reason, 500), _clean_str(r.value, 64), self.now) for r in rejects])
         self.counts.rejected += len(rejects)
 
     def _finish(self) -> None:
+        if self._older:
+            self.sql.execute("DELETE FROM kpimon_older_rows WHERE token = ?", (self.token,))
         if self.devices or self.device_count is not None or (
                 self.snapshot and self.device_source):
             named = self.device_count is None
@@ -328,10 +596,9 @@ class BatchWriter:
                 t.tickets.c.deleted.is_(False))).values(deleted=True, facts_dirty=True))
 
 
-def _change_row(source: str, ticket_id: str, at: int, from_status: str | None,
-                to_status: str, derived: bool = True) -> dict[str, Any]:
-    return {"source": source, "ticket_id": ticket_id, "at": at, "from_status": from_status,
-            "to_status": to_status, "derived": derived}
+def _pack(content: tuple[Any, ...]) -> bytes:
+    """A ticket's content as bytes, to compare rows of the same batch in the database."""
+    return pickle.dumps(content, protocol=4)
 
 
 def _dup_reject(source: str, label: str, tk: Ticket) -> Reject:
