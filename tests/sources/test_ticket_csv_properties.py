@@ -1,0 +1,71 @@
+"""ticket_csv reader properties (hypothesis, time-boxed): whatever bytes a file holds, the
+adapter yields records and rejects — never an unhandled exception — and every reject says
+where and why; and the fast time path always agrees with `timeutil.parse_time`."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kpimon.records import Reject, Ticket
+from kpimon.sources.mapping import LocalTimes
+from kpimon.timeutil import parse_time
+from tests.sources.ticket_csv_files import TZ, config, csv_text, items, row
+
+GOLDEN_LIKE = csv_text([row("A1"), row("A2", solution="två\nrader")]).encode("utf-8-sig")
+_PIECES = [b";", b",", b"\t", b'"', b"\r\n", b"\n", b"\r", b"\x00", b"\xef\xbb\xbf", b"\xff",
+           b"\xe5", "å".encode(), b"2020-03-02 08:00", b"01 - Ny", b"3. Normal", b"A9",
+           b"02.03.2020 08:41", b"2020-10-25 02:30+01:00", b" ", b"x" * 70]
+
+
+def _read(data: bytes) -> list[Ticket | Reject]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "export.csv"
+        path.write_bytes(data)
+        found = items(config(Path(folder)), files=[path])
+    assert all(isinstance(i, Ticket | Reject) for i in found)
+    for r in found:
+        if isinstance(r, Reject):
+            assert r.reason and r.where.endswith("export.csv")
+            assert r.value is None or len(r.value) <= 64
+    return found  # type: ignore[return-value]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400))
+def test_any_bytes(data: bytes) -> None:
+    _read(data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_PIECES) | st.binary(max_size=8), max_size=40))
+def test_csv_like_bytes(pieces: list[bytes]) -> None:
+    _read(b"".join(pieces))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, len(GOLDEN_LIKE)), st.binary(max_size=12), st.integers(0, 50))
+def test_damaged_export(cut: int, junk: bytes, at: int) -> None:
+    """An export cut short, or with junk spliced in: the rows before the damage still map."""
+    damaged = GOLDEN_LIKE[:cut] + junk + GOLDEN_LIKE[cut + at:]
+    _read(damaged)
+    found = _read(GOLDEN_LIKE[:cut])
+    if cut == len(GOLDEN_LIKE):
+        assert {t.id for t in found if isinstance(t, Ticket)} == {"A1", "A2"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2099, 12, 31)),
+       st.sampled_from(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S",
+                        "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S"]))
+def test_fast_times_agree(when: datetime, form: str) -> None:
+    text = when.strftime(form)
+    times = LocalTimes(TZ)
+    assert times(text) == parse_time(text, TZ)
+    # Near a change of offset, the neighbouring minutes share the cached hour.
+    later = (when + timedelta(minutes=1)).strftime(form)
+    assert times(later) == parse_time(later, TZ)
