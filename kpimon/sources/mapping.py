@@ -44,6 +44,7 @@ _DIGITS = re.compile(r"\d+")
 _MINUTES = {f"{m:02d}": timedelta(minutes=m) for m in range(60)}
 _SECONDS = {f"{s:02d}": timedelta(seconds=s) for s in range(60)}
 _LINES = {str(n): n for n in range(10)}
+_LAST_SECOND = timedelta(minutes=59, seconds=59)
 _HOUR_CACHE_LIMIT = 500_000  # local hours; far more than any export spans (57 years)
 
 
@@ -65,22 +66,29 @@ class LocalTimes:
         self.tz = tz
         self._hours: dict[str, datetime | None] = {}
 
-    def __call__(self, text: str) -> datetime:
+    def parse(self, text: str) -> datetime:
         """The UTC instant of `text`; ValueError when it is not a date and time."""
-        n = len(text)
-        if n == 16 or (n == 19 and text[16] == ":"):
-            key = text[:13]
-            start = self._hours.get(key)
-            if start is None and key not in self._hours:
-                start = self._hour(key)
-            if start is not None and text[13] == ":":
+        # The common case first, in as few steps as possible: a cached hour plus minutes.
+        if len(text) == 16 and text[13] == ":":
+            start = self._hours.get(text[:13])
+            if start is not None:
                 minutes = _MINUTES.get(text[14:16])
                 if minutes is not None:
-                    if n == 16:
-                        return start + minutes
-                    seconds = _SECONDS.get(text[17:19])
-                    if seconds is not None:
-                        return start + minutes + seconds
+                    return start + minutes
+        return self._parse_other(text)
+
+    __call__ = parse
+
+    def _parse_other(self, text: str) -> datetime:
+        n = len(text)
+        if (n == 16 or n == 19 and text[16] == ":") and text[13] == ":":
+            key = text[:13]
+            start = self._hours[key] if key in self._hours else self._hour(key)
+            if start is not None:
+                minutes = _MINUTES.get(text[14:16])
+                seconds = _SECONDS.get(text[17:19]) if n == 19 else _SECONDS["00"]
+                if minutes is not None and seconds is not None:
+                    return start + minutes + seconds
         return parse_time(text, self.tz)
 
     def _hour(self, key: str) -> datetime | None:
@@ -89,15 +97,19 @@ class LocalTimes:
         start: datetime | None = None
         if len(self._hours) >= _HOUR_CACHE_LIMIT:
             self._hours.clear()
-        if key[10] in " T" and key[4] == "-" and key[7] == "-" or key[10] == " " and \
-                key[2] == "." and key[5] == ".":
+        iso = key[10] in " T" and key[4] == "-" and key[7] == "-"
+        if iso or key[10] == " " and key[2] == "." and key[5] == ".":
             try:
-                first = parse_time(key + ":00", self.tz)
-                last = parse_time(key + ":59:59", self.tz)
+                first = parse_time(key + ":00", self.tz)  # validates the key like any time
             except ValueError:
                 pass
             else:
-                if last - first == timedelta(minutes=59, seconds=59):
+                # The hour's last second, one offset on: does it still show this day and hour?
+                # (Not across the skipped spring hour, whose times then take parse_time.)
+                last = (first + _LAST_SECOND).astimezone(self.tz)
+                day = int(key[8:10] if iso else key[0:2])
+                if (last.day, last.hour, last.minute, last.second) == (
+                        day, int(key[11:13]), 59, 59):
                     start = first
         self._hours[key] = start
         return start
@@ -144,9 +156,16 @@ class TicketMapper:
         self.required = REQUIRED_TICKET_FIELDS + (("updated",) if require_updated else ())
         self.warnings = 0  # optional values a value map did not cover (data quality)
         self.times = LocalTimes(tz)
+        self._parse = self.times.parse
         # A vocabulary field without a value map takes kpimon's own words.
         self._vocab = {name: self.values.get(name) or {w: w for w in VOCABULARY[name]}
                        for name in ("kind", "priority", "status")}
+        self._priorities = self._vocab["priority"]
+        self._statuses = self._vocab["status"]
+        self._kinds = self._vocab["kind"]
+        self._text_maps = any(name in self.values for name in _TEXT_FIELDS)
+        self._updated_required = "updated" in self.required
+        self._source = config.name
 
     def columns(self) -> dict[str, str]:
         """kpimon field → source column/attribute code, for the fields that are mapped."""
@@ -207,75 +226,81 @@ class TicketMapper:
         ident = v[0].strip()
         if not ident:
             return self._reject(where, row, "id", "required value is empty")
-        for name, i in (("created", 4), ("status", 3), ("priority", 2)):
-            if not v[i] or not v[i].strip():
-                return self._reject(where, row, name, "required value is empty")
-        if "updated" in self.required and not v[5].strip():
+        if not v[4].strip():
+            return self._reject(where, row, "created", "required value is empty")
+        if not v[3].strip():
+            return self._reject(where, row, "status", "required value is empty")
+        if not v[2].strip():
+            return self._reject(where, row, "priority", "required value is empty")
+        if self._updated_required and not v[5].strip():
             return self._reject(where, row, "updated", "required value is empty")
-        times = self.times
+        parse = self._parse
         try:
-            created = times(v[4])
+            created = parse(v[4])
+            updated = parse(v[5]) if v[5] else None
+            first_response = parse(v[6]) if v[6] else None
+            resolved = parse(v[7]) if v[7] else None
+            closed = parse(v[8]) if v[8] else None
         except ValueError:
-            return self._reject(where, row, "created", "not a date and time", v[4].strip())
-        stamps: list[datetime | None] = []
-        for name, i in (("updated", 5), ("first_response", 6), ("resolved", 7), ("closed", 8)):
-            text = v[i]
-            if not text:
-                stamps.append(None)
-                continue
-            try:
-                stamps.append(times(text))
-            except ValueError:
-                text = text.strip()
-                if not text:
-                    stamps.append(None)
-                    continue
-                return self._reject(where, row, name, "not a date and time", text)
-        priority = self._word("priority", v[2])
+            return self._dates_again(v, solution_mapped, where, row)
+        # Vocabulary: the exact text is the common case; stripped, the fallback.
+        priority = self._priorities.get(v[2]) or self._priorities.get(v[2].strip())
         if priority is None:
             return self._unmapped(where, row, "priority", v[2])
-        status = self._word("status", v[3])
+        status = self._statuses.get(v[3]) or self._statuses.get(v[3].strip())
         if status is None:
             return self._unmapped(where, row, "status", v[3])
-        if v[1] and v[1].strip():
-            kind = self._word("kind", v[1])
-            if kind is None:
+        kind = "incident"  # the default kind (DESIGN §3)
+        if v[1] and not v[1].isspace():
+            mapped = self._kinds.get(v[1]) or self._kinds.get(v[1].strip())
+            if mapped is None:
                 return self._unmapped(where, row, "kind", v[1])
-        else:
-            kind = "incident"
+            kind = mapped
         line_text = v[9]
         line = _LINES.get(line_text) if line_text else None
         if line is None and line_text:
             line = self._line(line_text.strip() or None)
-        solution: bool | None = None
-        if solution_mapped:
-            solution = bool(v[10]) and bool(v[10].strip())
-        group = self._text("support_group", v[11])
-        org = self._text("org", v[12])
-        category = self._text("category", v[13])
-        return Ticket(self.config.name, ident, kind, priority, status, created, stamps[0],
-                      stamps[1], stamps[2], stamps[3], line, solution, group, org, category,
+        solution = bool(v[10].strip()) if solution_mapped else None
+        group = v[11].strip() or None
+        org = v[12].strip() or None
+        category = v[13].strip() or None
+        if self._text_maps:
+            group = self._text("support_group", group)
+            org = self._text("org", org)
+            category = self._text("category", category)
+        return Ticket(self._source, ident, kind, priority, status, created, updated,
+                      first_response, resolved, closed, line, solution, group, org, category,
                       row)
 
-    def _word(self, name: str, text: str) -> str | None:
-        """A vocabulary value through its map (exact text first: the common case)."""
-        mapping = self._vocab[name]
-        word = mapping.get(text)
-        return word if word is not None else mapping.get(text.strip())
+    def _dates_again(self, v: Sequence[str], solution_mapped: bool, where: str,
+                     row: int | None) -> Ticket | Reject:
+        """A date did not parse: reject the row naming the first bad one — unless every bad
+        one is an optional date that is only blanks, which is no date at all."""
+        try:
+            self._parse(v[4])
+        except ValueError:
+            return self._reject(where, row, "created", "not a date and time", v[4].strip())
+        fixed = list(v)
+        for name, i in (("updated", 5), ("first_response", 6), ("resolved", 7), ("closed", 8)):
+            if not v[i]:
+                continue
+            try:
+                self._parse(v[i])
+            except ValueError:
+                if v[i].strip():
+                    return self._reject(where, row, name, "not a date and time", v[i].strip())
+                fixed[i] = ""
+        return self.map_values(fixed, solution_mapped, where, row)
 
-    def _text(self, name: str, text: str) -> str | None:
-        if not text:
-            return None
-        text = text.strip()
-        if not text:
-            return None
+    def _text(self, name: str, text: str | None) -> str | None:
+        """An optional text value through its value map, if it has one (else as it is)."""
         mapping = self.values.get(name)
-        if mapping is not None:
-            if text not in mapping:
-                self.warnings += 1
-                return None
-            return mapping[text]
-        return text
+        if text is None or mapping is None:
+            return text
+        if text not in mapping:
+            self.warnings += 1
+            return None
+        return mapping[text]
 
     def _reject(self, where: str, row: int | None, name: str, reason: str,
                 value: str | None = None) -> Reject:

@@ -1,11 +1,11 @@
 """Writing one adapter `Batch` in one transaction: batched, idempotent upserts by natural key.
 
-Items are consumed in chunks, so memory does not depend on the size of a batch; when the items
-are produced lazily (a file being read), a helper thread reads the next chunk while this one is
-written (`_read_ahead`). Per chunk, tickets are compared with what is stored (one SELECT), then
-inserted with multi-row INSERTs and updated with executemany on the raw driver connection:
-never a statement per row, and none of SQLAlchemy's per-row parameter processing on the hot path
-(DESIGN §2 allows the driver inside `store/`).
+Items are consumed in chunks, so memory does not depend on the size of a batch. Per chunk,
+tickets are compared with what is stored (one SELECT), then inserted with multi-row INSERTs
+and updated with executemany on the raw driver connection: never a statement per row, and none
+of SQLAlchemy's per-row parameter processing on the hot path (DESIGN §2 allows the driver
+inside `store/`). Reading ahead in a helper thread was tried and dropped: the reader and the
+writer are both mostly Python, so under the GIL they only took turns (BENCHMARKS.md).
 
 The rules, per ticket row:
 
@@ -33,9 +33,7 @@ from __future__ import annotations
 
 import json
 import pickle
-import queue
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,8 +58,6 @@ from kpimon.timeutil import epoch
 
 CHUNK = 2000  # items per chunk: one SELECT, one or two INSERTs
 ROWS_PER_INSERT = 1000  # rows per multi-row INSERT (fewer when the driver allows fewer params)
-READ_AHEAD = 2  # chunks the helper thread may have ready
-READ_AHEAD_THREAD = True  # read lazy items in a helper thread (bench/ compares without)
 ID_MAX = 128  # tickets.id / status_changes.ticket_id are String(128)
 TEXT_MAX = 128  # support_group, org, category
 
@@ -102,65 +98,6 @@ def _chunks(items: Iterable[Record | Reject], size: int | None = None
             chunk = []
     if chunk:
         yield chunk
-
-
-_DONE = object()
-
-
-def _read_ahead(items: Iterable[Record | Reject], size: int | None = None
-                ) -> Iterator[list[Record | Reject]]:
-    """Chunks of `items`; a lazy iterable is read by a helper thread, READ_AHEAD chunks ahead.
-
-    Reading a file and mapping its rows is Python work; writing a chunk is mostly the database
-    engine's, which runs without the GIL (one multi-row statement is one long sqlite3_step, or
-    a wait on the PostgreSQL socket). Overlapping the two uses both cores of a small server.
-    The queue is bounded, so memory stays a few chunks. An exception in the reader (a
-    SourceError, say) is raised here, in the writer's thread; if the writer stops first, the
-    reader is told to stop and the items are closed.
-    """
-    if isinstance(items, list | tuple) or not READ_AHEAD_THREAD:
-        yield from _chunks(items, size)
-        return
-    ready: queue.Queue[Any] = queue.Queue(maxsize=READ_AHEAD)
-    stop = threading.Event()
-
-    def put(value: Any) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(value, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            for chunk in _chunks(items, size):
-                if not put(chunk):
-                    break
-            else:
-                put((_DONE, None))
-        except BaseException as e:  # handed to the writer's thread, which raises it
-            put((_DONE, e))
-        finally:
-            if stop.is_set():
-                close = getattr(items, "close", None)
-                if close is not None:
-                    close()
-
-    thread = threading.Thread(target=read, name="kpimon-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            got = ready.get()
-            if isinstance(got, tuple) and got and got[0] is _DONE:
-                if got[1] is not None:
-                    raise got[1]
-                return
-            yield got
-    finally:
-        stop.set()
-        thread.join()
 
 
 def _ts(value: Any) -> int | None:
@@ -312,7 +249,7 @@ class BatchWriter:
         return self._sql
 
     def write(self, items: Iterable[Record | Reject]) -> BatchCounts:
-        for chunk in _read_ahead(items):
+        for chunk in _chunks(items):
             self._write_chunk(chunk)
         self._finish()
         return self.counts
