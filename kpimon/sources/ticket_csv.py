@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kpimon.config import SourceConfig
-from kpimon.records import Record, Reject, StatusChange
+from kpimon.records import Record, Reject, StatusChange, Ticket
 from kpimon.sources.base import Batch, CollectContext, SourceError
 from kpimon.sources.dropfolder import detect_encoding, pending_files
 from kpimon.sources.http import HttpClient
@@ -219,30 +219,44 @@ class TicketCsvSource:
 
     def _ticket_rows(self, rows: Iterator[tuple[int, list[str], str | None]], label: str,
                      plan: RowPlan, delimiter: str) -> Iterator[Record | Reject]:
-        name = self.config.name
+        if plan.problem is not None:  # a required column is missing: no row can map
+            field, reason = plan.problem
+            for line, _fields, _error in rows:
+                yield Reject(self.config.name, label, line, field, reason)
+            return
+        # The hot loop of a large import: RowPlan.map, unrolled.
         width = plan.width
-        fields_map = plan.mapper.fields
-        # header position → the mapped field read from it (for naming what a short row lacks)
-        by_column = sorted((plan.column(f), f) for f in FIELD_ORDER if plan.column(f) >= 0)
+        pick = plan.pick
+        map_values = plan.mapper.map_values
+        solution = plan.solution_mapped
         for line, fields, error in rows:
-            n = len(fields)
-            if n == width:
-                yield plan.map(fields, label, line)
-            elif error is not None:
-                yield Reject(name, label, line, None, error)
-            elif n < width:
-                lacking = next((f for i, f in by_column if i >= n), None)
-                yield Reject(name, label, line, lacking,
-                             f"row has {n} of the header's {width} columns"
-                             + (f", so no {fields_map[lacking]!r}" if lacking else "")
-                             + " (a missing column, or a row cut off)")
-            elif all(not f or f.isspace() for f in fields[width:]):
-                del fields[width:]
-                yield plan.map(fields, label, line)
+            if len(fields) == width:
+                fields.append("")  # the value of every mapped column the file lacks
+                yield map_values(pick(fields), solution, label, line)
             else:
-                yield Reject(name, label, line, None,
-                             f"row has {n} columns, the header {width} (an unquoted "
-                             f"{_DELIMITER_NAMES.get(delimiter, repr(delimiter))} in a value?)")
+                yield self._odd_row(line, fields, error, label, plan, delimiter)
+
+    def _odd_row(self, line: int, fields: list[str], error: str | None, label: str,
+                 plan: RowPlan, delimiter: str) -> Ticket | Reject:
+        """A row that is not as wide as the header: unreadable, short, or too long."""
+        name = self.config.name
+        n, width = len(fields), plan.width
+        if error is not None:
+            return Reject(name, label, line, None, error)
+        if n < width:
+            # the first mapped field whose column the row does not reach
+            lacking = min(((plan.column(f), f) for f in FIELD_ORDER if plan.column(f) >= n),
+                          default=(0, None))[1]
+            return Reject(name, label, line, lacking,
+                          f"row has {n} of the header's {width} columns"
+                          + (f", so no {plan.mapper.fields[lacking]!r}" if lacking else "")
+                          + " (a missing column, or a row cut off)")
+        if all(not f or f.isspace() for f in fields[width:]):
+            del fields[width:]  # only empty cells after the last column: a trailing delimiter
+            return plan.map(fields, label, line)
+        return Reject(name, label, line, None,
+                      f"row has {n} columns, the header {width} (an unquoted "
+                      f"{_DELIMITER_NAMES.get(delimiter, repr(delimiter))} in a value?)")
 
     def _history_rows(self, rows: Iterator[tuple[int, list[str], str | None]], label: str,
                       mapper: TicketMapper) -> Iterator[Record | Reject]:

@@ -57,6 +57,7 @@ from kpimon.store import tables as t
 from kpimon.timeutil import epoch
 
 CHUNK = 2000  # items per chunk: one SELECT, one or two INSERTs
+SQLITE_CACHE_KIB = 32 * 1024  # SQLite page cache while a large batch is written
 ROWS_PER_INSERT = 1000  # rows per multi-row INSERT (fewer when the driver allows fewer params)
 ID_MAX = 128  # tickets.id / status_changes.ticket_id are String(128)
 TEXT_MAX = 128  # support_group, org, category
@@ -129,6 +130,29 @@ class _Sql:
         else:
             self.max_params = 65535 if self.dialect == "postgresql" else 999
         self.cursor = self.raw.cursor()
+        self._saved_cache: int | None = None
+
+    def widen_cache(self) -> None:
+        """SQLite: a page cache of SQLITE_CACHE_KIB while a large batch is written (with the
+        default 2 MiB it spills the same B-tree pages to the WAL over and over, and commits
+        slower); `restore_cache` puts the connection's own size back."""
+        if self.dialect != "sqlite" or self._saved_cache is not None:
+            return
+        self.cursor.execute("PRAGMA cache_size")
+        row = self.cursor.fetchone()
+        current = int(row[0]) if row else 0
+        kib = -current if current < 0 else current * 4  # pages of the default 4 KiB
+        if kib < SQLITE_CACHE_KIB:
+            self._saved_cache = current
+            self.cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
+
+    def restore_cache(self) -> None:
+        if self._saved_cache is not None:
+            try:
+                self.cursor.execute(f"PRAGMA cache_size = {int(self._saved_cache)}")
+            except sqlite3.Error:
+                pass  # a broken connection: the error that broke it is the one to report
+            self._saved_cache = None
 
     def rows_per_statement(self, width: int) -> int:
         return max(1, min(ROWS_PER_INSERT, self.max_params // width))
@@ -249,9 +273,15 @@ class BatchWriter:
         return self._sql
 
     def write(self, items: Iterable[Record | Reject]) -> BatchCounts:
-        for chunk in _chunks(items):
-            self._write_chunk(chunk)
-        self._finish()
+        try:
+            for chunk in _chunks(items):
+                if len(chunk) >= CHUNK:  # a large batch
+                    self.sql.widen_cache()
+                self._write_chunk(chunk)
+            self._finish()
+        finally:
+            if self._sql is not None:
+                self._sql.restore_cache()
         return self.counts
 
     def _write_chunk(self, chunk: list[Record | Reject]) -> None:
@@ -303,19 +333,26 @@ class BatchWriter:
                                       f"longer than {ID_MAX} characters or holds a NUL",
                                       ident))
                 continue
-            c = tk.created
+            # Epoch seconds; a time the row repeats (the same object) is converted once.
+            c = int(tk.created.timestamp())
             u = tk.updated
-            f = tk.first_response
+            updated = None if u is None else c if u is tk.created else int(u.timestamp())
             r = tk.resolved
+            resolved = None if r is None else updated if r is u else int(r.timestamp())
             d = tk.closed
-            content = (tk.kind, tk.priority, tk.status, int(c.timestamp()),
-                       None if u is None else int(u.timestamp()),
-                       None if f is None else int(f.timestamp()),
-                       None if r is None else int(r.timestamp()),
-                       None if d is None else int(d.timestamp()),
-                       tk.resolved_by_line, tk.solution_present,
-                       _clean_text(tk.support_group), _clean_text(tk.org),
-                       _clean_text(tk.category))
+            closed = None if d is None else updated if d is u else resolved if d is r \
+                else int(d.timestamp())
+            f = tk.first_response
+            first = None if f is None else int(f.timestamp())
+            g, o, k = tk.support_group, tk.org, tk.category
+            if g and (len(g) > TEXT_MAX or "\x00" in g):
+                g = _clean_text(g)
+            if o and (len(o) > TEXT_MAX or "\x00" in o):
+                o = _clean_text(o)
+            if k and (len(k) > TEXT_MAX or "\x00" in k):
+                k = _clean_text(k)
+            content = (tk.kind, tk.priority, tk.status, c, updated, first, resolved, closed,
+                       tk.resolved_by_line, tk.solution_present, g, o, k)
             prev = rows.get(ident)
             if prev is None:
                 rows[ident] = (content, tk)

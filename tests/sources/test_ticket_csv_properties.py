@@ -1,17 +1,19 @@
 """ticket_csv reader properties (hypothesis, time-boxed): whatever bytes a file holds, the
 adapter yields records and rejects — never an unhandled exception — and every reject says
-where and why; and the fast time path always agrees with `timeutil.parse_time`."""
+where and why; the fast time path always agrees with `timeutil.parse_time`; and the mapper's
+fast Ticket constructor builds the very same Ticket as its dataclass __init__."""
 
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpimon.records import Reject, Ticket
+from kpimon.sources import mapping
 from kpimon.sources.mapping import LocalTimes
 from kpimon.timeutil import parse_time
 from tests.sources.ticket_csv_files import TZ, config, csv_text, items, row
@@ -69,3 +71,23 @@ def test_fast_times_agree(when: datetime, form: str) -> None:
     # Near a change of offset, the neighbouring minutes share the cached hour.
     later = (when + timedelta(minutes=1)).strftime(form)
     assert times(later) == parse_time(later, TZ)
+
+
+_TEXT = st.none() | st.text(max_size=20)
+_WHEN = st.datetimes(timezones=st.just(UTC))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=20), st.text(min_size=1, max_size=20), _WHEN, st.none() | _WHEN,
+       st.none() | st.integers(0, 9), st.none() | st.booleans(), _TEXT, _TEXT, _TEXT,
+       st.none() | st.integers(1, 10**6))
+def test_fast_ticket_is_a_ticket(source: str, ident: str, created: datetime,
+                                 updated: datetime | None, line: int | None,
+                                 solution: bool | None, group: str | None, org: str | None,
+                                 category: str | None, row: int | None) -> None:
+    args = (source, ident, "incident", "normal", "closed", created, updated, None, updated,
+            created, line, solution, group, org, category, row)
+    assert mapping.make_ticket is mapping._make_ticket  # the fast path is in use
+    fast, slow = mapping.make_ticket(*args), Ticket(*args)
+    assert type(fast) is Ticket and fast == slow and repr(fast) == repr(slow)
+    assert hash(fast) == hash(slow)
