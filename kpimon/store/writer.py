@@ -131,6 +131,7 @@ class _Sql:
             self.max_params = 65535 if self.dialect == "postgresql" else 999
         self.cursor = self.raw.cursor()
         self._saved_cache: int | None = None
+        self._staged: set[str] = set()
 
     def widen_cache(self) -> None:
         """SQLite: a page cache of SQLITE_CACHE_KIB while a large batch is written (with the
@@ -158,13 +159,22 @@ class _Sql:
         return max(1, min(ROWS_PER_INSERT, self.max_params // width))
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-               constants: Sequence[tuple[str, str]] = (), conflict: str = "") -> int:
-        """Multi-row INSERTs of `rows`; `constants` are (column, SQL literal) pairs added to
-        every row; `conflict` an ON CONFLICT clause. Returns the rows inserted."""
+               constants: Sequence[tuple[str, Any]] = (), conflict: str = "") -> int:
+        """Insert `rows` (in the order of `columns`), each with the `constants` (column,
+        value) added; `conflict` is an ON CONFLICT clause. Returns the rows inserted.
+
+        SQLite takes multi-row INSERTs. PostgreSQL takes COPY, the fastest way in by far (a
+        multi-row INSERT with thousands of parameters is slow to bind and plan): straight into
+        the table, or — with an ON CONFLICT clause, which COPY lacks — into a temporary table
+        that one INSERT … SELECT then moves.
+        """
         if not rows:
             return 0
+        if self.dialect == "postgresql":
+            return self._copy(table, columns, rows, constants, conflict)
         names = ", ".join(list(columns) + [c for c, _ in constants])
-        one = "(" + ", ".join([self.mark] * len(columns) + [v for _, v in constants]) + ")"
+        one = "(" + ", ".join([self.mark] * len(columns)
+                              + [_literal(v) for _, v in constants]) + ")"
         per = self.rows_per_statement(len(columns))
         done = 0
         for start in range(0, len(rows), per):
@@ -177,25 +187,65 @@ class _Sql:
             done += self.cursor.rowcount if self.cursor.rowcount >= 0 else len(part)
         return done
 
+    def _copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+              constants: Sequence[tuple[str, Any]], conflict: str) -> int:
+        names = ", ".join(list(columns) + [c for c, _ in constants])
+        extra = tuple(v for _, v in constants)
+        target = table
+        if conflict:
+            target = f"kpimon_stage_{table}"
+            if target not in self._staged:
+                self.cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} "
+                                    f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
+                self._staged.add(target)
+        with self.cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+            write = copy.write_row
+            if extra:
+                for row in rows:
+                    write((*row, *extra))
+            else:
+                for row in rows:
+                    write(row)
+        if not conflict:
+            return len(rows)
+        self.cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {target}"
+                            + conflict)
+        done = int(self.cursor.rowcount)
+        self.cursor.execute(f"TRUNCATE {target}")
+        return done
+
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """executemany on the driver (qmark placeholders in `sql`)."""
         if rows:
             self.cursor.executemany(sql.replace("?", self.mark), rows)
 
-    def select_in(self, sql: str, head: Sequence[Any], keys: Sequence[str]
-                  ) -> Iterator[tuple[Any, ...]]:
-        """Rows of `sql` (ending in `IN ({keys})`) for every key, in slices the driver takes."""
+    def keyed(self, sql: str, head: Sequence[Any], keys: Sequence[str]
+              ) -> list[tuple[Any, ...]]:
+        """Run `sql` for a list of keys; the rows it returns, if any.
+
+        `sql` is given as the pair of `_Keyed` below: for SQLite a statement ending in
+        `IN ({keys})`, run in slices of as many keys as the driver takes parameters after
+        `head`; for PostgreSQL its twin in _PG_KEYED, the keys one array parameter before
+        `head`, or (a statement without rows back) executemany with one key a row.
+        """
+        out: list[tuple[Any, ...]] = []
+        if self.dialect == "postgresql" and sql not in _PG_KEYED:  # no rows back: pipelined
+            self.cursor.executemany(sql.replace("?", "%s").replace("IN ({keys})", "= %s"),
+                                    [(*head, k) for k in keys])
+            return out
         if self.dialect == "postgresql":
-            stmt = sql.replace("?", "%s").replace("IN ({keys})", "= ANY(%s)")
-            self.cursor.execute(stmt, [*head, list(keys)])
-            yield from self.cursor.fetchall()
-            return
+            self.cursor.execute(_PG_KEYED[sql], [list(keys), *head])
+            if self.cursor.description is not None:
+                out.extend(self.cursor.fetchall())
+            return out
         per = max(1, self.max_params - len(head))
         for start in range(0, len(keys), per):
             part = keys[start:start + per]
             self.cursor.execute(sql.replace("{keys}", ", ".join("?" * len(part))),
                                 [*head, *part])
-            yield from self.cursor.fetchall()
+            if self.cursor.description is not None:
+                out.extend(self.cursor.fetchall())
+        return out
 
     def last_rowid(self, table: str) -> int | None:
         """SQLite: the largest rowid of `table` (new rows get larger ones); else None."""
@@ -205,40 +255,38 @@ class _Sql:
         row = self.cursor.fetchone()
         return int(row[0] or 0) if row else 0
 
-    def derive_first_changes(self, source: str, ids: list[str], after_rowid: int | None,
-                             now: int) -> None:
-        """The derived first status change of tickets just inserted (see BatchWriter): at
-        `created` for a ticket still new, else at its `updated` time (or `now`)."""
-        head = ("INSERT INTO status_changes (source, ticket_id, at, from_status, to_status, "
-                "derived) SELECT source, id, CASE WHEN status = 'new' THEN created "
-                "ELSE COALESCE(updated, ?) END, NULL, status, TRUE FROM tickets WHERE ")
-        if after_rowid is not None:
-            # SQLite numbers new rows after the largest rowid, and this transaction holds
-            # the write lock: the rows after `after_rowid` are exactly the ones just inserted.
-            self.execute(head + "rowid > ? ON CONFLICT DO NOTHING", (now, after_rowid))
-        else:
-            self.execute_in(head + "source = ? AND id IN ({keys}) ON CONFLICT DO NOTHING",
-                            (now, source), ids)
-
-    def execute_in(self, sql: str, head: Sequence[Any], keys: Sequence[str]) -> None:
-        """A statement ending in `IN ({keys})` (no result rows), in slices the driver takes."""
-        if self.dialect == "postgresql":
-            stmt = sql.replace("?", "%s").replace("IN ({keys})", "= ANY(%s)")
-            self.cursor.execute(stmt, [*head, list(keys)])
-            return
-        per = max(1, self.max_params - len(head))
-        for start in range(0, len(keys), per):
-            part = keys[start:start + per]
-            self.cursor.execute(sql.replace("{keys}", ", ".join("?" * len(part))),
-                                [*head, *part])
+    def derive_first_changes(self, after_rowid: int, now: int) -> None:
+        """SQLite: the derived first status change of the tickets just inserted, from the rows
+        themselves (see BatchWriter): at `created` for a ticket still new, else at its
+        `updated` time (or `now`). SQLite numbers new rows after the largest rowid, and this
+        transaction holds the write lock: the rows after `after_rowid` are exactly those."""
+        self.cursor.execute(
+            "INSERT INTO status_changes (source, ticket_id, at, from_status, to_status, "
+            "derived) SELECT source, id, CASE WHEN status = 'new' THEN created "
+            "ELSE COALESCE(updated, ?) END, NULL, status, TRUE FROM tickets "
+            "WHERE rowid > ? ON CONFLICT DO NOTHING", (now, after_rowid))
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.cursor.execute(sql.replace("?", self.mark), params)
 
 
 _TICKET_COLUMNS = ("source", "id") + CONTENT
+# Statements for a list of keys (see _Sql.keyed): the SQLite text, and its PostgreSQL twin.
 _SELECT_EXISTING = ("SELECT id, run_id, deleted, " + ", ".join(CONTENT)
                     + " FROM tickets WHERE source = ? AND id IN ({keys})")
+_SELECT_OLDER = "SELECT id, content FROM kpimon_older_rows WHERE token = ? AND id IN ({keys})"
+_MARK_DIRTY = "UPDATE tickets SET facts_dirty = TRUE WHERE source = ? AND id IN ({keys})"
+# PostgreSQL: one index lookup per key, whatever the planner's statistics say of a table this
+# very transaction is filling (a LATERAL subquery with LIMIT cannot be turned into a hash join
+# over the whole table).
+_PG_KEYED = {
+    _SELECT_EXISTING: "SELECT t.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, run_id, "
+    "deleted, " + ", ".join(CONTENT) + " FROM tickets WHERE source = %s AND id = k.id LIMIT 1) t",
+    _SELECT_OLDER: "SELECT o.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, content "
+    "FROM kpimon_older_rows WHERE token = %s AND id = k.id LIMIT 1) o",
+}
+
+
 _UPDATE_TICKET = ("UPDATE tickets SET " + ", ".join(f"{c} = ?" for c in CONTENT)
                   + ", deleted = ?, last_seen = ?, run_id = ?, facts_dirty = ?"
                   + " WHERE source = ? AND id = ?")
@@ -365,7 +413,7 @@ class BatchWriter:
             return
         sql = self.sql
         existing: dict[str, tuple[Any, ...]] = {
-            r[0]: r for r in sql.select_in(_SELECT_EXISTING, (self.source,), list(rows))}
+            r[0]: r for r in sql.keyed(_SELECT_EXISTING, (self.source,), list(rows))}
         older_seen = self._older_seen(list(existing)) if self._older else {}
         token, now, source = self.token, self.now, self.source
         inserts: list[tuple[Any, ...]] = []
@@ -420,13 +468,12 @@ class BatchWriter:
         if inserts:
             first_new = sql.last_rowid("tickets") if derived else None
             sql.insert("tickets", _TICKET_COLUMNS, inserts, constants=(
-                ("deleted", "FALSE"), ("first_seen", str(int(now))),
-                ("last_seen", str(int(now))), ("run_id", str(int(token))),
-                ("facts_dirty", "TRUE")))
-            if derived and len(derived) == len(inserts):
-                # Only new tickets changed status: derive their first change in the database
-                # from the rows just written, rather than sending them all again.
-                sql.derive_first_changes(source, [r[1] for r in inserts], first_new, now)
+                ("deleted", False), ("first_seen", now), ("last_seen", now),
+                ("run_id", token), ("facts_dirty", True)))
+            if derived and len(derived) == len(inserts) and first_new is not None:
+                # SQLite, and only new tickets changed status (their first status): derive
+                # the changes from the rows just written, rather than sending them again.
+                sql.derive_first_changes(first_new, now)
                 derived = []
         sql.many(_UPDATE_TICKET, updates)
         sql.many(_TOUCH_TICKET, touched)
@@ -452,9 +499,7 @@ class BatchWriter:
     def _older_seen(self, ids: list[str]) -> dict[str, bytes]:
         if not ids:
             return {}
-        return {r[0]: bytes(r[1]) for r in self.sql.select_in(
-            "SELECT id, content FROM kpimon_older_rows WHERE token = ? AND id IN ({keys})",
-            (self.token,), ids)}
+        return {r[0]: bytes(r[1]) for r in self.sql.keyed(_SELECT_OLDER, (self.token,), ids)}
 
     # ----------------------------------------------------------------- status history
 
@@ -481,8 +526,7 @@ class BatchWriter:
             for r in rows:
                 by_source.setdefault(r[0], set()).add(r[1])
             for src, ids in by_source.items():
-                sql.execute_in("UPDATE tickets SET facts_dirty = TRUE "
-                               "WHERE source = ? AND id IN ({keys})", (src,), sorted(ids))
+                sql.keyed(_MARK_DIRTY, (src,), sorted(ids))
 
     def _gone(self, item: TicketGone) -> None:
         self.conn.execute(update(t.tickets).where(
@@ -568,6 +612,13 @@ class BatchWriter:
             self.conn.execute(update(t.tickets).where(and_(
                 t.tickets.c.source == self.source, t.tickets.c.run_id != self.token,
                 t.tickets.c.deleted.is_(False))).values(deleted=True, facts_dirty=True))
+
+
+def _literal(value: Any) -> str:
+    """A constant of ours (a bool or an int) as an SQL literal."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return str(int(value))
 
 
 def _pack(content: tuple[Any, ...]) -> bytes:
