@@ -36,6 +36,7 @@ the URL and a hash of its content: an unchanged export is not imported again.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -71,46 +72,66 @@ def sniff_delimiter(header: str) -> str:
 
 
 class CsvFile:
-    """One export file open for reading: its rows, and how far into the file they are.
+    """One export file to read: its rows, and how far into the file they are.
 
-    Iterating yields `(line, fields, error)`: the line where the row starts, its fields, and a
-    reason when `csv.reader` could not read the row (fields is then empty). The header is the
-    first row yielded.
+    The file is opened by `open()` (or `with`), when the rows are wanted, not before: a Batch
+    that is never consumed holds no open file. Iterating the opened file yields
+    `(line, fields, error)`: the line where the row starts, its fields, and a reason when
+    `csv.reader` could not read the row (fields is then empty). The header is the first row.
     """
 
     def __init__(self, path: Path, encoding: str | None = None, delimiter: str | None = None):
         self.path = path
         self.size = path.stat().st_size
-        self.encoding = encoding or detect_encoding(path)
-        self._raw = open(path, "rb")  # noqa: SIM115 - closed by close()/__exit__
+        self._encoding = encoding
+        self._delimiter = delimiter
+        self.encoding = ""
+        self.delimiter = ""
+        self._raw: io.BufferedReader | None = None
+        self._text: io.TextIOWrapper | None = None
+
+    def open(self) -> None:
+        """Open the file: decide its encoding and delimiter (OSError, or LookupError for an
+        unknown configured encoding)."""
+        self.encoding = self._encoding or detect_encoding(self.path)
+        codecs.lookup(self.encoding)
+        self._raw = open(self.path, "rb")  # noqa: SIM115 - closed by close()
         self._text = io.TextIOWrapper(self._raw, encoding=self.encoding, errors="replace",
                                       newline="")
         first = self._text.readline()
         self._text.seek(0)
-        self.delimiter = delimiter or sniff_delimiter(first)
-
-    def position(self) -> int:
-        """Bytes read from the file so far (read-ahead included), for progress and ETA."""
-        try:
-            return self._raw.tell()
-        except (OSError, ValueError):
-            return self.size
-
-    def progress(self) -> tuple[int, int]:
-        return self.position(), self.size
+        self.delimiter = self._delimiter or sniff_delimiter(first)
 
     def close(self) -> None:
-        self._text.close()
+        if self._text is not None:
+            self._text.close()
+        elif self._raw is not None:
+            self._raw.close()
 
     def __enter__(self) -> CsvFile:
+        self.open()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def position(self) -> int:
+        """Bytes read from the file so far (read-ahead included), for progress and ETA."""
+        if self._raw is None:
+            return 0
+        try:
+            return self._raw.tell()
+        except (OSError, ValueError):  # closed: all of it
+            return self.size
+
+    def progress(self) -> tuple[int, int]:
+        return self.position(), self.size
+
     def __iter__(self) -> Iterator[tuple[int, list[str], str | None]]:
         if csv.field_size_limit() < FIELD_SIZE_LIMIT:
             csv.field_size_limit(FIELD_SIZE_LIMIT)
+        if self._text is None:
+            raise ValueError("CsvFile.open() first")
         reader = csv.reader(self._text, delimiter=self.delimiter, strict=False)
         line = 0
         while True:
@@ -145,9 +166,10 @@ class TicketCsvSource:
         mapper = TicketMapper(self.config, ctx.tz)
         try:
             if ctx.files is not None:
+                # `kpimon import`: the user's own file, read whatever the drop folder's rules
+                # and never moved or deleted afterwards (`after` is for the drop folder).
                 for drop in pending_files(self.config.path or "", self.config, ctx):
-                    yield self._batch(drop.path, drop.label, drop.key,
-                                      drop.on_commit(self.config), ctx, mapper, None)
+                    yield self._batch(drop.path, drop.label, drop.key, None, ctx, mapper, None)
                 return
             if self.config.url and not self.config.path:
                 yield from self._from_url(ctx, mapper)
@@ -193,14 +215,18 @@ class TicketCsvSource:
             csv_file = CsvFile(path, self.config.encoding, self.config.delimiter)
         except OSError as e:
             raise SourceError(f"{label}: {e.strerror or e}") from None
-        except LookupError as e:  # an unknown `encoding`
-            raise SourceError(f"source {self.config.name}: {e}", permanent=True) from None
         return Batch(label=label, items=self._items(csv_file, label, ctx, mapper, history),
                      file_key=key, on_commit=on_commit, progress=csv_file.progress)
 
     def _items(self, csv_file: CsvFile, label: str, ctx: CollectContext, mapper: TicketMapper,
                history: bool | None) -> Iterator[Record | Reject]:
-        with csv_file:
+        try:
+            csv_file.open()
+        except OSError as e:
+            raise SourceError(f"{label}: {e.strerror or e}") from None
+        except LookupError as e:  # an unknown `encoding`
+            raise SourceError(f"source {self.config.name}: {e}", permanent=True) from None
+        try:
             rows = iter(csv_file)
             first = next(rows, None)
             if first is None:
@@ -216,6 +242,8 @@ class TicketCsvSource:
                     ctx.log.info("%s: no column for %s; left empty", label,
                                  ", ".join(f"{n} ({mapper.fields[n]!r})" for n in plan.missing))
                 yield from self._ticket_rows(rows, label, plan, csv_file.delimiter)
+        finally:
+            csv_file.close()
 
     def _ticket_rows(self, rows: Iterator[tuple[int, list[str], str | None]], label: str,
                      plan: RowPlan, delimiter: str) -> Iterator[Record | Reject]:

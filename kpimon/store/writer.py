@@ -1,11 +1,12 @@
 """Writing one adapter `Batch` in one transaction: batched, idempotent upserts by natural key.
 
 Items are consumed in chunks, so memory does not depend on the size of a batch. Per chunk,
-tickets are compared with what is stored (one SELECT), then inserted with multi-row INSERTs
-and updated with executemany on the raw driver connection: never a statement per row, and none
-of SQLAlchemy's per-row parameter processing on the hot path (DESIGN §2 allows the driver
-inside `store/`). Reading ahead in a helper thread was tried and dropped: the reader and the
-writer are both mostly Python, so under the GIL they only took turns (BENCHMARKS.md).
+tickets are compared with what is stored (one SELECT), then inserted (SQLite: multi-row
+INSERTs; PostgreSQL: COPY) and updated with executemany, on the raw driver connection: never a
+statement per row, and none of SQLAlchemy's per-row parameter processing on the hot path
+(DESIGN §2 allows the driver inside `store/`). Reading ahead in a helper thread was tried and
+dropped: the reader and the writer are both mostly Python, so under the GIL they only took
+turns (BENCHMARKS.md).
 
 The rules, per ticket row:
 
@@ -99,10 +100,6 @@ def _chunks(items: Iterable[Record | Reject], size: int | None = None
             chunk = []
     if chunk:
         yield chunk
-
-
-def _ts(value: Any) -> int | None:
-    return None if value is None else epoch(value)
 
 
 def _clean_text(value: str | None) -> str | None:

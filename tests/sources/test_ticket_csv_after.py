@@ -1,5 +1,6 @@
 """ticket_csv drop folder `after`: a file is kept (the default), moved to the archive folder,
-or deleted once its batch is committed — on SQLite and PostgreSQL."""
+or deleted once its batch is committed; a file named to `kpimon import` stays where it is —
+on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -28,3 +29,11 @@ def test_after_import(tmp_path: Path, db_url: str, after: str) -> None:
     assert "A1" in stored_tickets(store)
     assert path.exists() == (after == "keep")
     assert (archive / "export.csv").exists() == (after == "archive")
+
+
+def test_import_never_moves_the_named_file(tmp_path: Path, db_url: str) -> None:
+    path = write(tmp_path / "backfill" / "old-export.csv", csv_text([row("A1")]))
+    store = open_store(db_url)
+    outcome = collect(store, config(tmp_path / "drop", after="delete"), files=[path])
+    assert outcome.counts.inserted == 1
+    assert path.exists()

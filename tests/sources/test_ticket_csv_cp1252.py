@@ -1,10 +1,14 @@
 """ticket_csv: an export saved as Windows-1252 (å ä ö in headers and values) is recognised
-as cp1252 and read without loss; value maps written in UTF-8 in the config still match."""
+as cp1252 and read without loss; value maps written in UTF-8 in the config still match. A
+configured `encoding` is used as it is; an unknown one fails the source, clearly."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from kpimon.sources.base import SourceError
 from tests.sources.ticket_csv_files import (
     config,
     csv_text,
@@ -43,3 +47,15 @@ def test_bytes_cp1252_cannot_decode_do_not_stop_the_file(tmp_path: Path) -> None
     assert rejects_of(found) == []
     assert tickets_of(found)["A1"].org == "Laxå\ufffd"
     assert "A2" in tickets_of(found)
+
+
+def test_configured_encoding(tmp_path: Path) -> None:
+    write(tmp_path / "export.csv", csv_text([row("A1", org="Laxå")]), encoding="latin-1")
+    assert tickets_of(items(config(tmp_path, encoding="latin-1")))["A1"].org == "Laxå"
+
+
+def test_unknown_configured_encoding_fails_the_source(tmp_path: Path) -> None:
+    write(tmp_path / "export.csv", csv_text([row("A1")]))
+    with pytest.raises(SourceError) as failed:
+        items(config(tmp_path, encoding="klingon-8"))
+    assert failed.value.permanent and "klingon-8" in failed.value.message
