@@ -94,11 +94,18 @@ class CsvFile:
         """Open the file: decide its encoding and delimiter (OSError, or LookupError for an
         unknown configured encoding)."""
         self.encoding = self._encoding or detect_encoding(self.path)
-        codecs.lookup(self.encoding)
+        codec = codecs.lookup(self.encoding).name  # an unknown one fails before opening
         self._raw = open(self.path, "rb")  # noqa: SIM115 - closed by close()
+        if codec == "utf-8" and self._raw.read(3) == codecs.BOM_UTF8:
+            self.encoding = "utf-8-sig"  # `encoding = "utf-8"` and a BOM: not part of the text
+        self._raw.seek(0)
         self._text = io.TextIOWrapper(self._raw, encoding=self.encoding, errors="replace",
                                       newline="")
-        first = self._text.readline()
+        first = ""
+        for _ in range(20):  # the header: the first line that is not blank
+            first = self._text.readline()
+            if not first or first.strip():
+                break
         self._text.seek(0)
         self.delimiter = self._delimiter or sniff_delimiter(first)
 
