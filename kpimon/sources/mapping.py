@@ -37,7 +37,6 @@ from kpimon.timeutil import parse_time
 FIELD_ORDER = ("id", "kind", "priority", "status", "created", "updated", "first_response",
                "resolved", "closed", "resolved_by_line", "solution", "support_group", "org",
                "category")
-_DATE_FIELDS = ("created", "updated", "first_response", "resolved", "closed")
 _TEXT_FIELDS = ("support_group", "org", "category")
 _DIGITS = re.compile(r"\d+")
 
