@@ -55,9 +55,11 @@ def test_damaged_export(cut: int, junk: bytes, at: int) -> None:
     """An export cut short, or with junk spliced in: the rows before the damage still map."""
     damaged = GOLDEN_LIKE[:cut] + junk + GOLDEN_LIKE[cut + at:]
     _read(damaged)
-    found = _read(GOLDEN_LIKE[:cut])
+    found = {t.id for t in _read(GOLDEN_LIKE[:cut]) if isinstance(t, Ticket)}
+    if cut >= GOLDEN_LIKE.index(b"\r\nA2"):  # A1's row is whole
+        assert "A1" in found
     if cut == len(GOLDEN_LIKE):
-        assert {t.id for t in found if isinstance(t, Ticket)} == {"A1", "A2"}
+        assert found == {"A1", "A2"}
 
 
 @settings(max_examples=300, deadline=None)
