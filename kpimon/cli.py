@@ -192,6 +192,56 @@ def cmd_collect(app: Any, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+class ImportProgress:
+    """`kpimon import`'s progress bar on a terminal: share of the file read, rows/s and ETA.
+
+    The share is of bytes read, so the ETA holds however long the rows are. It redraws at most
+    five times a second, on one line of `stream` (stderr), and `close` wipes it so that the
+    summary starts on a clean line. Nothing is drawn when `stream` is not a terminal.
+    """
+
+    def __init__(self, stream: Any, clock: Any = None):
+        import time
+
+        self.stream = stream
+        self.clock = clock or time.monotonic
+        self.enabled = bool(getattr(stream, "isatty", lambda: False)())
+        self.started = self.clock()
+        self.last = 0.0
+        self.drawn = False
+
+    def update(self, label: str, items: int, done: int, total: int) -> None:
+        now = self.clock()
+        if not self.enabled or now - self.last < 0.2:
+            return
+        self.last = now
+        self.stream.write("\r" + self.line(label, items, done, total, now - self.started))
+        self.stream.flush()
+        self.drawn = True
+
+    @staticmethod
+    def line(label: str, items: int, done: int, total: int, elapsed: float,
+             width: int = 24) -> str:
+        """One progress line, e.g. `tickets.csv  42% [##########              ]
+        412,000 rows  61,204 rows/s  ETA 0:09`."""
+        rate = items / elapsed if elapsed > 0 else 0.0
+        share = min(1.0, done / total) if total > 0 else 0.0
+        bar = "#" * int(share * width)
+        eta = "ETA --:--"
+        if 0 < share < 1 and elapsed > 0:
+            left = int(elapsed * (1 - share) / share)
+            eta = f"ETA {left // 60}:{left % 60:02d}"
+        name = Path(label).name or label
+        return (f"{name[:30]}  {share * 100:3.0f}% [{bar:<{width}}]  {items:,} rows  "
+                f"{rate:,.0f} rows/s  {eta}")
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self.drawn = False
+
+
 def cmd_import(app: Any, args: argparse.Namespace) -> int:
     try:
         src = app.config.source(args.source)
@@ -200,14 +250,30 @@ def cmd_import(app: Any, args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
-    outcome = app.collector.collect(src, files=[path], wait_for_settle=True)
-    app.compute()
+    bar = ImportProgress(sys.stderr)
+    try:
+        outcome = app.collector.collect(src, files=[path], wait_for_settle=True, progress=bar)
+    finally:
+        bar.close()
     c = outcome.counts
-    print(f"{path}: inserted {c.inserted}, updated {c.updated}, unchanged {c.unchanged}, "
-          f"rejected {c.rejected}, {outcome.duration:.1f} s")
+    rows = c.inserted + c.updated + c.unchanged + c.rejected
+    print(f"{path}: {rows:,} rows: inserted {c.inserted:,}, updated {c.updated:,}, "
+          f"unchanged {c.unchanged:,}, rejected {c.rejected:,} in {outcome.duration:.1f} s")
+    if c.rejected and outcome.run_id is not None:
+        shown = app.store.run_rejects(outcome.run_id, 10)
+        for r in shown:
+            what = f" {r.field}" if r.field else ""
+            value = f" ({r.value!r})" if r.value is not None and repr(r.value) not in r.reason \
+                else ""
+            print(f"  row {r.row if r.row is not None else '-'}{what}: {r.reason}{value}")
+        if c.rejected > len(shown):
+            print(f"  … and {c.rejected - len(shown):,} more rejected rows")
     if not outcome.ok:
         print(f"kpimon: import failed: {outcome.error}", file=sys.stderr)
         return 1
+    if bar.enabled:
+        print("computing facts and indicators …", file=sys.stderr, flush=True)
+    app.compute()
     return 0
 
 

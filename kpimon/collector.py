@@ -9,20 +9,33 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from kpimon.config import TICKET_SOURCE_KINDS, SourceConfig
+from kpimon.records import Record, Reject
 from kpimon.sources import build_adapter
-from kpimon.sources.base import Adapter, CollectContext, SourceError, SourceStats
+from kpimon.sources.base import Adapter, Batch, CollectContext, SourceError, SourceStats
 from kpimon.store import BatchCounts, Store
 from kpimon.timeutil import epoch
 
 log = logging.getLogger("kpimon.collect")
 DEVICE_KINDS = ("sccm", "inventory_csv")
+PROGRESS_EVERY = 1024  # items between two progress reports
+
+
+class Progress(Protocol):
+    """Told how a batch is getting on while it is stored (`kpimon import`'s progress bar).
+
+    Called from whichever thread consumes the batch's items; `done` and `total` are bytes of
+    the file behind the batch (0 and 0 when the adapter does not say).
+    """
+
+    def update(self, label: str, items: int, done: int, total: int) -> None: ...
 
 
 @dataclass
@@ -36,6 +49,7 @@ class RunOutcome:
     error: str | None = None
     duration: float = 0.0
     batches: int = 0
+    run_id: int | None = None  # the collection run (its rejects carry it)
 
 
 class Collector:
@@ -55,12 +69,13 @@ class Collector:
         return self._adapters[config.name]
 
     def collect(self, config: SourceConfig, *, files: list[Path] | None = None,
-                wait_for_settle: bool = False) -> RunOutcome:
+                wait_for_settle: bool = False, progress: Progress | None = None
+                ) -> RunOutcome:
         """Collect one source; never raises for a failing source."""
         started = time.monotonic()
         now = self.clock()
         run_id = self.store.start_run(config.name, epoch(now))
-        outcome = RunOutcome(config.name, ok=True)
+        outcome = RunOutcome(config.name, ok=True, run_id=run_id)
         derive = config.kind in TICKET_SOURCE_KINDS and not config.status_changes \
             and not config.devices
         try:
@@ -70,6 +85,8 @@ class Collector:
                 wait_for_settle=wait_for_settle, stats=outcome.stats,
                 log=logging.getLogger(f"kpimon.sources.{config.name}"))
             for seq, batch in enumerate(self.adapter(config).collect(ctx)):
+                if progress is not None:
+                    batch = replace(batch, items=_watched(batch, progress))
                 counts = self.store.write_batch(
                     run_id, seq, batch, epoch(now), source=config.name, derive_history=derive,
                     device_source=config.kind in DEVICE_KINDS or config.devices)
@@ -106,3 +123,20 @@ class Collector:
             if s:
                 text = text.replace(s, "***")
         return text
+
+
+def _watched(batch: Batch, progress: Progress) -> Iterator[Record | Reject]:
+    """The batch's items, reporting to `progress` every PROGRESS_EVERY items and at the end."""
+    where = batch.progress
+
+    def report(n: int) -> None:
+        done, total = where() if where is not None else (0, 0)
+        progress.update(batch.label, n, done, total)
+
+    n = 0
+    for item in batch.items:
+        n += 1
+        if n % PROGRESS_EVERY == 0:
+            report(n)
+        yield item
+    report(n)

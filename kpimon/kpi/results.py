@@ -47,7 +47,9 @@ def save_results(store: Store, config: Config, ev: Evaluation) -> None:
     with store.engine.begin() as conn:
         conn.execute(delete(t.indicator_results).where(
             r.period == ev.period.label, r.adopted.is_(False)))
-        conn.execute(insert(t.indicator_results), _rows(ev, config, now, False))
+        rows = _rows(ev, config, now, False)
+        if rows:  # a configuration without indicators has nothing to keep
+            conn.execute(insert(t.indicator_results), rows)
 
 
 def is_closed(conn: Connection, period: Period) -> bool:
@@ -63,7 +65,9 @@ def close_period(store: Store, engine: KpiEngine, config: Config, period: Period
     with store.engine.begin() as conn:
         if is_closed(conn, period):
             raise PeriodAlreadyClosed(f"{period.label} is already closed")
-        conn.execute(insert(t.indicator_results), _rows(ev, config, now, True))
+        rows = _rows(ev, config, now, True)
+        if rows:
+            conn.execute(insert(t.indicator_results), rows)
         conn.execute(insert(t.closed_periods).values(
             period=period.label, closed_at=now, author=author,
             payload=json.dumps([{"id": g.id, "status": g.status} for g in ev.goals])))

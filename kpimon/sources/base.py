@@ -53,6 +53,8 @@ class Batch:
     * `snapshot = True` says the items are the complete current set of the source's devices
       (inventories) or tickets (a full resync): what is missing from it is gone.
     * `on_commit` runs after the commit (archive or delete a drop-folder file).
+    * `progress`, when the batch reads a file, tells (bytes read so far, bytes in all) while
+      the items are consumed: for a progress bar with an ETA.
     """
 
     label: str
@@ -61,6 +63,7 @@ class Batch:
     file_key: str | None = None
     snapshot: bool = False
     on_commit: Callable[[], None] | None = None
+    progress: Callable[[], tuple[int, int]] | None = None
 
 
 @dataclass

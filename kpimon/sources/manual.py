@@ -37,8 +37,8 @@ from kpimon.config import SourceConfig
 from kpimon.kpi.periods import parse_period
 from kpimon.records import ManualValue, Record, Reject
 from kpimon.sources.base import Batch, CollectContext
-from kpimon.sources.dropfolder import DropFile, detect_encoding, downloaded, pending_files
-from kpimon.sources.ticket_csv import read_rows, sniff_delimiter
+from kpimon.sources.dropfolder import DropFile, downloaded, pending_files
+from kpimon.sources.ticket_csv import CsvFile
 
 # Header names (lower case) for each column, English and Swedish.
 COLUMNS = {
@@ -100,11 +100,15 @@ class ManualSource:
                      on_commit=drop.on_commit)
 
     def _rows(self, drop: DropFile, ctx: CollectContext) -> Iterator[Record | Reject]:
+        # The same reader as ticket exports: encoding, delimiter, quoted newlines.
+        with CsvFile(drop.path) as csv_file:
+            rows = ((line, fields) for line, fields, _error in csv_file)
+            yield from self._parse(drop, ctx, rows, csv_file.delimiter)
+
+    def _parse(self, drop: DropFile, ctx: CollectContext,
+               rows: Iterator[tuple[int, list[str]]], delimiter: str
+               ) -> Iterator[Record | Reject]:
         name = self.config.name
-        encoding = detect_encoding(drop.path)
-        with open(drop.path, encoding=encoding, newline="") as f:
-            delimiter = sniff_delimiter(f.readline())
-        rows = read_rows(drop.path, encoding, delimiter)
         first = next(rows, None)
         if first is None:
             return
@@ -179,3 +183,4 @@ class ManualSource:
         if not all(k in index for k in ("indicator", "period", "value")):
             return None
         return index
+

@@ -1,52 +1,161 @@
 """`ticket_csv`: Efecte-style CSV exports of tickets (and optionally their status history).
 
-Files come from a drop folder (`path`, a glob) or an HTTP(S) `url`. The delimiter is sniffed
-among `;`, `,` and tab from the header line; the encoding is `utf-8-sig`, else `utf-8`, else
-`cp1252`, decided by a binary pre-scan so that a file is never half-read in the wrong encoding.
-Rows stream through `csv.reader` (quoted fields may hold newlines), so memory does not grow with
-the file. Each file is one `Batch`: stored in one transaction, or not at all.
+Files come from a drop folder (`path`, a glob; `status_changes`, a glob for history files) or an
+HTTP(S) `url`. Each file is one `Batch`: stored in one transaction, or not at all.
+
+Reading (DESIGN §4):
+
+* the encoding is `encoding` when configured, else `utf-8-sig` (a BOM), else `utf-8` when the
+  whole file decodes, else `cp1252` — decided by a binary pre-scan so that a file is never
+  half-read in the wrong encoding. Bytes that still do not decode (cp1252 leaves five byte
+  values undefined) become U+FFFD rather than stopping the file;
+* the delimiter is `delimiter` when configured, else whichever of `;`, tab and `,` splits the
+  header line into the most columns (`;` on a tie), so a decimal comma in a data row does not
+  matter;
+* rows stream through `csv.reader` (quoted fields may hold delimiters and line breaks), so memory
+  does not depend on the size of the file. Blank lines, and rows whose every field is blank, are
+  not data and are skipped.
+
+Rows (the row number of a reject is the line where the row starts; the header is line 1):
+
+* a row with fewer fields than the header (a missing column, or the last row of a file cut off
+  mid-row) is a reject naming the first mapped field it lacks; a row with more fields than the
+  header is a reject unless the extra fields are empty (an unquoted delimiter in a value would
+  shift every later column);
+* a header without a required column makes every row a reject naming that column;
+* everything else is `TicketMapper`'s (value maps, required fields, dates, DST).
+
+A history file (`status_changes`) has a header row, then four columns by position: ticket id;
+changed at; from status (empty for the first change); to status — both through the status map.
+`kpimon import SOURCE FILE` reads one named file: it is a history file when the source has
+`status_changes` and the file's header lacks one of the required ticket columns.
+
+An `url` is fetched through the shared HTTP helper into a temporary file, and is identified by
+the URL and a hash of its content: an unchanged export is not imported again.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-from collections.abc import Iterator
+import io
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kpimon.config import SourceConfig
-from kpimon.records import Record, Reject, StatusChange
-from kpimon.sources.base import Batch, CollectContext
-from kpimon.sources.dropfolder import DropFile, detect_encoding, downloaded, pending_files
-from kpimon.sources.mapping import TicketMapper
-from kpimon.timeutil import parse_time
+from kpimon.records import Record, Reject, StatusChange, Ticket
+from kpimon.sources.base import Batch, CollectContext, SourceError
+from kpimon.sources.dropfolder import detect_encoding, downloaded, pending_files
+from kpimon.sources.mapping import FIELD_ORDER, RowPlan, TicketMapper
 
-csv.field_size_limit(1 << 24)  # a long solution text must not abort the file
+DELIMITERS = (";", "\t", ",")
+_DELIMITER_NAMES = {";": "';'", ",": "','", "\t": "tab"}
+# A long solution text must not make its row unreadable (csv's default limit is 128 KiB).
+FIELD_SIZE_LIMIT = 1 << 24
 
 
 def sniff_delimiter(header: str) -> str:
-    """The most frequent of `;`, `,` and tab in the header line (default `;`)."""
-    counts = {d: header.count(d) for d in (";", "\t", ",")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ";"
+    """The one of `;`, tab and `,` that splits the header line into the most columns."""
+    best, best_n = ";", 1
+    for d in DELIMITERS:
+        try:
+            n = len(next(csv.reader([header], delimiter=d), []))
+        except csv.Error:
+            continue
+        if n > best_n:
+            best, best_n = d, n
+    return best
 
 
-def read_rows(path: Path, encoding: str, delimiter: str | None = None
-              ) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line number where the record starts, fields) for every record after the header.
+class CsvFile:
+    """One export file to read: its rows, and how far into the file they are.
 
-    The header itself is yielded first with line number 1.
+    The file is opened by `open()` (or `with`), when the rows are wanted, not before: a Batch
+    that is never consumed holds no open file. Iterating the opened file yields
+    `(line, fields, error)`: the line where the row starts, its fields, and a reason when
+    `csv.reader` could not read the row (fields is then empty). The header is the first row.
     """
-    with open(path, encoding=encoding, newline="") as f:
-        first = f.readline()
-        f.seek(0)
-        reader = csv.reader(f, delimiter=delimiter or sniff_delimiter(first), strict=False)
+
+    def __init__(self, path: Path, encoding: str | None = None, delimiter: str | None = None):
+        self.path = path
+        self.size = path.stat().st_size
+        self._encoding = encoding
+        self._delimiter = delimiter
+        self.encoding = ""
+        self.delimiter = ""
+        self._raw: io.BufferedReader | None = None
+        self._text: io.TextIOWrapper | None = None
+
+    def open(self) -> None:
+        """Open the file: decide its encoding and delimiter (OSError, or LookupError for an
+        unknown configured encoding)."""
+        self.encoding = self._encoding or detect_encoding(self.path)
+        codec = codecs.lookup(self.encoding).name  # an unknown one fails before opening
+        self._raw = open(self.path, "rb")  # noqa: SIM115 - closed by close()
+        if codec == "utf-8" and self._raw.read(3) == codecs.BOM_UTF8:
+            self.encoding = "utf-8-sig"  # `encoding = "utf-8"` and a BOM: not part of the text
+        self._raw.seek(0)
+        self._text = io.TextIOWrapper(self._raw, encoding=self.encoding, errors="replace",
+                                      newline="")
+        first = ""
+        for _ in range(20):  # the header: the first line that is not blank
+            first = self._text.readline()
+            if not first or first.strip():
+                break
+        self._text.seek(0)
+        self.delimiter = self._delimiter or sniff_delimiter(first)
+
+    def close(self) -> None:
+        if self._text is not None:
+            self._text.close()
+        elif self._raw is not None:
+            self._raw.close()
+
+    def __enter__(self) -> CsvFile:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def position(self) -> int:
+        """Bytes read from the file so far (read-ahead included), for progress and ETA."""
+        if self._raw is None:
+            return 0
+        try:
+            return self._raw.tell()
+        except (OSError, ValueError):  # closed: all of it
+            return self.size
+
+    def progress(self) -> tuple[int, int]:
+        return self.position(), self.size
+
+    def __iter__(self) -> Iterator[tuple[int, list[str], str | None]]:
+        if csv.field_size_limit() < FIELD_SIZE_LIMIT:
+            csv.field_size_limit(FIELD_SIZE_LIMIT)
+        if self._text is None:
+            raise ValueError("CsvFile.open() first")
+        reader = csv.reader(self._text, delimiter=self.delimiter, strict=False)
         line = 0
-        for fields in reader:
+        while True:
             start = line + 1
-            line = reader.line_num
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                line = reader.line_num
+                yield start, [], f"unreadable row: {e}"
                 continue
-            yield start, fields
+            line = reader.line_num
+            if not fields:
+                continue
+            for f in fields:
+                if f and not f.isspace():
+                    break
+            else:
+                continue  # every field blank: not a data row
+            yield start, fields, None
 
 
 class TicketCsvSource:
@@ -56,86 +165,143 @@ class TicketCsvSource:
         self.config = config
 
     def collect(self, ctx: CollectContext) -> Iterator[Batch]:
+        """Yield a Batch per new settled file (or per file of `kpimon import`), oldest first."""
         mapper = TicketMapper(self.config, ctx.tz)
-        if ctx.files is None and self.config.url:
-            yield from self._from_url(ctx, mapper)
-            return
-        for drop in pending_files(self.config.path or "", self.config, ctx):
-            yield self._batch(drop, ctx, mapper, history=False)
-        if self.config.status_changes and ctx.files is None:
-            for drop in pending_files(self.config.status_changes, self.config, ctx,
-                                      optional=True):
-                yield self._batch(drop, ctx, mapper, history=True)
-        ctx.stats.warnings += mapper.warnings
+        try:
+            if ctx.files is not None:
+                # `kpimon import`: the user's own file, read whatever the drop folder's rules
+                # and never moved or deleted afterwards (`after` is for the drop folder).
+                for drop in pending_files(self.config.path or "", self.config, ctx):
+                    yield self._batch(drop.path, drop.label, drop.key, None, ctx, mapper, None)
+                return
+            if self.config.url and not self.config.path:
+                yield from self._from_url(ctx, mapper)
+                return
+            if self.config.path:
+                for drop in pending_files(self.config.path, self.config, ctx):
+                    yield self._batch(drop.path, drop.label, drop.key, drop.on_commit, ctx,
+                                      mapper, False)
+            if self.config.status_changes:
+                for drop in pending_files(self.config.status_changes, self.config, ctx,
+                                          optional=True):
+                    yield self._batch(drop.path, drop.label, drop.key, drop.on_commit, ctx,
+                                      mapper, True)
+        finally:
+            ctx.stats.warnings += mapper.warnings
 
     def _from_url(self, ctx: CollectContext, mapper: TicketMapper) -> Iterator[Batch]:
         with downloaded(self.config, ctx) as drop:
             if not ctx.is_imported(drop.key):
-                batch = self._batch(drop, ctx, mapper, history=False)
-                # Read now: the temporary file is gone once this generator moves on.
-                yield Batch(batch.label, list(batch.items), file_key=batch.file_key)
+                yield self._batch(drop.path, drop.label, drop.key, None, ctx, mapper, False)
 
-    def _batch(self, drop: DropFile, ctx: CollectContext, mapper: TicketMapper,
-               history: bool) -> Batch:
-        label = drop.label
-        items = (self._history_rows(drop, label, ctx, mapper) if history
-                 else self._ticket_rows(drop, label, mapper))
-        return Batch(label=label, items=items, file_key=drop.key, on_commit=drop.on_commit)
+    def _batch(self, path: Path, label: str, key: str, on_commit: Callable[[], None] | None,
+               ctx: CollectContext, mapper: TicketMapper, history: bool | None) -> Batch:
+        """A Batch whose items stream from the file as the store consumes them."""
+        try:
+            csv_file = CsvFile(path, self.config.encoding, self.config.delimiter)
+        except OSError as e:
+            raise SourceError(f"{label}: {e.strerror or e}") from None
+        return Batch(label=label, items=self._items(csv_file, label, ctx, mapper, history),
+                     file_key=key, on_commit=on_commit, progress=csv_file.progress)
 
-    def _ticket_rows(self, drop: DropFile, label: str, mapper: TicketMapper
-                     ) -> Iterator[Record | Reject]:
-        encoding = self.config.encoding or detect_encoding(drop.path)
-        rows = read_rows(drop.path, encoding, self.config.delimiter)
-        header_line = next(rows, None)
-        if header_line is None:
+    def _items(self, csv_file: CsvFile, label: str, ctx: CollectContext, mapper: TicketMapper,
+               history: bool | None) -> Iterator[Record | Reject]:
+        try:
+            csv_file.open()
+        except OSError as e:
+            raise SourceError(f"{label}: {e.strerror or e}") from None
+        except LookupError as e:  # an unknown `encoding`
+            raise SourceError(f"source {self.config.name}: {e}", permanent=True) from None
+        try:
+            rows = iter(csv_file)
+            first = next(rows, None)
+            if first is None:
+                return
+            header = [h.strip() for h in first[1]]
+            plan = mapper.plan(header)
+            if history is None:  # `kpimon import`: a history file lacks the ticket columns
+                history = bool(self.config.status_changes) and plan.problem is not None
+            if history:
+                yield from self._history_rows(rows, label, mapper)
+            else:
+                if plan.missing:
+                    ctx.log.info("%s: no column for %s; left empty", label,
+                                 ", ".join(f"{n} ({mapper.fields[n]!r})" for n in plan.missing))
+                yield from self._ticket_rows(rows, label, plan, csv_file.delimiter)
+        finally:
+            csv_file.close()
+
+    def _ticket_rows(self, rows: Iterator[tuple[int, list[str], str | None]], label: str,
+                     plan: RowPlan, delimiter: str) -> Iterator[Record | Reject]:
+        if plan.problem is not None:  # a required column is missing: no row can map
+            field, reason = plan.problem
+            for line, _fields, _error in rows:
+                yield Reject(self.config.name, label, line, field, reason)
             return
-        header = [h.strip() for h in header_line[1]]
-        index = {h: i for i, h in enumerate(header)}
-        missing = [f"{k} ({v!r})" for k, v in mapper.columns().items()
-                   if v not in index and k in ("id", "created", "status", "priority")]
-        if missing:
-            yield Reject(self.config.name, label, 1, None,
-                         "required column missing: " + ", ".join(missing))
-            return
-        width = len(header)
-        for line, fields in rows:
-            if len(fields) < width:
-                yield Reject(self.config.name, label, line, None,
-                             f"row has {len(fields)} fields, the header has {width} "
-                             "(a missing column or a truncated row)")
-                continue
-            raw = {h: fields[i] for h, i in index.items()}
-            yield mapper.map(raw, label, line)
+        # The hot loop of a large import: RowPlan.map, unrolled.
+        width = plan.width
+        pick = plan.pick
+        map_values = plan.mapper.map_values
+        solution = plan.solution_mapped
+        for line, fields, error in rows:
+            if len(fields) == width:
+                fields.append("")  # the value of every mapped column the file lacks
+                yield map_values(pick(fields), solution, label, line)
+            else:
+                yield self._odd_row(line, fields, error, label, plan, delimiter)
 
-    def _history_rows(self, drop: DropFile, label: str, ctx: CollectContext,
+    def _odd_row(self, line: int, fields: list[str], error: str | None, label: str,
+                 plan: RowPlan, delimiter: str) -> Ticket | Reject:
+        """A row that is not as wide as the header: unreadable, short, or too long."""
+        name = self.config.name
+        n, width = len(fields), plan.width
+        if error is not None:
+            return Reject(name, label, line, None, error)
+        if n < width:
+            # the first mapped field whose column the row does not reach
+            lacking = min(((plan.column(f), f) for f in FIELD_ORDER if plan.column(f) >= n),
+                          default=(0, None))[1]
+            return Reject(name, label, line, lacking,
+                          f"row has {n} of the header's {width} columns"
+                          + (f", so no {plan.mapper.fields[lacking]!r}" if lacking else "")
+                          + " (a missing column, or a row cut off)")
+        if all(not f or f.isspace() for f in fields[width:]):
+            del fields[width:]  # only empty cells after the last column: a trailing delimiter
+            return plan.map(fields, label, line)
+        return Reject(name, label, line, None,
+                      f"row has {n} columns, the header {width} (an unquoted "
+                      f"{_DELIMITER_NAMES.get(delimiter, repr(delimiter))} in a value?)")
+
+    def _history_rows(self, rows: Iterator[tuple[int, list[str], str | None]], label: str,
                       mapper: TicketMapper) -> Iterator[Record | Reject]:
         """Status history: ticket id; changed at; from status (empty first); to status."""
-        encoding = self.config.encoding or detect_encoding(drop.path)
-        rows = read_rows(drop.path, encoding, self.config.delimiter)
-        next(rows, None)  # header
-        for line, fields in rows:
-            def bad(field: str, reason: str, value: str | None = None,
-                    line: int = line) -> Reject:
-                return Reject(self.config.name, label, line, field, reason, value)
-
+        name = self.config.name
+        times = mapper.times
+        for line, fields, error in rows:
+            if error is not None:
+                yield Reject(name, label, line, None, error)
+                continue
             if len(fields) < 4:
-                yield bad("status_changes", f"expected 4 columns, found {len(fields)}")
+                yield Reject(name, label, line, "status_changes",
+                             f"expected 4 columns, found {len(fields)}")
                 continue
             ticket_id, at_text, from_text, to_text = (f.strip() for f in fields[:4])
             if not ticket_id:
-                yield bad("id", "required value is empty")
+                yield Reject(name, label, line, "id", "required value is empty")
                 continue
             try:
-                at = parse_time(at_text, ctx.tz)
+                at = times(at_text)
             except ValueError:
-                yield bad("at", "not a date and time", at_text)
+                yield Reject(name, label, line, "at", "not a date and time", at_text)
                 continue
             to_status = mapper.status(to_text)
             if to_status is None:
-                yield bad("status", f"value {to_text!r} is not in values.status", to_text)
+                yield Reject(name, label, line, "status",
+                             f"value {to_text[:64]!r} is not in values.status", to_text)
                 continue
             from_status = mapper.status(from_text) if from_text else None
             if from_text and from_status is None:
-                yield bad("status", f"value {from_text!r} is not in values.status", from_text)
+                yield Reject(name, label, line, "status",
+                             f"value {from_text[:64]!r} is not in values.status", from_text)
                 continue
-            yield StatusChange(self.config.name, ticket_id, at, from_status, to_status, False)
+            yield StatusChange(name, ticket_id, at, from_status, to_status, False)

@@ -35,6 +35,17 @@ class RunInfo:
     throttled_total: int
 
 
+@dataclass(frozen=True)
+class RejectInfo:
+    """One stored reject: where (file), the row number, the field, why, and the value."""
+
+    location: str
+    row: int | None
+    field: str | None
+    reason: str
+    value: str | None
+
+
 class Store:
     """Database access for everything but the indicator aggregates (see kpi/)."""
 
@@ -109,6 +120,16 @@ class Store:
                                      "path": batch.label[:1000], "imported_at": now,
                                      "run_id": run_id}])
         return counts
+
+    def run_rejects(self, run_id: int, limit: int = 10) -> list[RejectInfo]:
+        """The first rejects of one collection run, in file and row order."""
+        r = t.rejects.c
+        with self.engine.connect() as conn:
+            return [RejectInfo(x.location, x.row, x.field, x.reason, x.value)
+                    for x in conn.execute(select(r.location, r.row, r.field, r.reason, r.value)
+                                          .where(r.run_id == run_id)
+                                          .order_by(r.location, r.row, r.id)
+                                          .limit(limit))]
 
     def runs(self, sources: list[str]) -> dict[str, RunInfo]:
         """Per source: the latest run, the latest success and totals over all runs."""
@@ -195,4 +216,4 @@ class Store:
                 .where(t.source_state.c.key == key))}
 
 
-__all__ = ["Store", "RunInfo", "BatchCounts"]
+__all__ = ["Store", "RunInfo", "RejectInfo", "BatchCounts"]

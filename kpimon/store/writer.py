@@ -1,22 +1,45 @@
 """Writing one adapter `Batch` in one transaction: batched, idempotent upserts by natural key.
 
-Tickets are compared with what is stored in chunks (one SELECT per chunk), then inserted and
-updated with executemany: never a statement per row. An older `updated` never overwrites a newer
-one; a repeat of the same content changes nothing; a second, different row for the same id in
-the same file is a reject. When the source has no status history of its own, a change of status
-between two snapshots is stored as a derived status change, stamped with the snapshot's
-`updated` time (or the collection time).
+Items are consumed in chunks, so memory does not depend on the size of a batch. Per chunk,
+tickets are compared with what is stored (one SELECT), then inserted (SQLite: multi-row
+INSERTs; PostgreSQL: COPY) and updated with executemany, on the raw driver connection: never a
+statement per row, and none of SQLAlchemy's per-row parameter processing on the hot path
+(DESIGN §2 allows the driver inside `store/`). Reading ahead in a helper thread was tried and
+dropped: the reader and the writer are both mostly Python, so under the GIL they only took
+turns (BENCHMARKS.md).
+
+The rules, per ticket row:
+
+* new → inserted; the same content as stored → unchanged; different content → updated, unless
+  its `updated` is older than the stored one: an older snapshot never overwrites a newer one
+  (it counts as unchanged);
+* a second row for the same id in the same batch (file) is unchanged when its content equals
+  the first one's, else a reject ("duplicate id … with different content"). This is decided in
+  the database, not with a set held across the batch: every ticket row the batch writes or finds
+  unchanged is stamped with the batch's token in `run_id`, so a later row for an id whose
+  stored `run_id` is the token compares with the stored content; a row skipped as older is not
+  stamped (its stored content is not the file's) but remembered in a temporary table instead;
+* ids longer than the store's 128 characters, and ids holding a NUL character, are rejects;
+  text values are cut to 128 characters;
+* when the source has no status history of its own, a new ticket gets a derived change to its
+  first status, and a change of status between two snapshots is stored as a derived status
+  change, both stamped with the snapshot's `updated` time (a new ticket still `new`: its
+  `created`; no `updated`: the collection time).
+
+`counts` tells what happened to each item: every ticket row is inserted, updated, unchanged or
+rejected, exactly one of them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable, Iterator
+import pickle
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, and_, delete, insert, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kpimon.records import (
@@ -34,7 +57,15 @@ from kpimon.records import (
 from kpimon.store import tables as t
 from kpimon.timeutil import epoch
 
-CHUNK = 2000
+CHUNK = 2000  # items per chunk: one SELECT, one or two INSERTs
+SQLITE_CACHE_KIB = 32 * 1024  # SQLite page cache while a large batch is written
+ROWS_PER_INSERT = 1000  # rows per multi-row INSERT (fewer when the driver allows fewer params)
+ID_MAX = 128  # tickets.id / status_changes.ticket_id are String(128)
+TEXT_MAX = 128  # support_group, org, category
+
+# The content of a ticket, in the order the fast path reads and writes it.
+CONTENT = ("kind", "priority", "status", "created", "updated", "first_response", "resolved",
+           "closed", "resolved_by_line", "solution_present", "support_group", "org", "category")
 
 
 @dataclass
@@ -58,8 +89,9 @@ def _insert(conn: Connection, table: Any) -> Any:
             else sqlite.insert(table))
 
 
-def _chunks(items: Iterable[Record | Reject], size: int = CHUNK
+def _chunks(items: Iterable[Record | Reject], size: int | None = None
             ) -> Iterator[list[Record | Reject]]:
+    size = size or CHUNK
     chunk: list[Record | Reject] = []
     for item in items:
         chunk.append(item)
@@ -70,23 +102,194 @@ def _chunks(items: Iterable[Record | Reject], size: int = CHUNK
         yield chunk
 
 
-def _ts(value: Any) -> int | None:
-    return None if value is None else epoch(value)
+def _clean_text(value: str | None) -> str | None:
+    """A text value as the store can hold it: no NUL (PostgreSQL refuses it), 128 characters."""
+    if value is None or (len(value) <= TEXT_MAX and "\x00" not in value):
+        return value
+    return value.replace("\x00", "")[:TEXT_MAX]
 
 
-def _ticket_row(tk: Ticket) -> dict[str, Any]:
-    return {
-        "source": tk.source, "id": tk.id, "kind": tk.kind, "priority": tk.priority,
-        "status": tk.status, "created": epoch(tk.created), "updated": _ts(tk.updated),
-        "first_response": _ts(tk.first_response), "resolved": _ts(tk.resolved),
-        "closed": _ts(tk.closed), "resolved_by_line": tk.resolved_by_line,
-        "solution_present": tk.solution_present, "support_group": tk.support_group,
-        "org": tk.org, "category": tk.category,
-    }
+def _clean_str(value: str | None, limit: int) -> str | None:
+    if value is None:
+        return None
+    return value.replace("\x00", "\ufffd")[:limit]
 
 
-def _hash(row: dict[str, Any]) -> str:
-    return hashlib.md5(repr(sorted(row.items())).encode(), usedforsecurity=False).hexdigest()
+class _Sql:
+    """Raw SQL on the driver connection under `conn`'s transaction, for SQLite and psycopg."""
+
+    def __init__(self, conn: Connection):
+        self.dialect = conn.dialect.name
+        self.raw: Any = conn.connection.driver_connection
+        self.mark = "%s" if self.dialect == "postgresql" else "?"
+        if self.dialect == "sqlite" and isinstance(self.raw, sqlite3.Connection):
+            self.max_params = self.raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        else:
+            self.max_params = 65535 if self.dialect == "postgresql" else 999
+        self.cursor = self.raw.cursor()
+        self._saved_cache: int | None = None
+        self._staged: set[str] = set()
+
+    def widen_cache(self) -> None:
+        """SQLite: a page cache of SQLITE_CACHE_KIB while a large batch is written (with the
+        default 2 MiB it spills the same B-tree pages to the WAL over and over, and commits
+        slower); `restore_cache` puts the connection's own size back."""
+        if self.dialect != "sqlite" or self._saved_cache is not None:
+            return
+        self.cursor.execute("PRAGMA cache_size")
+        row = self.cursor.fetchone()
+        current = int(row[0]) if row else 0
+        kib = -current if current < 0 else current * 4  # pages of the default 4 KiB
+        if kib < SQLITE_CACHE_KIB:
+            self._saved_cache = current
+            self.cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
+
+    def restore_cache(self) -> None:
+        if self._saved_cache is not None:
+            try:
+                self.cursor.execute(f"PRAGMA cache_size = {int(self._saved_cache)}")
+            except sqlite3.Error:
+                pass  # a broken connection: the error that broke it is the one to report
+            self._saved_cache = None
+
+    def rows_per_statement(self, width: int) -> int:
+        return max(1, min(ROWS_PER_INSERT, self.max_params // width))
+
+    def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+               constants: Sequence[tuple[str, Any]] = (), conflict: str = "") -> int:
+        """Insert `rows` (in the order of `columns`), each with the `constants` (column,
+        value) added; `conflict` is an ON CONFLICT clause. Returns the rows inserted.
+
+        SQLite takes multi-row INSERTs. PostgreSQL takes COPY, the fastest way in by far (a
+        multi-row INSERT with thousands of parameters is slow to bind and plan): straight into
+        the table, or — with an ON CONFLICT clause, which COPY lacks — into a temporary table
+        that one INSERT … SELECT then moves.
+        """
+        if not rows:
+            return 0
+        if self.dialect == "postgresql":
+            return self._copy(table, columns, rows, constants, conflict)
+        names = ", ".join(list(columns) + [c for c, _ in constants])
+        one = "(" + ", ".join([self.mark] * len(columns)
+                              + [_literal(v) for _, v in constants]) + ")"
+        per = self.rows_per_statement(len(columns))
+        done = 0
+        for start in range(0, len(rows), per):
+            part = rows[start:start + per]
+            params: list[Any] = []
+            for row in part:
+                params.extend(row)
+            self.cursor.execute(f"INSERT INTO {table} ({names}) VALUES "
+                                + ", ".join([one] * len(part)) + conflict, params)
+            done += self.cursor.rowcount if self.cursor.rowcount >= 0 else len(part)
+        return done
+
+    def _copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+              constants: Sequence[tuple[str, Any]], conflict: str) -> int:
+        names = ", ".join(list(columns) + [c for c, _ in constants])
+        extra = tuple(v for _, v in constants)
+        target = table
+        if conflict:
+            target = f"kpimon_stage_{table}"
+            if target not in self._staged:
+                self.cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} "
+                                    f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
+                self._staged.add(target)
+        with self.cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+            write = copy.write_row
+            if extra:
+                for row in rows:
+                    write((*row, *extra))
+            else:
+                for row in rows:
+                    write(row)
+        if not conflict:
+            return len(rows)
+        self.cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {target}"
+                            + conflict)
+        done = int(self.cursor.rowcount)
+        self.cursor.execute(f"TRUNCATE {target}")
+        return done
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """executemany on the driver (qmark placeholders in `sql`)."""
+        if rows:
+            self.cursor.executemany(sql.replace("?", self.mark), rows)
+
+    def keyed(self, sql: str, head: Sequence[Any], keys: Sequence[str]
+              ) -> list[tuple[Any, ...]]:
+        """Run `sql` for a list of keys; the rows it returns, if any.
+
+        `sql` is given as the pair of `_Keyed` below: for SQLite a statement ending in
+        `IN ({keys})`, run in slices of as many keys as the driver takes parameters after
+        `head`; for PostgreSQL its twin in _PG_KEYED, the keys one array parameter before
+        `head`, or (a statement without rows back) executemany with one key a row.
+        """
+        out: list[tuple[Any, ...]] = []
+        if self.dialect == "postgresql" and sql not in _PG_KEYED:  # no rows back: pipelined
+            self.cursor.executemany(sql.replace("?", "%s").replace("IN ({keys})", "= %s"),
+                                    [(*head, k) for k in keys])
+            return out
+        if self.dialect == "postgresql":
+            self.cursor.execute(_PG_KEYED[sql], [list(keys), *head])
+            if self.cursor.description is not None:
+                out.extend(self.cursor.fetchall())
+            return out
+        per = max(1, self.max_params - len(head))
+        for start in range(0, len(keys), per):
+            part = keys[start:start + per]
+            self.cursor.execute(sql.replace("{keys}", ", ".join("?" * len(part))),
+                                [*head, *part])
+            if self.cursor.description is not None:
+                out.extend(self.cursor.fetchall())
+        return out
+
+    def last_rowid(self, table: str) -> int | None:
+        """SQLite: the largest rowid of `table` (new rows get larger ones); else None."""
+        if self.dialect != "sqlite":
+            return None
+        self.cursor.execute(f"SELECT max(rowid) FROM {table}")
+        row = self.cursor.fetchone()
+        return int(row[0] or 0) if row else 0
+
+    def derive_first_changes(self, after_rowid: int, now: int) -> None:
+        """SQLite: the derived first status change of the tickets just inserted, from the rows
+        themselves (see BatchWriter): at `created` for a ticket still new, else at its
+        `updated` time (or `now`). SQLite numbers new rows after the largest rowid, and this
+        transaction holds the write lock: the rows after `after_rowid` are exactly those."""
+        self.cursor.execute(
+            "INSERT INTO status_changes (source, ticket_id, at, from_status, to_status, "
+            "derived) SELECT source, id, CASE WHEN status = 'new' THEN created "
+            "ELSE COALESCE(updated, ?) END, NULL, status, TRUE FROM tickets "
+            "WHERE rowid > ? ON CONFLICT DO NOTHING", (now, after_rowid))
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.cursor.execute(sql.replace("?", self.mark), params)
+
+
+_TICKET_COLUMNS = ("source", "id") + CONTENT
+# Statements for a list of keys (see _Sql.keyed): the SQLite text, and its PostgreSQL twin.
+_SELECT_EXISTING = ("SELECT id, run_id, deleted, " + ", ".join(CONTENT)
+                    + " FROM tickets WHERE source = ? AND id IN ({keys})")
+_SELECT_OLDER = "SELECT id, content FROM kpimon_older_rows WHERE token = ? AND id IN ({keys})"
+_MARK_DIRTY = "UPDATE tickets SET facts_dirty = TRUE WHERE source = ? AND id IN ({keys})"
+# PostgreSQL: one index lookup per key, whatever the planner's statistics say of a table this
+# very transaction is filling (a LATERAL subquery with LIMIT cannot be turned into a hash join
+# over the whole table).
+_PG_KEYED = {
+    _SELECT_EXISTING: "SELECT t.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, run_id, "
+    "deleted, " + ", ".join(CONTENT) + " FROM tickets WHERE source = %s AND id = k.id LIMIT 1) t",
+    _SELECT_OLDER: "SELECT o.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, content "
+    "FROM kpimon_older_rows WHERE token = %s AND id = k.id LIMIT 1) o",
+}
+
+
+_UPDATE_TICKET = ("UPDATE tickets SET " + ", ".join(f"{c} = ?" for c in CONTENT)
+                  + ", deleted = ?, last_seen = ?, run_id = ?, facts_dirty = ?"
+                  + " WHERE source = ? AND id = ?")
+_TOUCH_TICKET = "UPDATE tickets SET last_seen = ?, run_id = ? WHERE source = ? AND id = ?"
+_CHANGE_COLUMNS = ("source", "ticket_id", "at", "from_status", "to_status", "derived")
+_CHANGES_CONFLICT = " ON CONFLICT DO NOTHING"
 
 
 class BatchWriter:
@@ -105,11 +308,25 @@ class BatchWriter:
         self.counts = BatchCounts()
         self.devices: list[Device] = []
         self.device_count: DeviceCount | None = None
+        self._sql: _Sql | None = None
+        self._older = False  # whether the temporary table of older rows holds any
+
+    @property
+    def sql(self) -> _Sql:
+        if self._sql is None:
+            self._sql = _Sql(self.conn)
+        return self._sql
 
     def write(self, items: Iterable[Record | Reject]) -> BatchCounts:
-        for chunk in _chunks(items):
-            self._write_chunk(chunk)
-        self._finish()
+        try:
+            for chunk in _chunks(items):
+                if len(chunk) >= CHUNK:  # a large batch
+                    self.sql.widen_cache()
+                self._write_chunk(chunk)
+            self._finish()
+        finally:
+            if self._sql is not None:
+                self._sql.restore_cache()
         return self.counts
 
     def _write_chunk(self, chunk: list[Record | Reject]) -> None:
@@ -121,10 +338,10 @@ class BatchWriter:
         for item in chunk:
             if isinstance(item, Ticket):
                 tickets.append(item)
-            elif isinstance(item, StatusChange):
-                changes.append(item)
             elif isinstance(item, Reject):
                 rejects.append(item)
+            elif isinstance(item, StatusChange):
+                changes.append(item)
             elif isinstance(item, Call):
                 calls.append(item)
             elif isinstance(item, QueueInterval):
@@ -140,7 +357,7 @@ class BatchWriter:
         if tickets:
             self._tickets(tickets, rejects)
         if changes:
-            self._changes(changes)
+            self._changes(changes, rejects)
         if calls:
             self._calls(calls)
         if intervals:
@@ -151,99 +368,162 @@ class BatchWriter:
     # ----------------------------------------------------------------- tickets
 
     def _tickets(self, batch: list[Ticket], rejects: list[Reject]) -> None:
-        rows: dict[str, tuple[dict[str, Any], Ticket]] = {}
+        """One chunk of tickets: compare with the store, then insert, update and stamp."""
+        counts = self.counts
+        rows: dict[str, tuple[tuple[Any, ...], Ticket]] = {}
         for tk in batch:
-            row = _ticket_row(tk)
-            row["row_hash"] = _hash(row)
-            prev = rows.get(tk.id)
-            if prev is not None:
-                if prev[0]["row_hash"] != row["row_hash"]:
-                    rejects.append(_dup_reject(self.source, self.label, tk))
-                else:
-                    self.counts.unchanged += 1
-                    self.counts.records += 1
+            ident = tk.id
+            if len(ident) > ID_MAX or "\x00" in ident:
+                rejects.append(Reject(self.source, self.label, tk.row, "id",
+                                      f"longer than {ID_MAX} characters or holds a NUL",
+                                      ident))
                 continue
-            rows[tk.id] = (row, tk)
-        existing: dict[str, Any] = {}
-        ids = list(rows)
-        for stored in self.conn.execute(
-            select(t.tickets.c.id, t.tickets.c.updated, t.tickets.c.row_hash,
-                   t.tickets.c.status, t.tickets.c.run_id, t.tickets.c.deleted)
-            .where(t.tickets.c.source == self.source, t.tickets.c.id.in_(ids))
-        ):
-            existing[stored.id] = stored
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        touched: list[dict[str, Any]] = []
-        derived: list[dict[str, Any]] = []
-        for tid, (row, tk) in rows.items():
-            old = existing.get(tid)
-            self.counts.records += 1
-            if old is None:
-                row.update(deleted=False, first_seen=self.now, last_seen=self.now,
-                           run_id=self.token, facts_dirty=True)
-                inserts.append(row)
-                self.counts.inserted += 1
-                if self.derive_history:
-                    at = row["created"] if row["status"] == "new" else (
-                        row["updated"] or self.now)
-                    derived.append(_change_row(self.source, tid, at, None, row["status"]))
-                continue
-            if old.row_hash == row["row_hash"] and not old.deleted:
-                self.counts.unchanged += 1
-                if self.snapshot:
-                    touched.append({"b_id": tid, "last_seen": self.now, "run_id": self.token})
-                continue
-            if old.run_id == self.token:
+            # Epoch seconds; a time the row repeats (the same object) is converted once.
+            c = int(tk.created.timestamp())
+            u = tk.updated
+            updated = None if u is None else c if u is tk.created else int(u.timestamp())
+            r = tk.resolved
+            resolved = None if r is None else updated if r is u else int(r.timestamp())
+            d = tk.closed
+            closed = None if d is None else updated if d is u else resolved if d is r \
+                else int(d.timestamp())
+            f = tk.first_response
+            first = None if f is None else int(f.timestamp())
+            g, o, k = tk.support_group, tk.org, tk.category
+            if g and (len(g) > TEXT_MAX or "\x00" in g):
+                g = _clean_text(g)
+            if o and (len(o) > TEXT_MAX or "\x00" in o):
+                o = _clean_text(o)
+            if k and (len(k) > TEXT_MAX or "\x00" in k):
+                k = _clean_text(k)
+            content = (tk.kind, tk.priority, tk.status, c, updated, first, resolved, closed,
+                       tk.resolved_by_line, tk.solution_present, g, o, k)
+            prev = rows.get(ident)
+            if prev is None:
+                rows[ident] = (content, tk)
+            elif prev[0] == content:
+                counts.unchanged += 1  # the same row twice in the file: one ticket
+                counts.records += 1
+            else:
                 rejects.append(_dup_reject(self.source, self.label, tk))
-                self.counts.records -= 1
+        if not rows:
+            return
+        sql = self.sql
+        existing: dict[str, tuple[Any, ...]] = {
+            r[0]: r for r in sql.keyed(_SELECT_EXISTING, (self.source,), list(rows))}
+        older_seen = self._older_seen(list(existing)) if self._older else {}
+        token, now, source = self.token, self.now, self.source
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        touched: list[tuple[Any, ...]] = []
+        older: list[tuple[Any, ...]] = []
+        derived: list[tuple[Any, ...]] = []
+        for ident, (content, tk) in rows.items():
+            old = existing.get(ident)
+            if old is None:
+                inserts.append((source, ident, *content))
+                counts.inserted += 1
+                counts.records += 1
+                if self.derive_history:
+                    status = content[2]
+                    at = content[3] if status == "new" else (
+                        content[4] if content[4] is not None else now)
+                    derived.append((source, ident, at, None, status, True))
                 continue
-            if row["updated"] is not None and old.updated is not None \
-                    and row["updated"] < old.updated:
-                self.counts.unchanged += 1  # an older snapshot never overwrites a newer one
-                if self.snapshot:
-                    touched.append({"b_id": tid, "last_seen": self.now, "run_id": self.token})
+            stored = tuple(old[3:])
+            seen = older_seen.get(ident)
+            if seen is not None:  # an earlier row of this batch, skipped as older
+                if seen == _pack(content):
+                    counts.unchanged += 1
+                    counts.records += 1
+                else:
+                    rejects.append(_dup_reject(self.source, self.label, tk))
                 continue
-            if self.derive_history and old.status != row["status"]:
-                derived.append(_change_row(self.source, tid, row["updated"] or self.now,
-                                           old.status, row["status"]))
-            row.update(b_id=tid, deleted=False, last_seen=self.now, run_id=self.token,
-                       facts_dirty=True)
-            del row["id"]
-            del row["source"]
-            updates.append(row)
-            self.counts.updated += 1
+            if old[1] == token:  # this batch already wrote (or found unchanged) this id
+                if stored == content:
+                    counts.unchanged += 1
+                    counts.records += 1
+                else:
+                    rejects.append(_dup_reject(self.source, self.label, tk))
+                continue
+            counts.records += 1
+            if stored == content and not old[2]:
+                counts.unchanged += 1
+                touched.append((now, token, source, ident))
+                continue
+            if content[4] is not None and old[7] is not None and content[4] < old[7]:
+                counts.unchanged += 1  # an older snapshot never overwrites a newer one
+                older.append((token, ident, _pack(content)))
+                if self.snapshot:  # still present at the source: not gone
+                    touched.append((now, token, source, ident))
+                continue
+            if self.derive_history and old[5] != content[2]:
+                derived.append((source, ident, content[4] if content[4] is not None else now,
+                                old[5], content[2], True))
+            updates.append((*content, False, now, token, True, source, ident))
+            counts.updated += 1
         if inserts:
-            self.conn.execute(insert(t.tickets), inserts)
-        if updates:
-            cols: dict[str, Any] = {k: bindparam(k) for k in updates[0] if k != "b_id"}
-            self.conn.execute(
-                update(t.tickets)
-                .where(t.tickets.c.source == self.source, t.tickets.c.id == bindparam("b_id"))
-                .values(cols), updates)
-        if touched:
-            self.conn.execute(
-                update(t.tickets)
-                .where(t.tickets.c.source == self.source, t.tickets.c.id == bindparam("b_id"))
-                .values(last_seen=bindparam("last_seen"), run_id=bindparam("run_id")), touched)
+            first_new = sql.last_rowid("tickets") if derived else None
+            sql.insert("tickets", _TICKET_COLUMNS, inserts, constants=(
+                ("deleted", False), ("first_seen", now), ("last_seen", now),
+                ("run_id", token), ("facts_dirty", True)))
+            if derived and len(derived) == len(inserts) and first_new is not None:
+                # SQLite, and only new tickets changed status (their first status): derive
+                # the changes from the rows just written, rather than sending them again.
+                sql.derive_first_changes(first_new, now)
+                derived = []
+        sql.many(_UPDATE_TICKET, updates)
+        sql.many(_TOUCH_TICKET, touched)
+        if older:
+            self._remember_older(older)
         if derived:
-            self._insert_changes(derived)
+            # The tickets are new or updated in this chunk, so already marked for facts.
+            sql.insert("status_changes", _CHANGE_COLUMNS, derived, conflict=_CHANGES_CONFLICT)
 
-    def _changes(self, changes: list[StatusChange]) -> None:
-        rows = [_change_row(c.source, c.ticket_id, epoch(c.at), c.from_status, c.to_status,
-                            c.derived) for c in changes]
-        self._insert_changes(rows)
+    # The rows skipped as older, by id, for telling a later duplicate in the same batch. A
+    # temporary table (per connection; rows keyed by the batch token) keeps memory flat.
+    def _remember_older(self, rows: list[tuple[Any, ...]]) -> None:
+        if not self._older:
+            extra = " ON COMMIT DROP" if self.sql.dialect == "postgresql" else ""
+            blob = "BYTEA" if self.sql.dialect == "postgresql" else "BLOB"
+            self.sql.execute("CREATE TEMPORARY TABLE IF NOT EXISTS kpimon_older_rows "
+                             f"(token BIGINT, id TEXT, content {blob}, "
+                             f"PRIMARY KEY (token, id)){extra}")
+            self._older = True
+        self.sql.insert("kpimon_older_rows", ("token", "id", "content"), rows,
+                        conflict=" ON CONFLICT DO NOTHING")
+
+    def _older_seen(self, ids: list[str]) -> dict[str, bytes]:
+        if not ids:
+            return {}
+        return {r[0]: bytes(r[1]) for r in self.sql.keyed(_SELECT_OLDER, (self.token,), ids)}
+
+    # ----------------------------------------------------------------- status history
+
+    def _changes(self, changes: list[StatusChange], rejects: list[Reject]) -> None:
+        """A source's own status history: a change already stored is not stored again."""
+        rows: list[tuple[Any, ...]] = []
+        for c in changes:
+            if len(c.ticket_id) > ID_MAX or "\x00" in c.ticket_id:
+                rejects.append(Reject(self.source, self.label, None, "id",
+                                      f"longer than {ID_MAX} characters or holds a NUL",
+                                      c.ticket_id))
+                continue
+            rows.append((c.source, c.ticket_id, epoch(c.at), c.from_status, c.to_status,
+                         c.derived))
+        if not rows:
+            return
+        sql = self.sql
+        new = sql.insert("status_changes", _CHANGE_COLUMNS, rows, conflict=_CHANGES_CONFLICT)
         self.counts.records += len(rows)
-
-    def _insert_changes(self, rows: list[dict[str, Any]]) -> None:
-        self.conn.execute(_insert(self.conn, t.status_changes).on_conflict_do_nothing(), rows)
-        keys = {(r["source"], r["ticket_id"]) for r in rows}
-        self.conn.execute(
-            update(t.tickets)
-            .where(t.tickets.c.source == bindparam("b_source"),
-                   t.tickets.c.id == bindparam("b_id"))
-            .values(facts_dirty=True),
-            [{"b_source": s, "b_id": i} for s, i in keys])
+        self.counts.inserted += new
+        self.counts.unchanged += len(rows) - new
+        if new:
+            by_source: dict[str, set[str]] = {}
+            for r in rows:
+                by_source.setdefault(r[0], set()).add(r[1])
+            for src, ids in by_source.items():
+                sql.keyed(_MARK_DIRTY, (src,), sorted(ids))
 
     def _gone(self, item: TicketGone) -> None:
         self.conn.execute(update(t.tickets).where(
@@ -296,13 +576,16 @@ class BatchWriter:
         self.counts.inserted += 1
 
     def _rejects(self, rejects: list[Reject]) -> None:
-        self.conn.execute(insert(t.rejects), [
-            {"run_id": self.token // 100000, "source": r.source, "location": r.where[:500],
-             "row": r.row, "field": r.field, "reason": r.reason[:500], "value": r.value,
-             "at": self.now} for r in rejects])
+        run_id = self.token // 100000
+        self.sql.insert("rejects", ("run_id", "source", "location", "row", "field", "reason",
+                                    "value", "at"), [
+            (run_id, r.source, _clean_str(r.where, 500), r.row, _clean_str(r.field, 64),
+             _clean_str(r.reason, 500), _clean_str(r.value, 64), self.now) for r in rejects])
         self.counts.rejected += len(rejects)
 
     def _finish(self) -> None:
+        if self._older:
+            self.sql.execute("DELETE FROM kpimon_older_rows WHERE token = ?", (self.token,))
         if self.devices or self.device_count is not None or (
                 self.snapshot and self.device_source):
             named = self.device_count is None
@@ -328,10 +611,16 @@ class BatchWriter:
                 t.tickets.c.deleted.is_(False))).values(deleted=True, facts_dirty=True))
 
 
-def _change_row(source: str, ticket_id: str, at: int, from_status: str | None,
-                to_status: str, derived: bool = True) -> dict[str, Any]:
-    return {"source": source, "ticket_id": ticket_id, "at": at, "from_status": from_status,
-            "to_status": to_status, "derived": derived}
+def _literal(value: Any) -> str:
+    """A constant of ours (a bool or an int) as an SQL literal."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return str(int(value))
+
+
+def _pack(content: tuple[Any, ...]) -> bytes:
+    """A ticket's content as bytes, to compare rows of the same batch in the database."""
+    return pickle.dumps(content, protocol=4)
 
 
 def _dup_reject(source: str, label: str, tk: Ticket) -> Reject:

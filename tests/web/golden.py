@@ -124,15 +124,13 @@ def closed_port() -> int:
 def broken_source(name: str = "broken", drop: Path | None = None) -> str:
     """A second ticket source whose collection fails at once.
 
-    By default its URL refuses connections. With `drop`, it reads that folder instead, where a
-    file that is neither UTF-8 nor cp1252 (0x81 is undefined in both) makes the adapter raise.
+    By default its URL refuses connections. With `drop`, it reads that folder instead, which
+    does not exist (a drop folder never created is a setup error the source reports).
     """
     if drop is None:
         where = f'url = "http://127.0.0.1:{closed_port()}/export.csv"\nretries = 0\ntimeout = 2'
     else:
-        drop.mkdir(parents=True, exist_ok=True)
-        (drop / "export.csv").write_bytes("Ärende-ID;Status\n".encode() + b"\x81\x8d;x\n")
-        where = f'path = "{drop}/*.csv"\nsettle = "0s"'
+        where = f'path = "{drop}/missing/*.csv"\nsettle = "0s"'
     return f"""
 [[sources]]
 name = "{name}"

@@ -11,10 +11,10 @@ import pytest
 from tests.web.golden import broken_source, get, golden_daemon, parse_exposition, sample
 
 
-@pytest.mark.parametrize("how", ["refused_url", "undecodable_file"])
+@pytest.mark.parametrize("how", ["refused_url", "missing_folder"])
 def test_failing_source_is_down_the_other_up(tmp_path: Path, golden_dir: Path, db_url: str,
                                              how: str) -> None:
-    extra = broken_source(drop=tmp_path / "bad" if how == "undecodable_file" else None)
+    extra = broken_source(drop=tmp_path / "bad" if how == "missing_folder" else None)
     with golden_daemon(tmp_path, golden_dir, db_url, extra=extra) as d:
         d.wait_collected("export", "broken")
         series = parse_exposition(get(f"{d.url}/metrics").text)
