@@ -109,6 +109,13 @@ def _period(args: argparse.Namespace, config: Config, at: datetime) -> Period:
     return containing("month", at, tz)
 
 
+def _period_arg(text: str, tz: Any) -> Period:
+    try:
+        return parse_period(text, tz)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
 def _date_arg(option: str, text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -425,10 +432,7 @@ def cmd_recompute(app: Any, args: argparse.Namespace) -> int:
     n = app.facts.rebuild()
     print(f"recomputed facts for {n} tickets")
     if args.period:
-        try:
-            period = parse_period(args.period, app.config.tz)
-        except ValueError as e:
-            raise UsageError(str(e)) from None
+        period = _period_arg(args.period, app.config.tz)
         ev = app.save_results(period, datetime.now(UTC))
         print(f"recomputed {len(ev.indicators)} indicators for {period.label}"
               + (" (adopted figures kept; new ones stored beside them)" if _closed(app, period)
@@ -444,10 +448,7 @@ def _closed(app: Any, period: Period) -> bool:
 
 
 def cmd_period(app: Any, args: argparse.Namespace) -> int:
-    try:
-        period = parse_period(args.period, app.config.tz)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
+    period = _period_arg(args.period, app.config.tz)
     app.facts.update()
     from kpimon.kpi.results import PeriodAlreadyClosed
 
@@ -463,10 +464,7 @@ def cmd_period(app: Any, args: argparse.Namespace) -> int:
 def cmd_report(app: Any, args: argparse.Namespace) -> int:
     from kpimon.report import render
 
-    try:
-        period = parse_period(args.period, app.config.tz)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
+    period = _period_arg(args.period, app.config.tz)
     app.facts.update()
     text = render(app, period, datetime.now(UTC), args.format)
     if args.output:
