@@ -185,7 +185,7 @@ class Daemon:
     def schedule(self) -> None:
         now = datetime.now(UTC)
         for job in self.scheduler.get_jobs():
-            if job.id.startswith("collect:") or job.id == "compute":
+            if job.id.startswith("collect:") or job.id in ("compute", "purge"):
                 job.remove()
         for i, src in enumerate(self.app.config.sources):
             self.scheduler.add_job(self.collect, "interval", seconds=src.every, args=[src.name],
@@ -195,6 +195,23 @@ class Daemon:
                                id="compute", name="compute",
                                next_run_time=now + timedelta(
                                    seconds=self.app.config.compute_every))
+        if self.app.config.retention_years:
+            self.scheduler.add_job(self.purge, "interval", hours=24, id="purge", name="purge",
+                                   next_run_time=now + timedelta(minutes=5))
+
+    def purge(self) -> None:
+        """Retention: delete records older than `retention_years` (daily)."""
+        years = self.app.config.retention_years
+        if not years:
+            return
+        before = int(time.time() - years * 365.25 * 86400)
+        try:
+            counts = self.app.store.purge(before)
+        except Exception:
+            log.exception("retention purge failed")
+            return
+        log.info("retention: removed records older than %d years: %s", years,
+                 ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "nothing")
 
     # ------------------------------------------------------------------ reload
 

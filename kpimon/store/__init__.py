@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, case, exists, func, insert, literal, select, text, update
+from sqlalchemy import Engine, case, exists, func, insert, literal, select, text, tuple_, update
 
 from kpimon.sources.base import Batch, SourceStats
 from kpimon.store import db
@@ -207,6 +207,41 @@ class Store:
             .scalar_subquery(),
         )).one()
         return tuple(row)
+
+    def purge(self, before: int) -> dict[str, int]:
+        """Delete what is older than `before` (epoch seconds): tickets created before it with
+        their history and facts (open ones are kept: they still count), calls and queue
+        intervals, inventory snapshots (the latest of each source is kept), rejects and
+        collection runs. Returns the rows deleted per table."""
+        tk = t.tickets.c
+        old = select(tk.source, tk.id).where(tk.created < before, tk.done_at.is_not(None),
+                                             tk.done_at < before)
+        out: dict[str, int] = {}
+        ds = t.device_snapshots.c
+        latest = select(func.max(ds.id)).group_by(ds.source)
+        with self.engine.begin() as conn:
+            for table in (t.status_changes, t.ticket_facts, t.resolution_facts, t.resolutions):
+                out[table.name] = conn.execute(table.delete().where(
+                    tuple_(table.c.source, table.c.ticket_id).in_(old))).rowcount
+            out["tickets"] = conn.execute(t.tickets.delete().where(
+                tk.created < before, tk.done_at.is_not(None), tk.done_at < before)).rowcount
+            out["calls"] = conn.execute(t.calls.delete().where(
+                t.calls.c.entered < before)).rowcount
+            qi = t.queue_intervals.c
+            out["queue_interval_levels"] = conn.execute(t.queue_interval_levels.delete().where(
+                t.queue_interval_levels.c.start < before)).rowcount
+            out["queue_intervals"] = conn.execute(t.queue_intervals.delete().where(
+                qi.start < before)).rowcount
+            old_snaps = select(ds.id).where(ds.taken_at < before, ds.id.not_in(latest))
+            out["devices"] = conn.execute(t.devices.delete().where(
+                t.devices.c.snapshot_id.in_(old_snaps))).rowcount
+            out["device_snapshots"] = conn.execute(t.device_snapshots.delete().where(
+                ds.taken_at < before, ds.id.not_in(latest))).rowcount
+            out["rejects"] = conn.execute(t.rejects.delete().where(
+                t.rejects.c.at < before)).rowcount
+            out["collection_runs"] = conn.execute(t.collection_runs.delete().where(
+                t.collection_runs.c.started < before)).rowcount
+        return out
 
     def state_values(self, key: str) -> Mapping[str, str]:
         """One state key across sources (e.g. every source's `watermark`)."""
