@@ -34,10 +34,9 @@ from sqlalchemy import Connection, delete, select, update
 from kpimon.config import CLOCK_KINDS, Config
 from kpimon.kpi.calendar import Calendar
 from kpimon.records import DONE_STATUSES
-from kpimon.store import Store
+from kpimon.store import Store, save_state
 from kpimon.store import facts as store_facts
 from kpimon.store import tables as t
-from kpimon.store.writer import _insert
 
 CHUNK = 5000
 FACTS_KINDS = CLOCK_KINDS + ("handling_time", "open_older_than", "oldest_open_age")
@@ -224,11 +223,7 @@ class FactsBuilder:
 
     def _save_signatures(self) -> None:
         with self.store.engine.begin() as conn:
-            stmt = _insert(conn, t.source_state)
-            stmt = stmt.on_conflict_do_update(index_elements=["source", "key"],
-                                              set_={"value": stmt.excluded.value})
-            conn.execute(stmt, [{"source": _STATE_SOURCE, "key": c.key, "value": c.signature}
-                                for c in self.clocks.values()])
+            save_state(conn, _STATE_SOURCE, {c.key: c.signature for c in self.clocks.values()})
 
     def _histories(self, conn: Connection, rows: Sequence[Any]
                    ) -> dict[tuple[str, str], list[Change]]:

@@ -9,7 +9,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, case, exists, func, insert, literal, select, text, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
 from kpimon.sources.base import Batch, SourceStats
 from kpimon.store import db
@@ -44,6 +56,14 @@ class RejectInfo:
     field: str | None
     reason: str
     value: str | None
+
+
+def save_state(conn: Connection, source: str, values: Mapping[str, str]) -> None:
+    """Upsert a source's saved state (key → value) on an open transaction."""
+    stmt = _insert(conn, t.source_state)
+    stmt = stmt.on_conflict_do_update(index_elements=["source", "key"],
+                                      set_={"value": stmt.excluded.value})
+    conn.execute(stmt, [{"source": source, "key": k, "value": v} for k, v in values.items()])
 
 
 class Store:
@@ -109,11 +129,7 @@ class Store:
                                  derive_history, batch.snapshot, device_source)
             counts = writer.write(batch.items)
             if batch.state:
-                stmt = _insert(conn, t.source_state)
-                stmt = stmt.on_conflict_do_update(index_elements=["source", "key"],
-                                                  set_={"value": stmt.excluded.value})
-                conn.execute(stmt, [{"source": source, "key": k, "value": v}
-                                    for k, v in batch.state.items()])
+                save_state(conn, source, batch.state)
             if batch.file_key:
                 stmt = _insert(conn, t.imported_files).on_conflict_do_nothing()
                 conn.execute(stmt, [{"source": source, "file_key": batch.file_key,
