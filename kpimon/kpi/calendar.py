@@ -50,7 +50,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from kpimon.config import CalendarConfig, _day_length
+from kpimon.config import CalendarConfig, business_day_length
 
 __all__ = ["Calendar", "FIRST_DAY", "END_DAY", "closed_days", "midsommarafton"]
 
@@ -179,7 +179,7 @@ class Calendar:
 def _cached_calendar(cfg: CalendarConfig) -> Calendar:
     """Pure function of the frozen config, so a cache is safe; see `Calendar.from_config`."""
     tz = ZoneInfo(cfg.timezone)
-    day_length = _day_length(cfg)
+    day_length = business_day_length(cfg)
     if _always_open(cfg):
         return Calendar(cfg.name, tz, day_length, None)
     return Calendar(cfg.name, tz, day_length, _build_intervals(cfg, tz))

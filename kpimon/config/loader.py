@@ -1,0 +1,192 @@
+"""The whole file: top-level keys, `[http]`, and `load_config`, the one entry point."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from kpimon.config.calendars import CalendarConfig, business_day_length, parse_calendar
+from kpimon.config.indicators import GoalConfig, IndicatorConfig, parse_goal, parse_indicator
+from kpimon.config.parsing import ConfigError, Errors, Section, check_timezone, expand_env
+from kpimon.config.sources import SourceConfig, parse_source
+
+DEFAULT_CONFIG = "/etc/kpimon/kpimon.toml"
+
+_TOP_KEYS = {
+    "timezone", "database", "orgs", "queues", "http", "calendars", "sources", "indicators",
+    "goals", "log_level", "log_format", "state_dir", "retention_years", "compute_every",
+}
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 9817
+    web_config: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration. `digest` identifies it in stored results."""
+
+    timezone: str
+    database: str
+    orgs: tuple[str, ...]
+    queues: tuple[str, ...]
+    http: HttpConfig
+    calendars: Mapping[str, CalendarConfig]
+    sources: tuple[SourceConfig, ...]
+    indicators: tuple[IndicatorConfig, ...]
+    goals: tuple[GoalConfig, ...]
+    log_level: str = "INFO"
+    log_format: str = "text"
+    state_dir: str = "/var/lib/kpimon"
+    retention_years: int | None = None
+    compute_every: int = 300
+    path: str | None = None
+    digest: str = ""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def source(self, name: str) -> SourceConfig:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def indicator(self, ident: str) -> IndicatorConfig:
+        for i in self.indicators:
+            if i.id == ident:
+                return i
+        raise KeyError(ident)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for src in self.sources for s in src.secrets)
+
+
+def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
+                 path: str | None = None) -> Config:
+    """Validate a parsed TOML document; raises ConfigError listing every problem."""
+    errors = Errors()
+    raw = expand_env(dict(data), "", os.environ if env is None else env, errors)
+    top = Section(raw, "", errors)
+    top.unknown(_TOP_KEYS)
+    tz = top.get("timezone", str, "Europe/Stockholm")
+    check_timezone(tz, "timezone", errors)
+    state_dir = top.get("state_dir", str, os.environ.get("STATE_DIRECTORY", "/var/lib/kpimon"))
+    database = top.get("database", str, f"sqlite:///{state_dir}/kpimon.db")
+    if database is not None and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database):
+        errors.add("database", "expected a sqlite:/// or postgresql+psycopg:// URL")
+    http_sec = top.table("http")
+    http_sec.unknown({"listen", "web_config"}, "[http]")
+    listen = http_sec.get("listen", str, "127.0.0.1:9817")
+    host, _, port_text = listen.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    port = 9817
+    if not port_text.isdigit() or int(port_text) > 65535:
+        errors.add("http.listen", f"{listen!r} is not host:port")
+    else:
+        port = int(port_text)
+    http = HttpConfig(host, port, http_sec.get("web_config", str))
+
+    calendars: dict[str, CalendarConfig] = {
+        "24x7": CalendarConfig("24x7", tuple((d, "00:00", "24:00") for d in range(7)),
+                               timezone=tz)}
+    cal_sec = top.table("calendars")
+    for name, value in cal_sec.data.items():
+        if name == "24x7":
+            errors.add(cal_sec.p(name), "24x7 is built in and cannot be redefined")
+        elif not isinstance(value, dict):
+            errors.add(cal_sec.p(name), "expected a table")
+        else:
+            calendars[name] = parse_calendar(
+                name, Section(value, cal_sec.p(name), errors), tz, errors)
+    day_lengths: dict[str, int | None] = {n: business_day_length(c) for n, c in calendars.items()}
+
+    sources: list[SourceConfig] = []
+    names: set[str] = set()
+    for i, item in enumerate(top.get("sources", list, [])):
+        spath = f"sources[{i}]"
+        if not isinstance(item, dict):
+            errors.add(spath, "expected a table")
+            continue
+        src = parse_source(Section(item, spath, errors), errors)
+        if src is None:
+            continue
+        if src.name in names:
+            errors.add(f"{spath}.name", f"{src.name!r} is used twice")
+        names.add(src.name)
+        sources.append(src)
+
+    indicators: list[IndicatorConfig] = []
+    ids: set[str] = set()
+    for i, item in enumerate(top.get("indicators", list, [])):
+        ipath = f"indicators[{i}]"
+        if not isinstance(item, dict):
+            errors.add(ipath, "expected a table")
+            continue
+        ind = parse_indicator(Section(item, ipath, errors), calendars, day_lengths, errors)
+        if ind is None:
+            continue
+        if ind.id in ids:
+            errors.add(f"{ipath}.id", f"{ind.id!r} is used twice")
+        ids.add(ind.id)
+        for j, s in enumerate(ind.sources):
+            if s not in names:
+                errors.add(f"{ipath}.sources[{j}]", f"no source named {s!r}")
+        for key in ("a", "b"):
+            ref = getattr(ind, key)
+            if ref is not None and ref not in names:
+                errors.add(f"{ipath}.{key}", f"no source named {ref!r}")
+        indicators.append(ind)
+
+    goals = [g for i, item in enumerate(top.get("goals", list, []))
+             if (g := parse_goal(item, f"goals[{i}]", ids, errors)) is not None]
+
+    log_level = str(top.get("log_level", str, "INFO")).upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        errors.add("log_level", f"{log_level!r} is not a log level")
+    log_format = top.get("log_format", str, "text")
+    if log_format not in ("text", "json"):
+        errors.add("log_format", f"{log_format!r} is not one of text, json")
+    compute_every = top.duration("compute_every", "1m")
+    retention = top.get("retention_years", int)
+    if retention is not None and retention < 1:
+        errors.add("retention_years", "must be at least 1")
+    if errors.items:
+        raise ConfigError(errors.items)
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return Config(
+        timezone=tz, database=database, orgs=top.str_list("orgs"), queues=top.str_list("queues"),
+        http=http, calendars=calendars, sources=tuple(sources), indicators=tuple(indicators),
+        goals=tuple(goals), log_level=log_level, log_format=log_format, state_dir=state_dir,
+        retention_years=retention, compute_every=compute_every.seconds() if compute_every else 60,
+        path=path, digest=digest[:16],
+    )
+
+
+def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate a TOML file; raises ConfigError (also for unreadable or bad TOML)."""
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as e:
+        raise ConfigError([f"{path}: cannot read: {e.strerror}"]) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError([f"{path}: not valid TOML: {e}"]) from None
+    return parse_config(data, env, str(path))
+
+
+def config_path(cli_value: str | None, env: Mapping[str, str]) -> str:
+    """--config, else $KPIMON_CONFIG, else /etc/kpimon/kpimon.toml (DESIGN §9)."""
+    return cli_value or env.get("KPIMON_CONFIG") or DEFAULT_CONFIG

@@ -1,0 +1,153 @@
+"""Shared machinery of the config parser: error list, typed section access, `${ENV}`, secrets.
+
+Every section module reads its TOML table through `Section`, which records a problem with its key
+path in `Errors` instead of raising, so that the loader can report every error at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kpimon.durations import Duration, parse_duration
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; `errors` lists every problem with its key path."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+_ENV_RE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class Errors:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.items.append(f"{path}: {message}" if path else message)
+
+
+def expand_env(value: Any, path: str, env: Mapping[str, str], errors: Errors) -> Any:
+    """Expand `${VAR}` in every string of a parsed TOML tree."""
+    if isinstance(value, str):
+        def repl(m: re.Match[str]) -> str:
+            if m.group(0) == "$$":
+                return "$"
+            name = m.group(1)
+            if name not in env:
+                errors.add(path, f"environment variable {name} is not set")
+                return ""
+            return env[name]
+        return _ENV_RE.sub(repl, value)
+    if isinstance(value, dict):
+        return {k: expand_env(v, join_path(path, k), env, errors) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_env(v, f"{path}[{i}]", env, errors) for i, v in enumerate(value)]
+    return value
+
+
+def join_path(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+class Section:
+    """Typed access to one TOML table that records errors instead of raising."""
+
+    def __init__(self, data: Mapping[str, Any], path: str, errors: Errors):
+        self.data = data
+        self.path = path
+        self.errors = errors
+
+    def p(self, key: str) -> str:
+        return join_path(self.path, key)
+
+    def unknown(self, allowed: set[str], what: str = "") -> None:
+        for key in self.data:
+            if key not in allowed:
+                hint = f" for {what}" if what else ""
+                self.errors.add(self.p(key), f"unknown key{hint}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = None,
+            required: bool = False) -> Any:
+        if key not in self.data:
+            if required:
+                self.errors.add(self.p(key), "required")
+            return default
+        value = self.data[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, bool) and kind is not bool and bool not in _tuple(kind):
+            self.errors.add(self.p(key), f"expected {_typename(kind)}, got a boolean")
+            return default
+        if not isinstance(value, kind):
+            self.errors.add(self.p(key), f"expected {_typename(kind)}, got {type(value).__name__}")
+            return default
+        return value
+
+    def str_list(self, key: str, default: tuple[str, ...] = (), one_ok: bool = False,
+                 required: bool = False) -> tuple[str, ...]:
+        value = self.get(key, (list, str) if one_ok else list, None, required)
+        if value is None:
+            return default
+        if isinstance(value, str):
+            return (value,)
+        out = []
+        for i, v in enumerate(value):
+            if not isinstance(v, str):
+                self.errors.add(f"{self.p(key)}[{i}]", "expected a string")
+            else:
+                out.append(v)
+        return tuple(out)
+
+    def duration(self, key: str, default: str | None = None, required: bool = False
+                 ) -> Duration | None:
+        text = self.get(key, str, default, required)
+        if text is None:
+            return None
+        try:
+            return parse_duration(text)
+        except ValueError as e:
+            self.errors.add(self.p(key), str(e))
+            return None
+
+    def table(self, key: str) -> Section:
+        value = self.get(key, dict, {})
+        return Section(value if isinstance(value, dict) else {}, self.p(key), self.errors)
+
+
+def _tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _typename(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+             list: "a list", dict: "a table"}
+    return " or ".join(names.get(k, k.__name__) for k in _tuple(kind))
+
+
+def read_secret(sec: Section, key: str, errors: Errors) -> str | None:
+    direct = sec.get(key, str)
+    file_key = f"{key}_file"
+    path = sec.get(file_key, str)
+    if direct is not None and path is not None:
+        errors.add(sec.p(file_key), f"give either {key} or {file_key}, not both")
+    if path is not None:
+        try:
+            return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as e:
+            errors.add(sec.p(file_key), f"cannot read secret file {path}: {e.strerror}")
+            return None
+    return direct
+
+
+def check_timezone(name: str, path: str, errors: Errors) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.add(path, f"{name!r} is not a known time zone")
