@@ -40,6 +40,6 @@ def test_table_shows_status_as_symbol_and_word(kpis: Kpimon, golden_dir: Path,
     for gid, status in case["goals"].items():
         assert f"goal {gid}: {SHOWN[status]}" in got.out
     # Numbers as people read them.
-    assert rows["resp_30m"].split()[1:4] == ["63.2", "%", "12/19"]
-    assert rows["handling_office_h"].split()[1:4] == ["7.46", "hours", "119.33/16"]
+    assert rows["resp_30m"].split()[1:4] == ["65.0", "%", "13/20"]
+    assert rows["handling_office_h"].split()[1:4] == ["5.55", "hours", "94.33/17"]
     assert rows["flow"].split()[1:4] == ["1", "unknown", "15"]
