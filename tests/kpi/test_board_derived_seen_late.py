@@ -49,5 +49,6 @@ def test_counts_from_the_exports_resolved_time(board: Board) -> None:
     assert (march["handling_h"]["value"], march["handling_h"]["denominator"]) == (
         pytest.approx(26.0), 1)
     assert march["open_1h"]["value"] == 0   # resolved by 03-31 24:00, as known now
+    assert board.explain("open_1h", "--period", "2020-03", "--at", AT)["tickets"] == []
     april = board.indicators("--period", "2020-04", "--at", AT)
     assert april["handling_h"]["denominator"] == 0
