@@ -39,6 +39,7 @@ from kpimon.kpi.indicators.tickets import at_risk
 from kpimon.kpi.output import evaluation_json
 from kpimon.kpi.periods import date_range
 from kpimon.kpi.trend import TrendPoint, last_months, monthly
+from kpimon.web.explain import explain_page
 from kpimon.web.server import WebServer
 from kpimon.web.snapshot import (
     Snapshot,
@@ -346,7 +347,7 @@ class Daemon:
             web_tls = {"basic_auth": wc.users, "ssl_context": wc.ssl_context}
         self.web = WebServer(self.config.http.listen_host, self.config.http.listen_port,
                              self.holder, self._api_evaluate, self.config.tz,
-                             self.app.store.ping, **web_tls)
+                             self.app.store.ping, explainer=self._explain_page, **web_tls)
         self.web.start()
         scheme = "https" if web_tls.get("ssl_context") else "http"
         log.info("kpimon listening on %s://%s:%d/ (metrics at /metrics)", scheme,
@@ -397,6 +398,10 @@ class Daemon:
             self.abandoned_jobs = True
             log.warning("jobs still running after %.0f s are abandoned (their transactions "
                         "roll back)", self.STOP_GRACE)
+
+    def _explain_page(self, ident: str, query: dict[str, str]) -> tuple[int, str]:
+        self.app.facts.update()
+        return explain_page(self.app, ident, query)
 
     def _api_evaluate(self, period: Any, at: datetime) -> dict[str, Any]:
         self.app.facts.update()

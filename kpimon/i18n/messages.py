@@ -268,10 +268,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ic.recorded": {"sv": "Registrerad {when} av {by}", "en": "Recorded {when} by {by}"},
     "ic.from_indicators": {"sv": "Enligt indikatorerna: {status}",
                            "en": "From the indicators: {status}"},
-    "ic.indicator_line": {"sv": "{name}: {value} (gränser: mindre avvikelser från {minor}, "
-                                "större från {major})",
-                          "en": "{name}: {value} (limits: minor deviations from {minor}, "
-                                "major from {major})"},
+    "ic.indicator_line": {"sv": "{name}: {value}", "en": "{name}: {value}"},
+    "ic.thresholds": {"sv": "Gränser: mindre avvikelser från {minor}, större från {major}",
+                      "en": "Limits: minor deviations from {minor}, major from {major}"},
+    "ic.area_empty": {"sv": "Inga kontrollpunkter i området.",
+                      "en": "No control points in this area."},
     "ic.items": {"sv": "Underlag", "en": "Items"},
     "ic.items_more": {"sv": "… och {n} till", "en": "… and {n} more"},
     "ic.no_controls": {"sv": "Inga kontrollpunkter är konfigurerade.",

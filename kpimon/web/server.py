@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
@@ -31,6 +31,8 @@ from kpimon.web.snapshot import SnapshotCollector, SnapshotHolder
 log = logging.getLogger("kpimon.web")
 
 Evaluator = Callable[[Period, datetime], dict[str, Any]]
+#: Renders an explain page: (indicator id, query) → (HTTP status, HTML).
+Explainer = Callable[[str, dict[str, str]], tuple[int, str]]
 
 
 #: How long a client has to complete its TLS handshake.
@@ -75,8 +77,10 @@ class WebServer:
 
     def __init__(self, host: str, port: int, holder: SnapshotHolder, evaluator: Evaluator,
                  tz: Any, ping: Callable[[], bool],
-                 basic_auth: dict[str, str] | None = None, ssl_context: Any = None):
+                 basic_auth: dict[str, str] | None = None, ssl_context: Any = None,
+                 explainer: Explainer | None = None):
         self.holder = holder
+        self.explainer = explainer
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(SnapshotCollector(holder))
         self.evaluator = evaluator
@@ -176,6 +180,10 @@ class WebServer:
             return self._api(query)
         if path in ("/", "/index.html"):
             return 200, "text/html; charset=utf-8", status_page(snap).encode()
+        if path.startswith("/indicators/") and self.explainer is not None:
+            ident = unquote(path[len("/indicators/"):])
+            status, html = self.explainer(ident, query)
+            return status, "text/html; charset=utf-8", html.encode()
         return 404, "text/plain; charset=utf-8", b"not found\n"
 
     def _api(self, query: dict[str, str]) -> tuple[int, str, bytes]:

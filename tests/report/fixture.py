@@ -1,0 +1,56 @@
+"""A board year for the report tests: the golden export (tickets of 2020) with an internal-
+control plan (`[[controls]]`, one control backed by indicators, two recorded by hand) and a
+choice of language, collected into a database of the test's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.web.golden import write_config
+
+CONTROLS = """
+[[controls]]
+id = "beslut"
+area = "Administration"
+risk = "Nämndens beslut genomförs/verkställs inte av förvaltningen"
+probability = 2
+consequence = 3
+moment = "Uppföljning av verkställighet av politiskt fattade beslut"
+method = "Sammanställning av politiskt fattade beslut och verkställighet"
+responsible = "Förvaltningschef"
+occasions = ["2020-04-30", "2020-12-31"]
+
+[[controls]]
+id = "backup"
+area = "Verksamhetsspecifik"
+risk = "Säkerhetskopieringssystemet fungerar inte"
+probability = 2
+consequence = 4
+moment = "Sammanställ och följ upp säkerhetskopieringsjobb"
+method = "Genomgång av säkerhetskopieringsjobb"
+responsible = "Drift"
+occasions = ["2020-04-30", "2020-06-30", "2020-12-31"]
+
+[[controls]]
+id = "arenden"
+area = "Verksamhetsspecifik"
+risk = "Supportärenden dokumenteras inte enligt rutin"
+probability = 3
+consequence = 2
+moment = "Sammanställning av supportärenden som inte följer rutinerna"
+method = "Rapport ur ärendesystemet"
+responsible = "Kvalitetsansvarig"
+occasions = ["2020-06-30", "2020-12-31"]
+indicators = ["open_30d", "missing_solution", "flow"]
+thresholds = { minor = 1, major = 3 }
+"""
+
+
+def board_config(tmp_path: Path, golden_dir: Path, language: str | None = None,
+                 controls: bool = True, name: str = "kpimon.toml") -> Path:
+    """The golden configuration with the control plan and `language` (top-level keys go
+    before the first table)."""
+    path = write_config(tmp_path, golden_dir, extra=CONTROLS if controls else "", name=name)
+    if language is not None:
+        path.write_text(f'language = "{language}"\n' + path.read_text("utf-8"), "utf-8")
+    return path
