@@ -307,7 +307,9 @@ def cmd_kpis(app: Any, args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(evaluation_csv(ev))
     else:
-        sys.stdout.write(evaluation_table(ev))
+        from kpimon.i18n import formatter_for
+
+        sys.stdout.write(evaluation_table(ev, formatter_for(app.config)))
     return 0
 
 
