@@ -47,8 +47,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "period.range": {"sv": "{first} – {last}", "en": "{first} – {last}"},
     # ------------------------------------------------------------------ status page
     "page.title": {"sv": "Servicedeskens nyckeltal", "en": "Service desk indicators"},
-    "page.computed": {"sv": "Beräknad {when}. Sidan uppdateras varje minut.",
-                      "en": "Computed {when}. The page refreshes every minute."},
+    "page.computed": {"sv": "Beräknad {when}.", "en": "Computed {when}."},
+    "page.refreshing": {"sv": "Sidan uppdateras varje minut.",
+                        "en": "The page refreshes every minute."},
+    "page.refresh_off": {"sv": "Stäng av automatisk uppdatering",
+                         "en": "Turn automatic refresh off"},
+    "page.not_refreshing": {"sv": "Automatisk uppdatering är avstängd.",
+                            "en": "Automatic refresh is off."},
+    "page.refresh_on": {"sv": "Slå på automatisk uppdatering",
+                        "en": "Turn automatic refresh on"},
     "page.starting": {"sv": "Startar: den första beräkningen är inte klar ännu.",
                       "en": "Starting: the first computation has not finished yet."},
     "page.source_failing": {

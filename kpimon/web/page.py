@@ -2,7 +2,8 @@
 with a banner for every failing or stale source and the indicators computed from it marked.
 
 Rendered on the server from the snapshot only (templates in kpimon/present), in the configured
-language; plain HTML and CSS, no script, refreshes itself every minute. Times are in the
+language; plain HTML and CSS, no script; it refreshes itself every minute through the
+server's `Refresh` header, which a link on the page turns off (`?refresh=off`). Times are in the
 configured time zone, not the server process's.
 """
 
@@ -65,7 +66,7 @@ def _when(fmt: Formatter, ts: int | None, now: datetime) -> str:
 
 
 def status_page(snap: Snapshot, now: datetime | None = None,
-                firing_alerts: Sequence[Any] | None = None) -> str:
+                firing_alerts: Sequence[Any] | None = None, refresh: bool = True) -> str:
     """The whole page. `firing_alerts` (or the snapshot's) is a list of objects or dicts with
     `name` and optionally `severity`, `summary` and `since` (text): rendered in the page's
     `firing_alerts` block when there are any."""
@@ -132,4 +133,5 @@ def status_page(snap: Snapshot, now: datetime | None = None,
                   reload_ok=snap.reload_ok, banners=banners,
                   firing_alerts=list(firing_alerts if firing_alerts is not None
                                      else snap.firing_alerts),
-                  open=open_view, at_risk=at_risk, periods=periods, sources=sources)
+                  open=open_view, at_risk=at_risk, periods=periods, sources=sources,
+                  refresh=refresh)

@@ -35,6 +35,8 @@ Evaluator = Callable[[Period, datetime], dict[str, Any]]
 Explainer = Callable[[str, dict[str, str]], tuple[int, str]]
 
 
+#: How often the status page reloads itself (seconds).
+REFRESH_SECONDS = 60
 #: How long a client has to complete its TLS handshake.
 HANDSHAKE_TIMEOUT = 10.0
 #: How long a connection may sit idle before its thread gives up on it.
@@ -137,6 +139,8 @@ class WebServer:
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("Cache-Control", "no-store")
                 self.send_header("X-Content-Type-Options", "nosniff")
+                for name, value in server.extra_headers(url.path, query, status):
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -157,6 +161,15 @@ class WebServer:
         from kpimon.web.webconfig import check_password
 
         return check_password(password, expected)
+
+    def extra_headers(self, path: str, query: dict[str, str], status: int
+                      ) -> list[tuple[str, str]]:
+        """The status page refreshes itself every minute through the `Refresh` header (no
+        script needed), unless the reader turned it off (`?refresh=off`, linked from the
+        page: WCAG 2.2.1 lets a time limit be turned off before it is met)."""
+        if status == 200 and path in ("/", "/index.html") and query.get("refresh") != "off":
+            return [("Refresh", str(REFRESH_SECONDS))]
+        return []
 
     def route(self, path: str, query: dict[str, str], accept: str = ""
               ) -> tuple[int, str, bytes]:
@@ -179,7 +192,8 @@ class WebServer:
         if path == "/api/kpis":
             return self._api(query)
         if path in ("/", "/index.html"):
-            return 200, "text/html; charset=utf-8", status_page(snap).encode()
+            return 200, "text/html; charset=utf-8", status_page(
+                snap, refresh=query.get("refresh") != "off").encode()
         if path.startswith("/indicators/") and self.explainer is not None:
             ident = unquote(path[len("/indicators/"):])
             status, html = self.explainer(ident, query)
