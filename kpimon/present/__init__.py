@@ -8,6 +8,7 @@ catalog), `fmt` (the formatter) and `lang` besides its own context.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -22,7 +23,9 @@ def md_cell(value: Any) -> str:
     text = "" if value is None else str(value)
     text = text.replace("\\", "\\\\").replace("|", "\\|")
     text = text.replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(text.split())
+    # Collapse line breaks and runs of ASCII space only: a no-break space inside a number
+    # (`63,2 %`) is part of the number.
+    return re.sub(r"[ \t\r\n\f\v]+", " ", text).strip()
 
 
 @lru_cache(maxsize=2)
