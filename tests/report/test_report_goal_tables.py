@@ -11,7 +11,7 @@ import html5lib
 
 from kpimon.kpi.periods import year
 from kpimon.report import render
-from tests.report.conftest import AT, Year
+from tests.report.fixture import AT, Year
 
 NB = "\u00a0"
 SWEDISH = [

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import need_tool
-from tests.report.conftest import Year
+from tests.report.fixture import Year
 
 
 def _pdf_text(path: Path) -> str:
