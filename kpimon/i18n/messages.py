@@ -86,9 +86,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.count": {"sv": "Antal", "en": "Count"},
     "page.at_risk": {"sv": "Ärenden i riskzonen", "en": "Tickets at risk"},
     "page.at_risk_help": {
-        "sv": "Öppna ärenden som har passerat 75 % av indikatorns tidsgräns utan att ha "
+        "sv": "Öppna ärenden som har passerat 75\u00a0% av indikatorns tidsgräns utan att ha "
               "överskridit den.",
-        "en": "Open tickets past 75 % of the indicator's time limit and not yet over it."},
+        "en": "Open tickets past 75% of the indicator's time limit and not yet over it."},
     "page.goals": {"sv": "Nämndmål", "en": "Board goals"},
     "page.other": {"sv": "Övriga indikatorer", "en": "Other indicators"},
     "page.sources": {"sv": "Källor", "en": "Sources"},
