@@ -23,6 +23,10 @@ from babel.numbers import format_decimal
 
 from kpimon.i18n.messages import MESSAGES
 
+# The formatter has methods named `date` and `datetime`: these names keep the types apart.
+_Date = date
+_DateTime = datetime
+
 LANGUAGES = ("sv", "en")
 LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 #: Symbols beside every status word: the status is never told by colour alone.
@@ -172,47 +176,47 @@ class Formatter:
 
     # ---------------------------------------------------------------- dates
 
-    def _local(self, when: datetime) -> datetime:
+    def _local(self, when: _DateTime) -> _DateTime:
         return when.astimezone(self.tz) if self.tz is not None else when
 
-    def date(self, d: date | datetime) -> str:
+    def date(self, d: _Date | _DateTime) -> str:
         """`4 december 2026` (sv), `4 December 2026` (en)."""
-        if isinstance(d, datetime):
+        if isinstance(d, _DateTime):
             d = self._local(d).date()
         return format_date(d, "d MMMM y", locale=self.locale)
 
-    def short_date(self, d: date | datetime) -> str:
+    def short_date(self, d: _Date | _DateTime) -> str:
         """ISO dates, as Swedish documents write them (2020-04-30)."""
-        if isinstance(d, datetime):
+        if isinstance(d, _DateTime):
             d = self._local(d).date()
         return d.isoformat()
 
-    def datetime(self, when: datetime) -> str:
+    def datetime(self, when: _DateTime) -> str:
         """`4 december 2026 19:10`."""
         local = self._local(when)
         return f"{self.date(local.date())} {format_time(local, 'HH:mm', locale=self.locale)}"
 
-    def datetime_seconds(self, when: datetime) -> str:
+    def datetime_seconds(self, when: _DateTime) -> str:
         local = self._local(when)
         return format_datetime(local, "d MMMM y HH:mm:ss zzz", locale=self.locale)
 
-    def time(self, when: datetime) -> str:
+    def time(self, when: _DateTime) -> str:
         return format_time(self._local(when), "HH:mm", locale=self.locale)
 
-    def since(self, when: datetime, now: datetime) -> str:
+    def since(self, when: _DateTime, now: _DateTime) -> str:
         """`19:10` today, else a date with the time."""
         if self._local(when).date() == self._local(now).date():
             return self.time(when)
         return self.datetime(when)
 
-    def month_name(self, d: date) -> str:
+    def month_name(self, d: _Date) -> str:
         """`november` (sv), `November` (en): the stand-alone month name."""
         return format_date(d, "LLLL", locale=self.locale)
 
-    def month_short(self, d: date) -> str:
+    def month_short(self, d: _Date) -> str:
         return format_date(d, "LLL", locale=self.locale).rstrip(".")
 
-    def period(self, label: str, kind: str, first: date, last: date) -> str:
+    def period(self, label: str, kind: str, first: _Date, last: _Date) -> str:
         """A period for people: `november 2026`, `2026`, `kvartal 4 2026`, `vecka 5 2020`."""
         if kind == "month":
             return format_date(first, "LLLL y", locale=self.locale)

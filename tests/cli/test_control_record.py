@@ -13,7 +13,7 @@ from pathlib import Path
 from kpimon.kpi.controls import ControlEvaluator
 from kpimon.kpi.periods import year
 from kpimon.store.controls import control_records
-from tests.report.fixture import CONTROLS, Year, board_year  # noqa: F401 - the fixture
+from tests.report.fixture import CONTROLS, Year
 from tests.web.golden import write_config
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from kpimon.config import Config, load_config
+from kpimon.i18n import Formatter
 from kpimon.kpi.engine import Evaluation, GoalOutcome, IndicatorOutcome, KeyOutcome
 from kpimon.kpi.indicators.base import Figures
-from kpimon.i18n import Formatter
 from kpimon.kpi.output import evaluation_csv, evaluation_json, evaluation_table
 from kpimon.kpi.periods import month
 from tests.web.golden import golden_env, schema_errors
