@@ -13,6 +13,7 @@ from pathlib import Path
 from kpimon.kpi.controls import ControlEvaluator
 from kpimon.kpi.periods import year
 from kpimon.store.controls import control_records
+from tests.conftest import GOLDEN_COPY
 from tests.report.fixture import CONTROLS, Year
 from tests.web.golden import write_config
 
@@ -57,8 +58,8 @@ def test_bad_input_is_a_usage_error(board_year: Callable[[str | None], Year]) ->
         app.store.close()
 
 
-def test_csv_drop(tmp_path: Path, golden_dir: Path, db_url: str,
-                  board_year: Callable[[str | None], Year]) -> None:
+def test_csv_drop(tmp_path: Path, db_url: str, board_year: Callable[[str | None], Year]
+                  ) -> None:
     drop = tmp_path / "drop"
     drop.mkdir()
     (drop / "kontroller.csv").write_text(
@@ -70,7 +71,7 @@ def test_csv_drop(tmp_path: Path, golden_dir: Path, db_url: str,
     y = board_year(None)
     manual = (f'\n[[sources]]\nname = "hand"\nkind = "manual"\npath = "{drop}/*.csv"\n'
               'settle = "0s"\n')
-    cfg = write_config(tmp_path, golden_dir, extra=manual + CONTROLS, name="drop.toml")
+    cfg = write_config(tmp_path, GOLDEN_COPY, extra=manual + CONTROLS, name="drop.toml")
     y.cfg.write_text(cfg.read_text("utf-8"), "utf-8")
     code, out, err = y.run("collect", "hand")
     assert code == 0, err

@@ -15,6 +15,7 @@ import pytest
 from kpimon.app import App
 from kpimon.cli import main
 from kpimon.config import load_config
+from tests.conftest import GOLDEN_COPY
 from tests.web.golden import golden_env, write_config
 
 CONTROLS = """
@@ -79,10 +80,15 @@ class Year:
 
 
 @pytest.fixture
-def board_year(golden_dir: Path, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def board_year(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                capsys: pytest.CaptureFixture[str]) -> Callable[[str | None], Year]:
     """`make(language)`: the configuration (with controls and `language`) collected into the
-    test's database, and a runner of `kpimon --config <it> ARGS…` in-process."""
+    test's database, and a runner of `kpimon --config <it> ARGS…` in-process.
+
+    The year is the repository's own copy of the golden export (tests/fixtures/golden), not
+    the shared set beside the repository: the expected tables below are of this copy, and
+    change only with a commit that changes it."""
+    golden_dir = GOLDEN_COPY
     for k, v in golden_env(golden_dir, db_url).items():
         monkeypatch.setenv(k, v)
 
