@@ -30,7 +30,7 @@ from kpimon.kpi.scope import for_org
 from kpimon.kpi.trend import monthly, months_of
 from kpimon.present import render as render_template
 from kpimon.present.svg import chart
-from kpimon.present.view import GoalBlock, Status, goal_blocks, status_of
+from kpimon.present.view import GoalBlock, Status, goal_blocks
 from kpimon.store.controls import exclusions
 
 FORMATS = ("html", "md", "pdf")
@@ -237,4 +237,4 @@ def render(app: Any, period: Period, at: datetime, fmt_name: str,
     return bytes(HTML(string=html).write_pdf())
 
 
-__all__ = ["FORMATS", "Report", "build", "render", "status_of"]
+__all__ = ["FORMATS", "Report", "build", "render"]

@@ -93,3 +93,17 @@ def test_report_to_stdout_and_bad_org(board_year: Callable[[str | None], Year]) 
     assert "33,3\u00a0%" in row and "ej uppnådd" in row
     row = next(line for line in out.splitlines() if "| open_30d |" in line)
     assert "| 1 |" in row
+
+
+def test_adopted_period_with_drift(board_year: Callable[[str | None], Year]) -> None:
+    y = board_year(None)
+    assert y.run("period", "close", "2020")[0] == 0
+    assert y.run("exclude", "G02", "--reason", "dubblett")[0] == 0  # later care changes 2020
+    code, out, err = y.run("report", "--period", "2020", "--format", "md")
+    assert code == 0, err
+    assert "**Fastställd: siffrorna är de som nämnden fastställde.**" in out
+    row = next(line for line in out.splitlines() if "| resp_30m |" in line)
+    # The adopted 12 of 19, marked, with what it is now (12 of 18) beside it.
+    assert "63,2\u00a0% (fastställd), nu 66,7\u00a0%" in row
+    row = next(line for line in out.splitlines() if "| open_30d |" in line)
+    assert "(fastställd)" in row and ", nu" not in row  # unchanged: no drift shown
