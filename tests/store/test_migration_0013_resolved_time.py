@@ -5,10 +5,10 @@ adopted keeps its adopted figures (DESIGN §7 "History and care").
 
 A1 created Mon 2020-03-02 08:00, resolved 12:00 (4 h), closed Fri 03-06 12:00 (100 h), from a
 status file. The old release counted it from the close: a handling time of 100 h, adopted when
-March was closed. The test builds that store at revision 0001 with the rows the old facts pass
-wrote — the same ticket, history and clock signatures, the resolutions of the old rule (one
-from the resolve until the close, one from the close on) — then runs `kpis` as a user would
-after installing the new release.
+March was closed. The test builds that store at the revision before 0013 with the rows the old
+facts pass wrote — the same ticket, history and clock signatures, the resolutions of the old
+rule (one from the resolve until the close, one from the close on) — then runs `kpis` as a
+user would after installing the new release.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from sqlalchemy import select, text, update
 
 from kpimon.store import Store, db
@@ -35,21 +36,24 @@ target = "<= 20"
 CREATED, RESOLVED, CLOSED = (local(2020, 3, 2, 8), local(2020, 3, 2, 12), local(2020, 3, 6, 12))
 
 
-def _migrate(store: Store, to: str, down: bool = False) -> None:
+def _before_0013(store: Store) -> None:
+    """Take the store back to the revision before 0013 (the previous release's schema)."""
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(db.MIGRATIONS))
+    previous = ScriptDirectory.from_config(cfg).get_revision("0013").down_revision
+    assert isinstance(previous, str)
     with store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(cfg, to)
+        command.downgrade(cfg, previous)
 
 
 def _old_rule(store: Store, shape: str) -> None:
     """The resolutions the previous release derived for A1 (24x7 clock: position == time),
-    in the schema of `shape` ("0001" or "head"), with every ticket's facts marked done."""
+    in the schema of `shape` ("old" or "head"), with every ticket's facts marked done."""
     with store.engine.begin() as conn:
         conn.execute(t.resolution_facts.delete())
         conn.execute(t.resolutions.delete())
-        if shape == "0001":
+        if shape == "old":
             conn.execute(text("INSERT INTO resolutions (source, ticket_id, resolved_at, "
                               "valid_until) VALUES ('export', 'A1', :r, :c), "
                               "('export', 'A1', :c, NULL)"), {"r": RESOLVED, "c": CLOSED})
@@ -84,13 +88,13 @@ def board(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]) -> Bo
 def test_upgrade_rebuilds_facts_and_keeps_adopted_figures(board: Board, db_url: str) -> None:
     store = Store.open(db_url)
     try:
-        # March adopted with the old rule's figures, then the store taken back to revision
-        # 0001 holding the old rule's rows, as the previous release left it.
+        # March adopted with the old rule's figures, then the store taken back to the revision
+        # before 0013 holding the old rule's rows, as the previous release left it.
         _old_rule(store, "head")
         assert board.indicators("--period", "2020-03")["handling_h"]["value"] == 100.0
         board.ok("period", "close", "2020-03")
-        _migrate(store, "0001", down=True)
-        _old_rule(store, "0001")
+        _before_0013(store)
+        _old_rule(store, "old")
         with store.engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM resolutions")).scalar_one() == 2
     finally:
