@@ -58,7 +58,8 @@ tickets = Table(
     Column("run_id", BigInteger),  # the collection run that last wrote the row
     Column("row_hash", String(32)),  # content hash, to tell a real change from a repeat
     Column("facts_dirty", Boolean, nullable=False, default=True),
-    # Derived by the facts pass: when the ticket was resolved for good (NULL while open), and
+    # Derived by the facts pass: from when the ticket counts as resolved by any later moment,
+    # whatever the evaluation time (NULL while open; kpi/resolution.done_at), and
     # the statuses its history passed before it was first resolved ("source", "derived" or
     # "none" tells where that history came from), for the status-flow indicator.
     Column("done_at", BigInteger),
