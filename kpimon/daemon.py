@@ -41,6 +41,8 @@ from kpimon.kpi.indicators.base import EvalContext
 from kpimon.kpi.indicators.tickets import at_risk
 from kpimon.kpi.output import evaluation_json
 from kpimon.kpi.periods import date_range
+from kpimon.kpi.trend import TrendPoint, last_months, monthly
+from kpimon.web.explain import explain_page
 from kpimon.web.server import WebServer
 from kpimon.web.snapshot import (
     Snapshot,
@@ -121,7 +123,7 @@ class Daemon:
     def _empty_snapshot(self) -> Snapshot:
         metrics = build_metrics(self.config, {}, self.app.running_periods(), {}, {}, {},
                                 SourceExtras(), self.reload_ok)
-        return Snapshot(metrics=metrics)
+        return Snapshot(metrics=metrics, config=self.config)
 
     @contextmanager
     def _job(self) -> Iterator[None]:
@@ -134,11 +136,12 @@ class Daemon:
                 self._running -= 1
                 self._running_cond.notify_all()
 
-    def _snapshot(self, evaluations: dict[str, Evaluation], now: datetime, ready: bool
-                  ) -> Snapshot:
+    def _snapshot(self, evaluations: dict[str, Evaluation], now: datetime, ready: bool,
+                  trends: dict[str, list[TrendPoint]] | None = None) -> Snapshot:
         """A whole snapshot: `evaluations` plus what the store says now about sources, open
         tickets and tickets at risk. The periods are the evaluations' own (a stored snapshot
-        from before a month ended shows that month, and `kpimon_period_info` says so)."""
+        from before a month ended shows that month, and `kpimon_period_info` says so). The
+        page's trends come with a compute (the stored snapshot at start-up has none)."""
         app = self.app
         periods = {**app.running_periods(now),
                    **{name: ev.period for name, ev in evaluations.items()}}
@@ -146,13 +149,17 @@ class Daemon:
         runs = app.store.runs(names)
         extras = SourceExtras(watermarks=_watermarks(app.store.state_values("watermark")),
                               devices=app.store.device_counts())
-        metrics = build_metrics(app.config, evaluations, periods, runs,
-                                app.store.open_ticket_counts(app.config.orgs),
-                                self._at_risk(now), extras, self.reload_ok)
+        open_tickets = app.store.open_ticket_counts(app.config.orgs)
+        risk = self._at_risk(now)
+        metrics = build_metrics(app.config, evaluations, periods, runs, open_tickets, risk,
+                                extras, self.reload_ok)
         month = evaluations.get("month")
         return Snapshot(metrics=metrics, evaluations=evaluations,
                         api=evaluation_json(month) if month is not None else {}, sources=runs,
-                        computed_at=month.at if month is not None else now, ready=ready)
+                        computed_at=month.at if month is not None else now, ready=ready,
+                        config=app.config, open_tickets=open_tickets, at_risk=risk,
+                        trends=trends or {}, reload_ok=self.reload_ok,
+                        firing_alerts=self.holder.current.firing_alerts)
 
     def load_stored(self) -> bool:
         """Serve the last stored figures (results, source runs, counters, open tickets) until
@@ -180,11 +187,21 @@ class Daemon:
             try:
                 now = datetime.now(UTC)
                 evaluations = self.app.compute(now)
-                self.holder.swap(self._snapshot(evaluations, now, ready=True))
+                self.holder.swap(self._snapshot(evaluations, now, ready=True,
+                                                trends=self._trends(now)))
                 log.debug("computed %d indicators in %.2f s", len(self.app.config.indicators),
                           time.monotonic() - started)
             except Exception:
                 log.exception("compute failed; the previous snapshot stays")
+
+    def _trends(self, now: datetime) -> dict[str, list[TrendPoint]]:
+        """Each indicator's last 12 months for the status page; a failure leaves the page
+        without trends rather than failing the compute."""
+        try:
+            return monthly(self.app.engine, last_months(now, self.app.config.tz), now)
+        except Exception:
+            log.exception("the 12-month trends could not be computed")
+            return {}
 
     def _at_risk(self, now: datetime) -> dict[str, int]:
         app = self.app
@@ -365,7 +382,7 @@ class Daemon:
             web_tls = {"basic_auth": wc.users, "ssl_context": wc.ssl_context}
         self.web = WebServer(self.config.http.listen_host, self.config.http.listen_port,
                              self.holder, self._api_evaluate, self.config.tz,
-                             self.app.store.ping, **web_tls)
+                             self.app.store.ping, explainer=self._explain_page, **web_tls)
         self.web.start()
         scheme = "https" if web_tls.get("ssl_context") else "http"
         log.info("kpimon listening on %s://%s:%d/ (metrics at /metrics)", scheme,
@@ -422,6 +439,10 @@ class Daemon:
             self.abandoned_jobs = True
             log.warning("jobs still running after %.0f s are abandoned (their transactions "
                         "roll back)", self.STOP_GRACE)
+
+    def _explain_page(self, ident: str, query: dict[str, str]) -> tuple[int, str]:
+        self.app.facts.update()
+        return explain_page(self.app, ident, query)
 
     def _api_evaluate(self, period: Any, at: datetime) -> dict[str, Any]:
         self.app.facts.update()
