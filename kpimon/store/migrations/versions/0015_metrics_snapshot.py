@@ -1,13 +1,13 @@
 """metrics across restarts: the baseline of each stored result, and the totals of purged runs
 
 Revision ID: 0015
-Revises: 0001
+Revises: 0016
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0015'
-down_revision = '0001'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
