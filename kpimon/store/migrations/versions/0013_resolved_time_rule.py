@@ -1,7 +1,7 @@
 """resolved-time rule: closing never moves the resolution; rebuild every ticket's facts
 
 Revision ID: 0013
-Revises: 0016
+Revises: 0015
 Create Date: 2026-11-28 10:00:00
 
 Facts written by earlier releases took the last change to resolved *or closed* as the resolved
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013'
-down_revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
