@@ -2,16 +2,11 @@
 
 For every ticket the facts pass derives, once, what the period queries then only compare:
 
-* its **resolution segments** — it counts as resolved at `resolved_at` for every evaluation
-  moment in [resolved_at, valid_until). With a status history from the source, each change to
-  resolved or closed starts a segment and the next change ends it ("the last change to resolved
-  or closed at or before `at`, provided it was still resolved or closed at `at`", DESIGN §7);
-  without one, the ticket's own resolved (else closed) time starts the only segment, and only
-  while its current status is resolved or closed (DESIGN §3) — unless the history kpimon
-  derived from consecutive exports shows a reopening, in which case that history gives the
-  segments (see `_reopened_segments`);
-* `done_at`, the start of the open-ended segment (NULL while open), so that "open at m" needs
-  only the tickets with done_at NULL or after m;
+* its **resolutions** — each resolved time with the evaluation moments it holds for, by the
+  resolved-time rule of `kpi/resolution.py` (closing never moves the resolution; the history
+  decides when, the source's own time wins where it fits; DESIGN §3, §7);
+* `done_at` (see `resolution.done_at`; NULL while open), so that "open at m" needs only the
+  tickets with done_at NULL or after m;
 * the statuses its history passed before it was first resolved (for `status_flow`);
 * for each **clock** (a calendar, plus pause statuses) the clock positions of created, the
   first response and each resolution: business seconds since the calendar's origin, minus the
@@ -33,6 +28,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from kpimon.config import CLOCK_KINDS, Config
 from kpimon.kpi.calendar import Calendar
+from kpimon.kpi.resolution import Change, Resolution, done_at, history_of, resolutions
 from kpimon.records import DONE_STATUSES
 from kpimon.store import Store, save_state
 from kpimon.store import facts as store_facts
@@ -43,6 +39,8 @@ FACTS_KINDS = CLOCK_KINDS + ("handling_time", "open_older_than", "oldest_open_ag
 _STATE_SOURCE = "_facts"
 FACT_COLUMNS = ("source", "ticket_id", "clock", "created_c", "response_at", "response_c")
 RESOLUTION_FACT_COLUMNS = ("source", "ticket_id", "resolved_at", "clock", "resolved_c")
+RESOLUTION_COLUMNS = ("source", "ticket_id", "resolved_at", "valid_from", "superseded_at",
+                      "reopened_at")
 
 
 @dataclass(frozen=True)
@@ -53,14 +51,6 @@ class Clock:
     calendar: Calendar
     pause: tuple[str, ...]
     signature: str
-
-
-@dataclass(frozen=True)
-class Change:
-    at: int
-    from_status: str | None
-    to_status: str
-    derived: bool
 
 
 def clocks_for(config: Config, calendars: Mapping[str, Calendar]) -> dict[str, Clock]:
@@ -76,67 +66,10 @@ def clocks_for(config: Config, calendars: Mapping[str, Calendar]) -> dict[str, C
     return out
 
 
-def _history_segments(changes: Sequence[Change]) -> list[tuple[int, int | None, int]]:
-    """(resolved_at, valid_until, index of the change) for each change to resolved or closed:
-    the next change ends its segment."""
-    segments: dict[int, tuple[int | None, int]] = {}
-    for i, ch in enumerate(changes):
-        if ch.to_status in DONE_STATUSES:
-            nxt = changes[i + 1].at if i + 1 < len(changes) else None
-            if nxt is not None and nxt <= ch.at:
-                continue  # superseded at the same moment
-            segments[ch.at] = (nxt, i)
-    return [(start, end, i) for start, (end, i) in sorted(segments.items())]
-
-
-def resolution_segments(status: str, resolved: int | None, closed: int | None,
-                        history: Sequence[Change]) -> list[tuple[int, int | None]]:
-    """The [resolved_at, valid_until) segments of one ticket (see the module docstring)."""
-    source = [c for c in history if not c.derived]
-    if source:
-        return [(start, end) for start, end, _ in _history_segments(source)]
-    derived = list(history)
-    if any(c.from_status in DONE_STATUSES and c.to_status not in DONE_STATUSES
-           for c in derived):
-        return _reopened_segments(status, resolved, closed, derived)
-    if status in DONE_STATUSES:
-        when = resolved if resolved is not None else closed
-        if when is not None:
-            return [(when, None)]
-    return []
-
-
-def _reopened_segments(status: str, resolved: int | None, closed: int | None,
-                       derived: list[Change]) -> list[tuple[int, int | None]]:
-    """A ticket reopened according to its derived history (a source without one of its own).
-
-    The derived history is a status history too (DESIGN §7), so each resolution it shows is a
-    segment, and one reopened after `at` still counts as resolved before the reopening. A
-    derived change is stamped with the `updated` time of the export that revealed it, which may
-    be later than the resolution; the resolved (else closed) time the export carries is
-    exact, so it moves the start of the segment it belongs to: the open-ended one when the
-    ticket is resolved now, else the latest one (the export still carries the old time) —
-    provided it lies between the change before that segment and the stamp.
-    """
-    found = _history_segments(derived)
-    segments = [(start, end) for start, end, _ in found]
-    when = resolved if resolved is not None else closed
-    if when is None or not found:
-        return segments
-    k = len(found) - 1
-    if (status in DONE_STATUSES) != (found[k][1] is None):
-        return segments  # the carried time does not belong to the latest segment
-    start, end, i = found[k]
-    lower = derived[i - 1].at if i > 0 else None
-    if when <= start and (lower is None or when > lower):
-        segments[k] = (when, end)
-    return segments
-
-
 def flow(history: Sequence[Change]) -> tuple[str, str]:
     """(origin, statuses seen before the first resolution) for the status-flow indicator."""
-    source = [c for c in history if not c.derived]
-    chosen, origin = (source, "source") if source else (list(history), "derived")
+    chosen = history_of(history)
+    origin = "derived" if chosen and chosen[0].derived else "source"
     if not chosen:
         return "none", ""
     seen: list[str] = []
@@ -153,8 +86,7 @@ def flow(history: Sequence[Change]) -> tuple[str, str]:
 def pause_intervals(history: Sequence[Change], pause: tuple[str, ...]
                     ) -> list[tuple[int, int | None]]:
     """Intervals during which the ticket sat in a pause status (source history preferred)."""
-    source = [c for c in history if not c.derived]
-    chosen = source or list(history)
+    chosen = history_of(history)
     out: list[tuple[int, int | None]] = []
     for i, ch in enumerate(chosen):
         if ch.to_status in pause:
@@ -245,19 +177,20 @@ class FactsBuilder:
     def _chunk(self, conn: Connection, rows: Sequence[Any]) -> None:
         histories = self._histories(conn, rows)
         ticket_updates: list[tuple[Any, ...]] = []
-        resolutions: list[tuple[Any, ...]] = []
-        per_ticket: list[tuple[Any, int | None, list[tuple[int, int | None]], list[Change]]] = []
+        resolution_rows: list[tuple[Any, ...]] = []
+        per_ticket: list[tuple[Any, int | None, list[int], list[Change]]] = []
         for r in rows:
             history = histories.get((r.source, r.id), [])
-            segments = resolution_segments(r.status, r.resolved, r.closed, history)
+            found: list[Resolution] = resolutions(r.status, r.created, r.updated, r.resolved,
+                                                  r.closed, history)
             response = r.first_response
             if response is None and r.source in self.derive_first_response:
                 response = next((c.at for c in history if c.from_status == "new"), None)
             origin, seen = flow(history)
-            done_at = next((s for s, e in segments if e is None), None)
-            ticket_updates.append((done_at, origin, seen[:200], r.source, r.id))
-            resolutions.extend((r.source, r.id, s, e) for s, e in segments)
-            per_ticket.append((r, response, segments, history))
+            ticket_updates.append((done_at(found), origin, seen[:200], r.source, r.id))
+            resolution_rows.extend((r.source, r.id, x.resolved_at, x.valid_from,
+                                    x.superseded_at, x.reopened_at) for x in found)
+            per_ticket.append((r, response, [x.resolved_at for x in found], history))
         facts: list[tuple[Any, ...]] = []
         res_facts: list[tuple[Any, ...]] = []
         for clock in self.clocks.values():
@@ -265,8 +198,7 @@ class FactsBuilder:
                 self._paused_facts(clock, per_ticket, facts, res_facts)
             else:
                 self._plain_facts(clock, per_ticket, facts, res_facts)
-        store_facts.insert_rows(conn, t.resolutions,
-                                ("source", "ticket_id", "resolved_at", "valid_until"), resolutions)
+        store_facts.insert_rows(conn, t.resolutions, RESOLUTION_COLUMNS, resolution_rows)
         store_facts.insert_rows(conn, t.ticket_facts, FACT_COLUMNS, facts)
         store_facts.insert_rows(conn, t.resolution_facts, RESOLUTION_FACT_COLUMNS, res_facts)
         store_facts.mark_done(conn, ticket_updates)
@@ -274,27 +206,27 @@ class FactsBuilder:
     def _plain_facts(self, clock: Clock, per_ticket: list[Any], facts: list[tuple[Any, ...]],
                      res_facts: list[tuple[Any, ...]]) -> None:
         instants: list[int] = []
-        for r, response, segments, _ in per_ticket:
+        for r, response, resolved, _ in per_ticket:
             instants.append(r.created)
             instants.append(response if response is not None else r.created)
-            instants.extend(s for s, _e in segments)
+            instants.extend(resolved)
         pos = clock.calendar.positions(np.asarray(instants, dtype=np.int64)).tolist()
         i = 0
-        for r, response, segments, _ in per_ticket:
+        for r, response, resolved, _ in per_ticket:
             facts.append((r.source, r.id, clock.key, pos[i], response,
                           pos[i + 1] if response is not None else None))
             i += 2
-            for s, _e in segments:
+            for s in resolved:
                 res_facts.append((r.source, r.id, s, clock.key, pos[i]))
                 i += 1
 
     def _paused_facts(self, clock: Clock, per_ticket: list[Any], facts: list[tuple[Any, ...]],
                       res_facts: list[tuple[Any, ...]]) -> None:
-        for r, response, segments, history in per_ticket:
+        for r, response, resolved, history in per_ticket:
             paused = pause_intervals(history, clock.pause)
             facts.append((r.source, r.id, clock.key, clock_position(clock, r.created, paused),
                           response, clock_position(clock, response, paused)
                           if response is not None else None))
-            for s, _e in segments:
+            for s in resolved:
                 res_facts.append((r.source, r.id, s, clock.key,
                                   clock_position(clock, s, paused)))

@@ -58,7 +58,8 @@ tickets = Table(
     Column("run_id", BigInteger),  # the collection run that last wrote the row
     Column("row_hash", String(32)),  # content hash, to tell a real change from a repeat
     Column("facts_dirty", Boolean, nullable=False, default=True),
-    # Derived by the facts pass: when the ticket was resolved for good (NULL while open), and
+    # Derived by the facts pass: from when the ticket counts as resolved by any later moment,
+    # whatever the evaluation time (NULL while open; kpi/resolution.done_at), and
     # the statuses its history passed before it was first resolved ("source", "derived" or
     # "none" tells where that history came from), for the status-flow indicator.
     Column("done_at", BigInteger),
@@ -83,15 +84,19 @@ status_changes = Table(
     Index("ix_status_changes_ticket", "source", "ticket_id", "at"),
 )
 
-# Resolution segments: a ticket counts as resolved at `resolved_at` for every evaluation moment
-# in [resolved_at, valid_until). Derived from the status history (a change to resolved or closed
-# starts a segment, the next change ends it) or, without one, from the ticket's columns.
+# Resolutions (kpi/resolution.py, DESIGN §3, §7): as of an evaluation moment `at` a ticket is
+# resolved at `resolved_at` when valid_from <= at and neither superseded_at (a later-known
+# time of the same run of resolved/closed statuses takes over) nor reopened_at (the run ended)
+# is at or before `at`. Derived by the facts pass from the status history and the ticket's
+# columns; a ticket has at most one row valid at any moment.
 resolutions = Table(
     "resolutions", metadata,
     Column("source", String(64), primary_key=True),
     Column("ticket_id", String(128), primary_key=True),
     Column("resolved_at", BigInteger, primary_key=True),
-    Column("valid_until", BigInteger),
+    Column("valid_from", BigInteger, nullable=False),
+    Column("superseded_at", BigInteger),
+    Column("reopened_at", BigInteger),
     Index("ix_resolutions_resolved_at", "resolved_at"),
 )
 

@@ -44,8 +44,8 @@ def test_table_shows_status_as_symbol_and_word(kpis: Kpimon, golden_dir: Path,
         assert f"mål {gid}: {GOAL[status]}" in got.out
     # Numbers as people read them, in sv_SE: a decimal comma, a no-break space before % and
     # units, targets in the value's unit.
-    assert rows["resp_30m"].split()[1:4] == ["63,2", "%", "12/19"]
-    assert "63,2\u00a0%" in rows["resp_30m"] and "≥\u00a060\u00a0%" in rows["resp_30m"]
-    assert rows["handling_office_h"].split()[1:4] == ["7,5", "h", "119,33/16"]
+    assert rows["resp_30m"].split()[1:4] == ["65,0", "%", "13/20"]
+    assert "65,0\u00a0%" in rows["resp_30m"] and "≥\u00a060\u00a0%" in rows["resp_30m"]
+    assert rows["handling_office_h"].split()[1:4] == ["5,5", "h", "94,33/17"]
     assert "≤\u00a08\u00a0h" in rows["handling_office_h"]
     assert rows["flow"].split()[1:4] == ["1", "okända", "15"]

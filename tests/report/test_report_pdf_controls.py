@@ -42,9 +42,9 @@ def test_pdf_goal_table_and_internal_control(board_year: Callable[[str | None], 
     def line_of(ident: str) -> str:
         return next(line for line in lines if re.search(rf"\b{ident}\b", line))
 
-    for ident, value, word in [("resp_30m", "63,2 %", "uppnådd"),
-                               ("resp_8h_office", "89,5 %", "ej uppnådd"),
-                               ("handling_office_h", "7,5 h", "uppnådd"),
+    for ident, value, word in [("resp_30m", "65,0 %", "uppnådd"),
+                               ("resp_8h_office", "95,0 %", "uppnådd"),
+                               ("handling_office_h", "5,5 h", "uppnådd"),
                                ("open_30d", "2", "ej uppnådd"),
                                ("missing_solution", "1", "ej uppnådd")]:
         row = line_of(ident)
@@ -103,7 +103,7 @@ def test_adopted_period_with_drift(board_year: Callable[[str | None], Year]) -> 
     assert code == 0, err
     assert "**Fastställd: siffrorna är de som nämnden fastställde.**" in out
     row = next(line for line in out.splitlines() if "| resp_30m |" in line)
-    # The adopted 12 of 19, marked, with what it is now (12 of 18) beside it.
-    assert "63,2\u00a0% (fastställd), nu 66,7\u00a0%" in row
+    # The adopted 13 of 20, marked, with what it is now (13 of 19) beside it.
+    assert "65,0\u00a0% (fastställd), nu 68,4\u00a0%" in row
     row = next(line for line in out.splitlines() if "| open_30d |" in line)
     assert "(fastställd)" in row and ", nu" not in row  # unchanged: no drift shown

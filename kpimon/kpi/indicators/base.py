@@ -118,11 +118,24 @@ def org_bucket(config: Config) -> ColumnElement[Any]:
 
 
 def resolved_as_of(at: int | ColumnElement[Any], alias: Any) -> ColumnElement[bool]:
-    """Join condition: the resolution segment of a ticket valid at `at` (at most one)."""
+    """Join condition: the resolution of a ticket valid as of `at` (at most one row; see
+    kpi/resolution.py)."""
     tk = t.tickets.c
-    return and_(alias.c.source == tk.source, alias.c.ticket_id == tk.id,
-                alias.c.resolved_at <= at,
-                or_(alias.c.valid_until.is_(None), alias.c.valid_until > at))
+    r = alias.c
+    return and_(r.source == tk.source, r.ticket_id == tk.id, r.valid_from <= at,
+                or_(r.superseded_at.is_(None), r.superseded_at > at),
+                or_(r.reopened_at.is_(None), r.reopened_at > at))
+
+
+def resolved_by(m: int, at: int, alias: Any) -> ColumnElement[bool]:
+    """A resolution that makes the ticket resolved by m, evaluated as of `at` (m <= at): the
+    row the ticket has as of `at` for its run, whose time is at or before m, in a run not
+    ended by m — the history as of m, the resolved time known as of `at` (DESIGN §11a)."""
+    tk = t.tickets.c
+    r = alias.c
+    return and_(r.source == tk.source, r.ticket_id == tk.id, r.valid_from <= at,
+                or_(r.superseded_at.is_(None), r.superseded_at > at), r.resolved_at <= m,
+                or_(r.reopened_at.is_(None), r.reopened_at > m))
 
 
 def breakdown_keys(ind: IndicatorConfig, config: Config) -> list[str]:

@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, case, exists, func, literal, not_, or_, sel
 from sqlalchemy.sql.elements import ColumnElement
 
 from kpimon.config import IndicatorConfig
-from kpimon.kpi.facts import FACTS_KINDS, Change, clock_position, clocks_for, pause_intervals
+from kpimon.kpi.facts import FACTS_KINDS, clock_position, clocks_for, pause_intervals
 from kpimon.kpi.indicators.base import (
     EvalContext,
     Figures,
@@ -27,10 +27,12 @@ from kpimon.kpi.indicators.base import (
     org_bucket,
     ratio,
     resolved_as_of,
+    resolved_by,
     sum_count,
     sum_ratio,
     ticket_scope,
 )
+from kpimon.kpi.resolution import Change
 from kpimon.store import tables as t
 
 tk = t.tickets.c
@@ -137,7 +139,7 @@ class _Population:
             # created before m); the few not done by m are found through the index on done_at.
             conds += [tk.created + 0 <= m, or_(tk.done_at.is_(None), tk.done_at > m),
                       ~exists(select(literal(1)).select_from(self.r).where(
-                          resolved_as_of(m, self.r)))]
+                          resolved_by(m, ctx.at, self.r)))]
         self.where = conds
 
     def _rf_on(self, rf: Any, clock: str) -> ColumnElement[bool]:
@@ -433,7 +435,7 @@ def _open_at(ctx: EvalContext, ind: IndicatorConfig, m: int) -> tuple[Select[Any
         # `+ 0` keeps SQLite off the index on created (every ticket of the history is created
         # before m); the few tickets not done by m are found through the index on done_at.
         tk.created + 0 <= m, or_(tk.done_at.is_(None), tk.done_at > m),
-        ~exists(select(literal(1)).select_from(r).where(resolved_as_of(m, r))),
+        ~exists(select(literal(1)).select_from(r).where(resolved_by(m, ctx.at, r))),
         *ticket_scope(ind, ctx.config))
     return query, f
 
