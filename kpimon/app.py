@@ -13,7 +13,7 @@ from kpimon.kpi import results
 from kpimon.kpi.calendar import Calendar
 from kpimon.kpi.engine import Evaluation, KpiEngine
 from kpimon.kpi.facts import FactsBuilder
-from kpimon.kpi.periods import Period, containing
+from kpimon.periods import Period, containing
 from kpimon.store import Store
 
 log = logging.getLogger("kpimon")

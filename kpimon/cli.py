@@ -22,7 +22,7 @@ from sqlalchemy import delete, insert, select
 
 from kpimon import __version__
 from kpimon.config import Config, ConfigError, config_path, load_config
-from kpimon.kpi.periods import Period, containing, date_range, parse_period
+from kpimon.periods import Period, containing, date_range, parse_period
 from kpimon.timeutil import epoch, parse_time
 
 log = logging.getLogger("kpimon")

@@ -37,7 +37,7 @@ from kpimon.config import Config, ConfigError, load_config
 from kpimon.kpi.indicators.base import EvalContext
 from kpimon.kpi.indicators.tickets import at_risk
 from kpimon.kpi.output import evaluation_json
-from kpimon.kpi.periods import date_range
+from kpimon.periods import date_range
 from kpimon.web.server import WebServer
 from kpimon.web.snapshot import (
     Snapshot,

@@ -18,7 +18,7 @@ from kpimon.kpi.engine import Evaluation, IndicatorOutcome, KeyOutcome, KpiEngin
 from kpimon.kpi.goals import goal_status
 from kpimon.kpi.indicators.base import Figures
 from kpimon.kpi.output import indicator_json
-from kpimon.kpi.periods import Period
+from kpimon.periods import Period
 from kpimon.store import Store
 from kpimon.store import tables as t
 from kpimon.timeutil import epoch

@@ -14,8 +14,8 @@ from html import escape
 from typing import Any
 
 from kpimon.kpi.engine import Evaluation, IndicatorOutcome
-from kpimon.kpi.periods import Period
 from kpimon.kpi.targets import SYMBOLS, WORDS
+from kpimon.periods import Period
 
 FOLLOW_UP = ("open_older_than", "missing_solution", "status_flow", "asset_reconciliation")
 

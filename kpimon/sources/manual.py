@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterator
 
 from kpimon.config import SourceConfig
-from kpimon.kpi.periods import parse_period
+from kpimon.periods import parse_period
 from kpimon.records import ManualValue, Record, Reject
 from kpimon.sources.base import Batch, CollectContext
 from kpimon.sources.dropfolder import DropFile, downloaded, pending_files

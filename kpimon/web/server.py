@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
-from kpimon.kpi.periods import Period, containing, date_range, parse_period
+from kpimon.periods import Period, containing, date_range, parse_period
 from kpimon.timeutil import parse_time
 from kpimon.web.page import status_page
 from kpimon.web.snapshot import SnapshotCollector, SnapshotHolder

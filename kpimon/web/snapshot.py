@@ -26,8 +26,8 @@ from prometheus_client.registry import Collector
 from kpimon import __version__
 from kpimon.config import CLOCK_KINDS, Config
 from kpimon.kpi.engine import Evaluation
-from kpimon.kpi.periods import Period
 from kpimon.kpi.targets import STATUSES, absolute_target
+from kpimon.periods import Period
 from kpimon.records import KINDS, PRIORITIES
 from kpimon.store import RunInfo
 

@@ -10,7 +10,7 @@ import pytest
 
 from kpimon.app import App
 from kpimon.config import parse_config
-from kpimon.kpi.periods import parse_period
+from kpimon.periods import parse_period
 from kpimon.records import Call, QueueInterval
 from kpimon.sources.base import Batch
 

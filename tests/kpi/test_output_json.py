@@ -14,7 +14,7 @@ from kpimon.config import Config, load_config
 from kpimon.kpi.engine import Evaluation, GoalOutcome, IndicatorOutcome, KeyOutcome
 from kpimon.kpi.indicators.base import Figures
 from kpimon.kpi.output import evaluation_csv, evaluation_json, evaluation_table
-from kpimon.kpi.periods import month
+from kpimon.periods import month
 from tests.web.golden import golden_env, schema_errors
 
 AT = datetime(2020, 8, 10, 6, 30, 15, 987654, tzinfo=UTC)
