@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from kpimon.config import SourceConfig
 from kpimon.periods import parse_period
 from kpimon.records import ManualValue, Record, Reject
-from kpimon.sources.base import Batch, CollectContext
+from kpimon.sources.base import Batch, CollectContext, FileError
 from kpimon.sources.dropfolder import DropFile, downloaded, pending_files
 from kpimon.sources.ticket_csv import CsvFile
 
@@ -115,10 +115,10 @@ class ManualSource:
         header_line, header = first
         index = self._columns(header)
         if index is None:
-            yield Reject(name, drop.label, header_line, None,
-                         "the first row must be a header naming the columns indicator, period, "
-                         "value and (optionally) note", ";".join(header))
-            return
+            raise FileError(f"{drop.label}: the first row must be a header naming the columns "
+                            "indicator, period, value and (optionally) note; it has: "
+                            f"{', '.join(h.strip() for h in header if h.strip())[:300]}",
+                            permanent=True)
         width = len(header)
         for line, fields in rows:
             if len(fields) > width:

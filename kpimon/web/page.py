@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 from html import escape
+from urllib.parse import quote
 
 from kpimon.kpi.engine import Evaluation, IndicatorOutcome
 from kpimon.kpi.output import format_value
@@ -47,7 +48,9 @@ def _period_section(name: str, ev: Evaluation) -> str:
             f"<td>{_status(o.status)}</td></tr>")
     goals = "".join(f"<tr><td>{escape(g.name)}</td><td>{_status(g.status)}</td></tr>"
                     for g in ev.goals)
-    return (f'<h2 id="{name}">{escape(name.capitalize())}: {escape(ev.period.label)}</h2>'
+    adopted = " <small>(adopted: the figures the board adopted)</small>" if ev.adopted else ""
+    return (f'<h2 id="{name}">{escape(name.capitalize())}: {escape(ev.period.label)}{adopted}'
+            "</h2>"
             f"<table><tr><th>Goal</th><th>Status</th></tr>{goals}</table><br>"
             "<table><tr><th>Indicator</th><th>Value</th><th>n</th><th>Target</th>"
             f"<th>Status</th></tr>{''.join(rows)}</table>")
@@ -76,12 +79,24 @@ def status_page(snap: Snapshot) -> str:
                  '<span class="down">failing</span>' if r.last_ok is False else "not yet run")
         last = _local_ts(r.last_success, tz) if r.last_success else "never"
         err = escape(r.last_error or "") if not r.last_ok else ""
+        failed = snap.file_failures.get(name, [])
+        if failed and not err:  # a file that failed earlier and is still to be mended
+            err = escape(failed[0].error) + (f" (and {len(failed) - 1} more files)"
+                                             if len(failed) > 1 else "")
+        n, what = snap.stored.get(name, (0, ""))
+        stored = f"{n:,} {what}" if what else ""
+        rejected = (f'<a href="rejects?source={quote(name)}">{r.rejects_total}</a>'
+                    if r.rejects_total else "0")
         rows.append(f"<tr><td>{escape(name)}</td><td>{state}</td><td>{last}</td>"
-                    f'<td class="num">{r.records_total}</td><td class="num">{r.rejects_total}'
-                    f"</td><td><small>{err}</small></td></tr>")
+                    f'<td class="num">{r.records_total}</td><td class="num">{stored}</td>'
+                    f'<td class="num">{rejected}</td><td><small>{err}</small></td></tr>')
     parts.append("<h2 id='sources'>Sources</h2><table><tr><th>Source</th><th>State</th>"
-                 "<th>Last success</th><th>Records</th><th>Rejected</th><th>Error</th></tr>"
-                 + "".join(rows) + "</table>")
+                 "<th>Last success</th>"
+                 "<th title='rows read from the source by every collection so far (a ticket "
+                 "exported twice counts twice)'>Records taken</th>"
+                 "<th title='what the source has in the store now'>Stored now</th>"
+                 "<th title='rows that could not be taken; the link lists the latest'>Rejected"
+                 "</th><th>Error</th></tr>" + "".join(rows) + "</table>")
     parts.append("<p><small><a href='/metrics'>metrics</a> · <a href='/api/kpis'>JSON</a>"
                  "</small></p></body></html>")
     return "".join(parts)

@@ -29,7 +29,7 @@ from kpimon.kpi.engine import Evaluation
 from kpimon.kpi.targets import STATUSES, absolute_target
 from kpimon.periods import Period
 from kpimon.records import KINDS, PRIORITIES
-from kpimon.store import RunInfo
+from kpimon.store import FileFailure, RunInfo
 
 NAN = float("nan")
 
@@ -48,6 +48,8 @@ class Snapshot:
     sources: Mapping[str, RunInfo] = field(default_factory=dict)
     computed_at: datetime | None = None
     ready: bool = False
+    stored: Mapping[str, tuple[int, str]] = field(default_factory=dict)  # source → (n, what)
+    file_failures: Mapping[str, list[FileFailure]] = field(default_factory=dict)
 
 
 class SnapshotHolder:

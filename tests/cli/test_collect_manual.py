@@ -41,7 +41,7 @@ target = ">= 0"
 
 def _source(tmp: Path) -> str:
     return (f'[[sources]]\nname = "manuellt"\nkind = "manual"\npath = "{tmp}/manual/*.csv"\n'
-            'settle = "0s"\n')
+            'every = "5m"\nsettle = "0s"\n')
 
 
 def _drop(tmp: Path, name: str, text: str, encoding: str = "utf-8-sig") -> None:

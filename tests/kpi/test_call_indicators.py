@@ -34,7 +34,7 @@ def _config(db_url: str, **extra: Any) -> Any:
     ]
     return parse_config({"database": db_url, "queues": ["A", "B"],
                          "sources": [{"name": "phone", "kind": "queue_log",
-                                      "path": "/nonexistent"}],
+                                      "path": "/nonexistent", "every": "1m"}],
                          "indicators": indicators}, env={})
 
 

@@ -25,6 +25,7 @@ name = "export"
 kind = "ticket_csv"
 path = "{folder}/drop/*.csv"
 status_changes = "{folder}/history/*.csv"
+every = "1h"
 
 [sources.values.priority]
 "1. Akut" = "acute"

@@ -103,10 +103,11 @@ def test_page_renders_goals_indicators_and_sources(daemon: DaemonProcess, tmp_pa
     sources = {r[0]: r for r in tables.sections["Sources"] if r[0] != "Source"}
     assert set(sources) == {"export", "broken"}, sources
     assert sources["export"][1] == "up"
-    assert int(sources["export"][3]) > 0  # records
+    assert int(sources["export"][3]) > 0  # records taken
+    assert sources["export"][4].endswith(" tickets")  # what the store holds now
     assert sources["broken"][1] == "failing", sources["broken"]
     assert sources["broken"][2] == "never"
-    assert sources["broken"][5]  # the error text, for the desk to act on
+    assert sources["broken"][6]  # the error text, for the desk to act on
 
 
 def test_page_paints(daemon: DaemonProcess, tmp_path: Path) -> None:
