@@ -70,12 +70,15 @@ class Collector:
         self.tz = tz
         self.secrets = secrets
         self.clock = clock
-        self._adapters: dict[str, Adapter] = {}
+        self._adapters: dict[str, tuple[SourceConfig, Adapter]] = {}
 
     def adapter(self, config: SourceConfig) -> Adapter:
-        if config.name not in self._adapters:
-            self._adapters[config.name] = build_adapter(config)
-        return self._adapters[config.name]
+        """The source's adapter, kept while its configuration stays the same."""
+        kept = self._adapters.get(config.name)
+        if kept is None or kept[0] != config:
+            kept = (config, build_adapter(config))
+            self._adapters[config.name] = kept
+        return kept[1]
 
     def collect(self, config: SourceConfig, *, files: list[Path] | None = None,
                 wait_for_settle: bool = False, progress: Progress | None = None,

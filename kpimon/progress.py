@@ -20,7 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-_CLEAR = "\r\033[K"
+_CLEAR = "\r\033[K"  # to the line's start, and wipe it
+_TO_END = "\033[K"  # wipe from here to the end of the line
 
 
 class ProgressLine:
@@ -73,8 +74,6 @@ class ProgressLine:
         if not self.enabled:
             return
         with self._lock:
-            if self._shown:
-                self.stream.write(_CLEAR)
             self._draw(text)
 
     def finish(self, text: str) -> None:
@@ -82,14 +81,13 @@ class ProgressLine:
         if not self.enabled:
             return
         with self._lock:
-            if self._shown:
-                self.stream.write(_CLEAR)
-            self.stream.write(text + "\n")
+            self.stream.write("\r" + text + _TO_END + "\n")
             self.stream.flush()
             self._shown = self._hidden = ""
 
     def _draw(self, text: str) -> None:
-        self.stream.write("\r" + text)
+        # Over the line from its start; what a longer earlier text left is wiped after it.
+        self.stream.write("\r" + text + _TO_END)
         self.stream.flush()
         self._shown = text
 

@@ -259,8 +259,8 @@ class TicketCsvSource:
         """What a file whose header lacks mapped required columns is told: which ones, what
         the header has, and how to fix it."""
         present = set(header)
-        lacking = [mapper.fields[f] for f in mapper.required
-                   if mapper.fields.get(f) and mapper.fields[f] not in present]
+        lacking = [mapper.fields[f] for f in FIELD_ORDER if f in mapper.required
+                   and mapper.fields.get(f) and mapper.fields[f] not in present]
         hint = "map them with `fields` in the source's configuration"
         if self.config.status_changes:
             hint += (f" (a status history file has {HISTORY_COLUMNS} columns: ticket id; "
