@@ -185,6 +185,9 @@ def candidates(config: SourceConfig, ctx: CollectContext) -> list[Path]:
     if not config.path:
         raise SourceError(f"source {config.name!r} has no path", permanent=True)
     pattern = expand_path(config.path)
+    unclear = unclear_path(pattern)
+    if unclear:
+        raise SourceError(unclear, permanent=True)
     folder = base_folder(pattern)
     if not folder.is_dir():
         ensure_folder(folder, ctx.log, config.path)
@@ -213,6 +216,18 @@ def expand_path(path: str) -> str:
     if not _has_magic(pattern) and (pattern.endswith(("/", os.sep)) or os.path.isdir(pattern)):
         return os.path.join(pattern, "*")
     return pattern
+
+
+def unclear_path(pattern: str) -> str | None:
+    """Why a `path` cannot be read as meant, or None: a path with no wildcard that is not
+    there and has no file extension may be a folder not made yet or a misspelt one, and
+    guessing would read nothing without a word — so it is an error that says how to write
+    either."""
+    if _has_magic(pattern) or os.path.exists(pattern) or "." in Path(pattern).name:
+        return None
+    return (f"{pattern} does not exist, and it is not clear whether it is a folder or a file: "
+            f'for a folder of exports write path = "{pattern}/" (every file in it) or '
+            f'"{pattern}/*.csv"; for a file, give its name with its extension')
 
 
 def nearest_existing(folder: Path) -> Path:
@@ -507,8 +522,10 @@ def check_folders(sources: Sequence[SourceConfig]) -> list[FolderCheck]:
         if src.status_changes:
             globs.append(("status_changes", src.status_changes))
         for key, glob_text in globs:
-            problem = _check_folder(base_folder(expand_path(glob_text)), "drop folder", user,
-                                    write=moves, created="at its first collection")
+            unclear = unclear_path(expand_path(glob_text))
+            problem = (unclear, True) if unclear else _check_folder(
+                base_folder(expand_path(glob_text)), "drop folder", user, write=moves,
+                created="at its first collection")
             if problem:
                 out.append(FolderCheck(f"sources[{i}].{key}", *problem))
         archive = _archive_dir(src, src.path)

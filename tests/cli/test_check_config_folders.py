@@ -59,3 +59,30 @@ def test_a_folder_that_cannot_be_created_is_an_error(
         f"kpimon: {cfg}: 1 error:",
         f"  sources[0].path: drop folder {tmp_path}/exports/cmdb does not exist and cannot be "
         f'created: {tmp_path}/exports is not a folder (source "cmdb")']
+
+
+def test_a_folder_that_is_not_there_is_not_taken_for_a_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`path = ".../drop/ace"` with no `ace` yet: not silently "a file ace in drop" (which read
+    nothing and named the parent), but an error that names the path and the two ways to
+    write it — in check-config and at collection alike."""
+    (tmp_path / "drop").mkdir()
+    path = f"{tmp_path}/drop/ace"
+    cfg = _config(tmp_path, SOURCE.format(name="telefoni", path=path, extra='settle = "0s"'))
+    assert main(["--config", str(cfg), "check-config"]) == 2
+    err = capsys.readouterr().err
+    fix = (f'for a folder of exports write path = "{path}/" (every file in it) or '
+           f'"{path}/*.csv"; for a file, give its name with its extension')
+    assert f"sources[0].path: {path} does not exist, and it is not clear whether it is a " \
+           f"folder or a file: {fix} (source \"telefoni\")" in err
+    assert main(["--config", str(cfg), "collect"]) == 1
+    out = capsys.readouterr().out
+    assert "telefoni: 0 records" in out and fix in out
+
+    (tmp_path / "drop" / "ace").mkdir()  # now it is a folder: every file in it
+    (tmp_path / "drop" / "ace" / "a.csv").write_text(
+        "Kö;Intervall;Mottagna kontakter;Etablerade kontakter\n"
+        "Servicedesk;2020-03-02 08:00;10;9\n", encoding="utf-8")
+    assert main(["--config", str(cfg), "check-config"]) == 0
+    assert main(["--config", str(cfg), "collect"]) == 0
+    assert "telefoni: 1 records (1 new" in capsys.readouterr().out
