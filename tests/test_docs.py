@@ -7,9 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kpimon.config import FILTER_KEYS, SOURCE_KEYS, TICKET_FIELDS
+from kpimon.config import FILTER_KEYS, SOURCE_KEYS, TICKET_FIELDS, controls, loader, sources
 from kpimon.config import indicators as ind_mod
-from kpimon.config import loader, sources
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
@@ -31,6 +30,7 @@ def test_every_key_is_in_the_reference() -> None:
                                   "support_group", "category"}  # value maps
     keys |= {"client", "active", "obsolete", "decommissioned", "type"}  # device_filter
     keys |= set(ind_mod._INDICATOR_KEYS) | set(FILTER_KEYS) | {"id", "name", "indicators"}
+    keys |= set(controls._KEYS) | {"minor", "major"}
     missing = sorted(k for k in keys if not _documented(k))
     assert not missing, f"docs/configuration.md does not mention: {missing}"
     for kind in SOURCE_KEYS:

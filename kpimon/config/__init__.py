@@ -9,6 +9,7 @@ The package is split by section (`calendars`, `sources`, `indicators`, the top l
 """
 
 from kpimon.config.calendars import WEEKDAYS, CalendarConfig, business_day_length
+from kpimon.config.controls import AREAS, ControlConfig
 from kpimon.config.indicators import (
     CALL_INDICATOR_KINDS,
     CLOCK_KINDS,
@@ -25,6 +26,7 @@ from kpimon.config.indicators import (
 )
 from kpimon.config.loader import (
     DEFAULT_CONFIG,
+    LANGUAGES,
     Config,
     HttpConfig,
     config_path,
@@ -45,6 +47,7 @@ from kpimon.config.sources import (
 )
 
 __all__ = [
+    "AREAS", "LANGUAGES", "ControlConfig",
     "CALL_INDICATOR_KINDS", "CLOCK_KINDS", "DEFAULT_CONFIG", "DEFAULT_CSV_FIELDS", "DEFAULT_EVERY",
     "DEFAULT_UNIT", "DURATION_UNITS", "FILTER_KEYS", "INDICATOR_KINDS", "REQUIRED_TICKET_FIELDS",
     "SOURCE_KEYS", "SOURCE_KINDS", "THRESHOLD_KINDS", "TICKET_FIELDS", "TICKET_INDICATOR_KINDS",

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kpimon.config.calendars import CalendarConfig, business_day_length, parse_calendar
+from kpimon.config.controls import ControlConfig, parse_control
 from kpimon.config.indicators import GoalConfig, IndicatorConfig, parse_goal, parse_indicator
 from kpimon.config.parsing import (
     ConfigError,
@@ -29,7 +30,10 @@ DEFAULT_CONFIG = "/etc/kpimon/kpimon.toml"
 _TOP_KEYS = {
     "timezone", "database", "orgs", "queues", "http", "calendars", "sources", "indicators",
     "goals", "log_level", "log_format", "state_dir", "retention_years", "compute_every",
+    "language", "controls",
 }
+#: Languages of the page, the explain pages, the report and the command line's table.
+LANGUAGES = ("sv", "en")
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class Config:
     state_dir: str = "/var/lib/kpimon"
     retention_years: int | None = None
     compute_every: int = 300
+    language: str = "sv"
+    controls: tuple[ControlConfig, ...] = ()
     path: str | None = None
     digest: str = ""
     # Things that are valid but probably not meant (`check-config` shows them; every command
@@ -72,6 +78,12 @@ class Config:
             if s.name == name:
                 return s
         raise KeyError(name)
+
+    def control(self, ident: str) -> ControlConfig:
+        for c in self.controls:
+            if c.id == ident:
+                return c
+        raise KeyError(ident)
 
     def indicator(self, ident: str) -> IndicatorConfig:
         for i in self.indicators:
@@ -164,6 +176,20 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
     goals = [g for i, item in enumerate(top.get("goals", list, []))
              if (g := parse_goal(item, f"goals[{i}]", ids, errors)) is not None]
 
+    controls: list[ControlConfig] = []
+    control_ids: set[str] = set()
+    for i, item in enumerate(top.get("controls", list, [])):
+        ctl = parse_control(item, f"controls[{i}]", ids, errors)
+        if ctl is None:
+            continue
+        if ctl.id in control_ids:
+            errors.add(f"controls[{i}].id", f"{ctl.id!r} is used twice")
+        control_ids.add(ctl.id)
+        controls.append(ctl)
+    language = top.get("language", str, "sv")
+    if language not in LANGUAGES:
+        errors.add("language", f"{language!r} is not one of {', '.join(LANGUAGES)}")
+
     log_level = str(top.get("log_level", str, "INFO")).upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         errors.add("log_level", f"{log_level!r} is not a log level")
@@ -182,7 +208,8 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
         http=http, calendars=calendars, sources=tuple(sources), indicators=tuple(indicators),
         goals=tuple(goals), log_level=log_level, log_format=log_format, state_dir=state_dir,
         retention_years=retention, compute_every=compute_every.seconds() if compute_every else 60,
-        path=path, digest=digest[:16], warnings=tuple(_warnings(tz, sources)),
+        language=language, controls=tuple(controls), path=path, digest=digest[:16],
+        warnings=tuple(_warnings(tz, sources)),
     )
 
 
