@@ -56,7 +56,8 @@ def test_cli_explain_prints_the_days(db_url: str, tmp_path: Any, capsys: Any) ->
     app.store.close()
     cfg = tmp_path / "k.toml"
     cfg.write_text(f'database = "{db_url}"\nqueues = ["A", "B"]\n[[sources]]\nname = "phone"\n'
-                   'kind = "queue_log"\npath = "/nonexistent"\n[[indicators]]\nid = "sl20"\n'
+                   'kind = "queue_log"\npath = "/nonexistent"\nevery = "1m"\n[[indicators]]\n'
+                   'id = "sl20"\n'
                    'kind = "call_service_level"\nthreshold = "20s"\n', "utf-8")
     assert main(["--config", str(cfg), "explain", "sl20", "--period", "2020-03",
                  "--at", "2020-04-01T00:00"]) == 0
