@@ -276,10 +276,14 @@ _SELECT_EXISTING = ("SELECT id, run_id, deleted, " + ", ".join(CONTENT)
                     + " FROM tickets WHERE source = ? AND id IN ({keys})")
 _SELECT_OLDER = "SELECT id, content FROM kpimon_older_rows WHERE token = ? AND id IN ({keys})"
 _MARK_DIRTY = "UPDATE tickets SET facts_dirty = TRUE WHERE source = ? AND id IN ({keys})"
+_SELECT_CALLS = ("SELECT call_id, queue, entered, wait_seconds, outcome FROM calls "
+                 "WHERE source = ? AND call_id IN ({keys})")
 # PostgreSQL: one index lookup per key, whatever the planner's statistics say of a table this
 # very transaction is filling (a LATERAL subquery with LIMIT cannot be turned into a hash join
 # over the whole table).
 _PG_KEYED = {
+    _SELECT_CALLS: "SELECT c.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT call_id, queue, "
+    "entered, wait_seconds, outcome FROM calls WHERE source = %s AND call_id = k.id LIMIT 1) c",
     _SELECT_EXISTING: "SELECT t.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, run_id, "
     "deleted, " + ", ".join(CONTENT) + " FROM tickets WHERE source = %s AND id = k.id LIMIT 1) t",
     _SELECT_OLDER: "SELECT o.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, content "
@@ -543,11 +547,10 @@ class BatchWriter:
         rows = {c.call_id: {"source": c.source, "call_id": c.call_id, "queue": c.queue,
                             "entered": epoch(c.entered), "wait_seconds": int(c.wait_seconds),
                             "outcome": c.outcome} for c in calls}
-        cc = t.calls.c
-        stored = {r.call_id: (r.queue, r.entered, r.wait_seconds, r.outcome)
-                  for r in self.conn.execute(select(cc.call_id, cc.queue, cc.entered,
-                                                    cc.wait_seconds, cc.outcome).where(
-                      cc.source == self.source, cc.call_id.in_(list(rows))))}
+        # Key lookups on the driver connection (as for tickets): a large queue_log import
+        # compares each chunk with what is stored at little more than the upsert's cost.
+        stored = {r[0]: tuple(r[1:]) for r in self.sql.keyed(_SELECT_CALLS, (self.source,),
+                                                             list(rows))}
         changed = []
         for ident, row in rows.items():
             old = stored.get(ident)
