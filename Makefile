@@ -37,8 +37,9 @@ lint: $(VENV)/.installed
 #   .venv/bin/pip install -U -e '.[test,ntlm]' && make lock
 CONSTRAINTS ?= constraints.txt
 # `make wheelhouse` builds kpimon and every locked dependency as wheels into one folder, with the
-# constraints, the systemd files and the operations guide, so that folder alone installs kpimon
-# on a machine without internet (same Python minor version and architecture as BUILD_PYTHON).
+# constraints, the systemd files, the example configuration and the guides (docs/), so that
+# folder alone installs and configures kpimon on a machine without internet (same Python minor
+# version and architecture as BUILD_PYTHON).
 WHEELHOUSE ?= wheelhouse
 WHEEL_EXTRAS ?= ntlm
 BUILD_PYTHON ?= $(PYTHON)
@@ -60,11 +61,15 @@ wheelhouse: $(CONSTRAINTS)
 	$(BUILD_PYTHON) -m pip wheel --wheel-dir $(WHEELHOUSE) --constraint $(CONSTRAINTS) \
 	  '.$(if $(WHEEL_EXTRAS),[$(WHEEL_EXTRAS)])'
 	cp $(CONSTRAINTS) $(WHEELHOUSE)/constraints.txt
-	mkdir -p $(WHEELHOUSE)/deploy
+	rm -rf $(WHEELHOUSE)/deploy $(WHEELHOUSE)/docs $(WHEELHOUSE)/config
+	mkdir -p $(WHEELHOUSE)/deploy $(WHEELHOUSE)/config
 	cp deploy/systemd/kpimon.service deploy/systemd/kpimon.sysusers \
-	  deploy/systemd/kpimon.tmpfiles deploy/systemd/kpimon-admin docs/operations.md \
-	  $(WHEELHOUSE)/deploy/
-	cd $(WHEELHOUSE) && sha256sum *.whl constraints.txt > SHA256SUMS
+	  deploy/systemd/kpimon.tmpfiles deploy/systemd/kpimon-admin $(WHEELHOUSE)/deploy/
+	cp -R docs $(WHEELHOUSE)/docs
+	cp config/kpimon.example.toml $(WHEELHOUSE)/config/
+	cp README.md $(WHEELHOUSE)/
+	cd $(WHEELHOUSE) && sha256sum *.whl constraints.txt README.md deploy/* config/* \
+	  $$(find docs -type f | sort) > SHA256SUMS
 
 install-service:
 	install -D -m 0644 deploy/systemd/kpimon.service $(DESTDIR)$(UNITDIR)/kpimon.service

@@ -12,8 +12,8 @@ from kpimon.config import Config
 from kpimon.kpi import results
 from kpimon.kpi.calendar import Calendar
 from kpimon.kpi.engine import Evaluation, KpiEngine
-from kpimon.kpi.facts import FactsBuilder
-from kpimon.kpi.periods import Period, containing
+from kpimon.kpi.facts import FactsBuilder, Progress
+from kpimon.periods import Period, containing
 from kpimon.store import Store
 
 log = logging.getLogger("kpimon")
@@ -56,12 +56,12 @@ class App:
         return {"month": containing("month", at, self.config.tz),
                 "year": containing("year", at, self.config.tz)}
 
-    def compute(self, at: datetime | None = None, save: bool = True
-                ) -> dict[str, Evaluation]:
+    def compute(self, at: datetime | None = None, save: bool = True,
+                progress: Progress | None = None) -> dict[str, Evaluation]:
         """Facts for changed tickets, then the running month and year as of `at` (now),
-        saved as the latest results."""
+        saved as the latest results. `progress` hears how the facts pass gets on."""
         at = at or datetime.now(UTC)
-        self.facts.update()
+        self.facts.update(progress)
         # The month and the year are independent evaluations (each on a connection of its
         # own); the database works on both at once, one per core.
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpimon-eval") as pool:
@@ -82,5 +82,7 @@ class App:
         results.save_results(self.store, self.config, ev)
         return ev
 
-    def close_period(self, period: Period, at: datetime, author: str) -> Evaluation:
-        return results.close_period(self.store, self.engine, self.config, period, at, author)
+    def close_period(self, period: Period, at: datetime, author: str,
+                     reason: str | None = None) -> Evaluation:
+        return results.close_period(self.store, self.engine, self.config, period, at, author,
+                                    reason)

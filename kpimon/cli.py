@@ -16,13 +16,13 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from sqlalchemy import delete, insert, select
 
 from kpimon import __version__
 from kpimon.config import CALL_INDICATOR_KINDS, Config, ConfigError, config_path, load_config
-from kpimon.kpi.periods import Period, containing, date_range, parse_period
+from kpimon.periods import Period, containing, date_range, parse_period
 from kpimon.timeutil import epoch, parse_time
 
 log = logging.getLogger("kpimon")
@@ -36,18 +36,23 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kpimon", description="Service-desk KPI monitor")
     p.add_argument("--config", help="config file (default $KPIMON_CONFIG, else "
                    "/etc/kpimon/kpimon.toml)")
-    p.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default from config)")
+    p.add_argument("--log-level", type=_log_level,
+                   help="DEBUG, INFO, WARNING or ERROR (default: log_level in the config)")
     p.add_argument("--version", action="version", version=f"kpimon {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("run", help="run the daemon")
     c = sub.add_parser("collect", help="collect each (or the named) source once, compute, exit")
     c.add_argument("sources", nargs="*", metavar="SOURCE")
     i = sub.add_parser("import", help="backfill one file through a source's adapter")
+    i.add_argument("--force", action="store_true",
+                   help="read the file even if it was imported, or failed, before")
     i.add_argument("source")
     i.add_argument("file")
     k = sub.add_parser("kpis", help="indicators and goals for a period")
     _period_args(k)
     k.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    k.add_argument("--decimal", choices=("point", "comma"), default="point",
+                   help="decimal separator in --format csv (comma for Swedish spreadsheets)")
     e = sub.add_parser("explain", help="the tickets behind an indicator")
     e.add_argument("indicator")
     _period_args(e)
@@ -70,9 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--undo", metavar="TICKET")
     rc = sub.add_parser("recompute", help="recompute facts and results")
     rc.add_argument("--period")
-    pc = sub.add_parser("period", help="close (adopt) a period")
-    pc.add_argument("action", choices=("close",))
-    pc.add_argument("period")
+    pc = sub.add_parser("period", help="close (adopt) a period, reopen it, or show its log")
+    pc.add_argument("action", choices=("close", "reopen", "history"))
+    pc.add_argument("period", nargs="?")
+    pc.add_argument("--reason", help="why (required by reopen; kept in the period's log)")
+    pc.add_argument("--force", action="store_true",
+                    help="close a period that has not ended yet")
+    rj = sub.add_parser("rejects", help="rows a source could not take, and why")
+    rj.add_argument("source", nargs="?")
+    rj.add_argument("--run", type=int, metavar="ID", help="the rejects of this collection run")
+    rj.add_argument("--limit", type=_positive, default=50, metavar="N",
+                    help="at most N rows per source (default 50)")
     ctl = sub.add_parser("control", help="internal control: record a follow-up")
     ctl_sub = ctl.add_subparsers(dest="control_action", metavar="ACTION", required=True)
     cr = ctl_sub.add_parser("record", help="record a control's status at an occasion")
@@ -82,10 +95,32 @@ def _parser() -> argparse.ArgumentParser:
                     "Mindre avvikelser, Större avvikelser, Ej påbörjad")
     cr.add_argument("--comment")
     cr.add_argument("--by", help="who followed the control up (default: you)")
-    sub.add_parser("check-config", help="validate the configuration; exit 2 on errors")
+    sub.add_parser("check-config", help="validate the configuration and the drop folders; "
+                   "exit 2 on errors")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=("upgrade",))
     return p
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(text: str) -> str:
+    level = text.strip().upper()
+    if level not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a log level: use one of {', '.join(LOG_LEVELS[:4])}")
+    return level
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return n
 
 
 def _period_args(p: argparse.ArgumentParser) -> None:
@@ -147,27 +182,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(path)
     except ConfigError as e:
-        from kpimon.logs import journal_stream
-
-        # Under systemd, mark the lines as errors for the journal (logging is not set up yet).
-        err_prefix = "<3>" if journal_stream(sys.stderr, os.environ) else ""
-        print(f"{err_prefix}kpimon: {path}: {len(e.errors)} configuration error"
-              f"{'s' if len(e.errors) != 1 else ''}:", file=sys.stderr)
-        for err in e.errors:
-            print(f"{err_prefix}  {err}", file=sys.stderr)
+        _print_errors(path, e.errors)
         return 2
     from kpimon import logs
+    from kpimon.progress import ProgressLine
 
-    logs.setup(args.log_level or config.log_level, config.log_format, config.secrets)
-    if args.command == "check-config":
-        print(f"{path}: ok ({len(config.sources)} sources, {len(config.indicators)} indicators,"
-              f" {len(config.goals)} goals)")
-        return 0
+    # On a terminal, long commands draw a progress line at the bottom of stderr; the log
+    # writes through it, so that log lines appear above the bar instead of over it.
+    line = ProgressLine(sys.stderr, enabled=_terminal(sys.stderr))
     try:
-        return _dispatch(args, config)
-    except UsageError as e:
-        print(f"kpimon: {e}", file=sys.stderr)
-        return 2
+        logs.setup(args.log_level or config.log_level, config.log_format, config.secrets,
+                   stream=cast(IO[str], line) if line.enabled else None)
+        if args.command == "check-config":
+            return _check_config(path, config)
+        for warning in config.warnings:
+            log.warning("%s", warning)
+        try:
+            code = _dispatch(args, config, line)
+        except UsageError as e:
+            print(f"kpimon: {e}", file=sys.stderr)
+            return 2
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The reader went away (`kpimon explain … | head`): that is how pipes end, not an
+        # error. Later writes and the final flush go nowhere instead of raising again.
+        _quiet_stdout()
+        return 0
     except KeyboardInterrupt:
         return 130
     except Exception as e:
@@ -176,13 +217,67 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _dispatch(args: argparse.Namespace, config: Config) -> int:
+def _terminal(stream: Any) -> bool:
+    from kpimon.logs import journal_stream
+
+    try:
+        return bool(stream.isatty()) and not journal_stream(stream, os.environ)
+    except (AttributeError, ValueError):
+        return False
+
+
+def _quiet_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):
+        pass  # not a real file (a test's capture): nothing will be flushed to a pipe
+
+
+def _print_errors(path: str, errors: list[str], what: str = "configuration error") -> None:
+    from kpimon.logs import journal_stream
+
+    # Under systemd, mark the lines as errors for the journal (logging is not set up yet).
+    err_prefix = "<3>" if journal_stream(sys.stderr, os.environ) else ""
+    print(f"{err_prefix}kpimon: {path}: {len(errors)} {what}{'s' if len(errors) != 1 else ''}:",
+          file=sys.stderr)
+    for err in errors:
+        print(f"{err_prefix}  {err}", file=sys.stderr)
+
+
+def _check_config(path: str, config: Config) -> int:
+    """`check-config`: the file (already valid here), then the drop and archive folders as
+    this user sees them; warnings do not fail it."""
+    from kpimon.sources.dropfolder import check_folders
+
+    def named(key: str, message: str) -> str:
+        index = int(key.split("[", 1)[1].split("]", 1)[0])
+        return f'{key}: {message} (source "{config.sources[index].name}")'
+
+    checks = check_folders(config.sources)
+    errors = [named(c.key, c.message) for c in checks if c.error]
+    warnings = list(config.warnings) + [named(c.key, c.message) for c in checks if not c.error]
+    if errors:
+        _print_errors(path, errors, "error")
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    if errors:
+        return 2
+    print(f"{path}: ok ({len(config.sources)} sources, {len(config.indicators)} indicators,"
+          f" {len(config.goals)} goals)" + (f", {len(warnings)} warning"
+                                           f"{'s' if len(warnings) != 1 else ''}"
+                                           if warnings else ""))
+    return 0
+
+
+def _dispatch(args: argparse.Namespace, config: Config, line: Any) -> int:
     from kpimon.app import App
 
     if args.command == "run":
         from kpimon.daemon import run_daemon
 
-        return run_daemon(config, log_level=args.log_level)
+        return run_daemon(config, log_level=args.log_level, progress=line)
     app = App.build(config)
     try:
         app.store.upgrade()
@@ -190,93 +285,105 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
             print("database is at the newest schema")
             return 0
         handler = COMMANDS[args.command]
-        return handler(app, args)
+        return handler(app, args, line)
     finally:
         app.store.close()
 
 
-def cmd_collect(app: Any, args: argparse.Namespace) -> int:
-    unknown = [s for s in args.sources if s not in {x.name for x in app.config.sources}]
-    if unknown:
-        raise UsageError(f"no source named {', '.join(unknown)}")
-    outcomes = app.collect(args.sources or None, wait_for_settle=True)
-    app.compute()
+def _source(app: Any, name: str) -> Any:
+    """The named source, or a usage error listing the configured ones."""
+    try:
+        return app.config.source(name)
+    except KeyError:
+        raise UsageError(_unknown("source", name, [s.name for s in app.config.sources])
+                         ) from None
+
+
+def _indicator(app: Any, ident: str) -> Any:
+    """The named indicator, or a usage error listing the configured ones."""
+    try:
+        return app.config.indicator(ident)
+    except KeyError:
+        raise UsageError(_unknown("indicator", ident, [i.id for i in app.config.indicators])
+                         ) from None
+
+
+def _unknown(what: str, name: str, valid: list[str]) -> str:
+    from kpimon.config.parsing import did_you_mean
+
+    listed = ", ".join(valid) if valid else "none are configured"
+    return f"no {what} named {name!r}{did_you_mean(name, valid)}; the {what}s are: {listed}"
+
+
+def cmd_collect(app: Any, args: argparse.Namespace, line: Any) -> int:
+    for name in args.sources:
+        _source(app, name)
+    outcomes = []
+    for src in app.config.sources:
+        if args.sources and src.name not in args.sources:
+            continue
+        task = line.task("rows")
+        try:
+            outcome = app.collector.collect(src, wait_for_settle=True, progress=task)
+        finally:
+            task.done()
+        app.last_outcomes[src.name] = outcome
+        outcomes.append(outcome)
+    _compute(app, line)
     failed = [o for o in outcomes if not o.ok]
     for o in outcomes:
         c = o.counts
         state = "ok" if o.ok else f"FAILED: {o.error}"
         print(f"{o.source}: {c.records} records ({c.inserted} new, {c.updated} updated, "
               f"{c.unchanged} unchanged), {c.rejected} rejected — {state}")
+        for message in o.file_errors[1:]:  # the first is in the line above
+            print(f"  also failed: {message}")
+        if c.rejected:
+            print(f"  see them with: kpimon rejects {o.source}")
     return 1 if failed else 0
 
 
-class ImportProgress:
-    """`kpimon import`'s progress bar on a terminal: share of the file read, rows/s and ETA.
-
-    The share is of bytes read, so the ETA holds however long the rows are. It redraws at most
-    five times a second, on one line of `stream` (stderr), and `close` wipes it so that the
-    summary starts on a clean line. Nothing is drawn when `stream` is not a terminal.
-    """
-
-    def __init__(self, stream: Any, clock: Any = None):
-        import time
-
-        self.stream = stream
-        self.clock = clock or time.monotonic
-        self.enabled = bool(getattr(stream, "isatty", lambda: False)())
-        self.started = self.clock()
-        self.last = 0.0
-        self.drawn = False
-
-    def update(self, label: str, items: int, done: int, total: int) -> None:
-        now = self.clock()
-        if not self.enabled or now - self.last < 0.2:
-            return
-        self.last = now
-        self.stream.write("\r" + self.line(label, items, done, total, now - self.started))
-        self.stream.flush()
-        self.drawn = True
-
-    @staticmethod
-    def line(label: str, items: int, done: int, total: int, elapsed: float,
-             width: int = 24) -> str:
-        """One progress line, e.g. `tickets.csv  42% [##########              ]
-        412,000 rows  61,204 rows/s  ETA 0:09`."""
-        rate = items / elapsed if elapsed > 0 else 0.0
-        share = min(1.0, done / total) if total > 0 else 0.0
-        bar = "#" * int(share * width)
-        eta = "ETA --:--"
-        if 0 < share < 1 and elapsed > 0:
-            left = int(elapsed * (1 - share) / share)
-            eta = f"ETA {left // 60}:{left % 60:02d}"
-        name = Path(label).name or label
-        return (f"{name[:30]}  {share * 100:3.0f}% [{bar:<{width}}]  {items:,} rows  "
-                f"{rate:,.0f} rows/s  {eta}")
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-            self.drawn = False
-
-
-def cmd_import(app: Any, args: argparse.Namespace) -> int:
+def _compute(app: Any, line: Any) -> None:
+    """The facts and the running periods, with the facts' progress on a terminal."""
+    task = line.task("tickets")
     try:
-        src = app.config.source(args.source)
-    except KeyError:
-        raise UsageError(f"no source named {args.source!r}") from None
+        app.facts.update(progress=task)
+    finally:
+        task.done()
+    app.compute()
+
+
+def cmd_import(app: Any, args: argparse.Namespace, line: Any) -> int:
+    from kpimon.collector import config_hash
+    from kpimon.sources.dropfolder import file_identity
+
+    src = _source(app, args.source)
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
-    bar = ImportProgress(sys.stderr)
+    if not args.force:
+        identity = file_identity(path)
+        if app.store.is_imported(src.name, identity.key):
+            print(f"{path}: already imported (this very file); nothing to do — "
+                  "`kpimon import --force` reads it again")
+            return 0
+        error = app.store.file_failure(src.name, identity.key, config_hash(src))
+        if error is not None:
+            print(f"kpimon: {path} failed before with this configuration: {error}\n"
+                  "  fix the source's configuration (or the file), or read it again with "
+                  "`kpimon import --force`", file=sys.stderr)
+            return 1
+    task = line.task("rows")
     try:
-        outcome = app.collector.collect(src, files=[path], wait_for_settle=True, progress=bar)
+        outcome = app.collector.collect(src, files=[path], wait_for_settle=True, progress=task,
+                                        force=True)
     finally:
-        bar.close()
+        task.done()  # the bar's last state stays on its own line, above the summary
     c = outcome.counts
     rows = c.inserted + c.updated + c.unchanged + c.rejected
-    print(f"{path}: {rows:,} rows: inserted {c.inserted:,}, updated {c.updated:,}, "
-          f"unchanged {c.unchanged:,}, rejected {c.rejected:,} in {outcome.duration:.1f} s")
+    if not outcome.file_errors:
+        print(f"{path}: {rows:,} rows: inserted {c.inserted:,}, updated {c.updated:,}, "
+              f"unchanged {c.unchanged:,}, rejected {c.rejected:,} in {outcome.duration:.1f} s")
     if c.rejected and outcome.run_id is not None:
         shown = app.store.run_rejects(outcome.run_id, 10)
         for r in shown:
@@ -285,17 +392,16 @@ def cmd_import(app: Any, args: argparse.Namespace) -> int:
                 else ""
             print(f"  row {r.row if r.row is not None else '-'}{what}: {r.reason}{value}")
         if c.rejected > len(shown):
-            print(f"  … and {c.rejected - len(shown):,} more rejected rows")
+            print(f"  … and {c.rejected - len(shown):,} more: "
+                  f"kpimon rejects {src.name} --run {outcome.run_id}")
     if not outcome.ok:
         print(f"kpimon: import failed: {outcome.error}", file=sys.stderr)
         return 1
-    if bar.enabled:
-        print("computing facts and indicators …", file=sys.stderr, flush=True)
-    app.compute()
+    _compute(app, line)
     return 0
 
 
-def cmd_kpis(app: Any, args: argparse.Namespace) -> int:
+def cmd_kpis(app: Any, args: argparse.Namespace, line: Any) -> int:
     from kpimon.kpi.output import evaluation_csv, evaluation_json, evaluation_table
 
     at = _at(args, app.config)
@@ -305,7 +411,9 @@ def cmd_kpis(app: Any, args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(evaluation_json(ev), ensure_ascii=False, indent=1))
     elif args.format == "csv":
-        sys.stdout.write(evaluation_csv(ev))
+        # UTF-8 with a byte-order mark, whatever the locale: Excel then reads Laxå as Laxå.
+        text = "\ufeff" + evaluation_csv(ev, decimal="," if args.decimal == "comma" else ".")
+        _write_utf8(text)
     else:
         from kpimon.i18n import formatter_for
 
@@ -313,11 +421,18 @@ def cmd_kpis(app: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_explain(app: Any, args: argparse.Namespace) -> int:
-    try:
-        ind = app.config.indicator(args.indicator)
-    except KeyError:
-        raise UsageError(f"no indicator named {args.indicator!r}") from None
+def _write_utf8(text: str) -> None:
+    sys.stdout.flush()
+    raw = getattr(sys.stdout, "buffer", None)
+    if raw is None:
+        sys.stdout.write(text)
+        return
+    raw.write(text.encode("utf-8"))
+    raw.flush()
+
+
+def cmd_explain(app: Any, args: argparse.Namespace, line: Any) -> int:
+    ind = _indicator(app, args.indicator)
     at = _at(args, app.config)
     period = _period(args, app.config, at)
     app.facts.update()
@@ -379,7 +494,7 @@ def _exclusions(app: Any) -> list[dict[str, Any]]:
                 for r in conn.execute(select(t.exclusions).order_by(t.exclusions.c.ticket_id))]
 
 
-def cmd_exclude(app: Any, args: argparse.Namespace) -> int:
+def cmd_exclude(app: Any, args: argparse.Namespace, line: Any) -> int:
     from kpimon.store import tables as t
 
     if args.list:
@@ -421,15 +536,14 @@ def _author() -> str:
         return "unknown"
 
 
-def cmd_record(app: Any, args: argparse.Namespace) -> int:
+def cmd_record(app: Any, args: argparse.Namespace, line: Any) -> int:
     from kpimon.store import tables as t
 
-    try:
-        ind = app.config.indicator(args.indicator)
-    except KeyError:
-        raise UsageError(f"no indicator named {args.indicator!r}") from None
+    ind = _indicator(app, args.indicator)
     if ind.kind != "manual":
-        raise UsageError(f"{ind.id} is a {ind.kind} indicator, not manual")
+        manual = [i.id for i in app.config.indicators if i.kind == "manual"]
+        raise UsageError(f"{ind.id} is a {ind.kind} indicator, not manual; the manual ones "
+                         f"are: {', '.join(manual) if manual else 'none are configured'}")
     from kpimon.sources.manual import NOTE_MAX, parse_value
 
     try:
@@ -447,8 +561,12 @@ def cmd_record(app: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_recompute(app: Any, args: argparse.Namespace) -> int:
-    n = app.facts.rebuild()
+def cmd_recompute(app: Any, args: argparse.Namespace, line: Any) -> int:
+    task = line.task("tickets")
+    try:
+        n = app.facts.rebuild(progress=task)
+    finally:
+        task.done()
     print(f"recomputed facts for {n} tickets")
     if args.period:
         period = _period_arg(args.period, app.config.tz)
@@ -466,21 +584,68 @@ def _closed(app: Any, period: Period) -> bool:
         return is_closed(conn, period)
 
 
-def cmd_period(app: Any, args: argparse.Namespace) -> int:
+def cmd_period(app: Any, args: argparse.Namespace, line: Any) -> int:
+    from kpimon.kpi.results import PeriodStateError, period_log, reopen_period
+
+    if args.action == "history":
+        period = _period_arg(args.period, app.config.tz) if args.period else None
+        entries = period_log(app.store, period.label if period else None)
+        for e in entries:
+            when = datetime.fromtimestamp(e.at, app.config.tz).strftime("%Y-%m-%d %H:%M")
+            print(f"{e.period}\t{e.action}\t{when}\t{e.author}\t{e.reason or ''}".rstrip())
+        if not entries:
+            print("no period has been closed yet" if period is None
+                  else f"{period.label} has never been closed")
+        return 0
+    if not args.period:
+        raise UsageError(f"period {args.action} needs a period, e.g. 2020-12")
     period = _period_arg(args.period, app.config.tz)
+    now = datetime.now(UTC)
+    if args.action == "reopen":
+        if not (args.reason or "").strip():
+            raise UsageError("period reopen needs --reason TEXT (kept in the period's log)")
+        try:
+            reopen_period(app.store, period, now, _author(), args.reason.strip()[:500])
+        except PeriodStateError as e:
+            print(f"kpimon: {e}", file=sys.stderr)
+            return 1
+        print(f"{period.label} reopened: its figures follow the data again "
+              "(`kpimon period history` shows the log)")
+        return 0
+    early = now < period.end
+    if early and not args.force:
+        print(f"kpimon: {period.label} has not ended yet (it ends "
+              f"{period.end:%Y-%m-%d %H:%M}): its figures still change as tickets come in, "
+              "and closing adopts them for good; close it when it is over, or use --force to "
+              "close it now anyway", file=sys.stderr)
+        return 1
+    reason = (args.reason or "").strip()
+    if early:
+        reason = "closed before its end (--force)" + (f": {reason}" if reason else "")
     app.facts.update()
     from kpimon.kpi.results import PeriodAlreadyClosed
 
     try:
-        app.close_period(period, datetime.now(UTC), _author())
+        app.close_period(period, now, _author(), reason[:500] or None)
     except PeriodAlreadyClosed as e:
         print(f"kpimon: {e}", file=sys.stderr)
         return 1
-    print(f"{period.label} closed: its results are adopted and will not change")
+    print(f"{period.label} closed: its results are adopted and will not change"
+          + (" (before its end: --force)" if early else ""))
     return 0
 
 
-def cmd_report(app: Any, args: argparse.Namespace) -> int:
+def cmd_rejects(app: Any, args: argparse.Namespace, line: Any) -> int:
+    from kpimon.rejects import rejects_text
+
+    names = [_source(app, args.source).name] if args.source else \
+        [s.name for s in app.config.sources]
+    text = rejects_text(app.store, names, run_id=args.run, limit=args.limit, tz=app.config.tz)
+    sys.stdout.write(text)
+    return 0
+
+
+def cmd_report(app: Any, args: argparse.Namespace, line: Any) -> int:
     from kpimon.report import render
 
     period = _period_arg(args.period, app.config.tz)
@@ -501,15 +666,15 @@ def cmd_report(app: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_control(app: Any, args: argparse.Namespace) -> int:
+def cmd_control(app: Any, args: argparse.Namespace, line: Any) -> int:
     from kpimon.records import parse_control_status
     from kpimon.store.controls import record_control
 
     try:
         ctl = app.config.control(args.control)
     except KeyError:
-        known = ", ".join(c.id for c in app.config.controls) or "none configured"
-        raise UsageError(f"no control named {args.control!r} (controls: {known})") from None
+        raise UsageError(_unknown("control", args.control, [c.id for c in app.config.controls])
+                         ) from None
     try:
         occasion = ctl.occasion(args.occasion)
         status = parse_control_status(args.status)
@@ -530,6 +695,7 @@ def cmd_control(app: Any, args: argparse.Namespace) -> int:
 COMMANDS = {
     "collect": cmd_collect, "import": cmd_import, "kpis": cmd_kpis, "explain": cmd_explain,
     "exclude": cmd_exclude, "record": cmd_record, "recompute": cmd_recompute,
-    "period": cmd_period, "report": cmd_report, "control": cmd_control,
+    "period": cmd_period, "report": cmd_report, "rejects": cmd_rejects,
+    "control": cmd_control,
 }
 

@@ -7,6 +7,7 @@ status page show, and the daemon goes on with the other sources.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +20,14 @@ from zoneinfo import ZoneInfo
 from kpimon.config import TICKET_SOURCE_KINDS, SourceConfig
 from kpimon.records import Record, Reject
 from kpimon.sources import build_adapter
-from kpimon.sources.base import Adapter, Batch, CollectContext, SourceError, SourceStats
+from kpimon.sources.base import (
+    Adapter,
+    Batch,
+    CollectContext,
+    FileError,
+    SourceError,
+    SourceStats,
+)
 from kpimon.store import BatchCounts, Store
 from kpimon.timeutil import epoch
 
@@ -50,6 +58,7 @@ class RunOutcome:
     duration: float = 0.0
     batches: int = 0
     run_id: int | None = None  # the collection run (its rejects carry it)
+    file_errors: list[str] = field(default_factory=list)  # files that failed as a whole
 
 
 class Collector:
@@ -61,35 +70,56 @@ class Collector:
         self.tz = tz
         self.secrets = secrets
         self.clock = clock
-        self._adapters: dict[str, Adapter] = {}
+        self._adapters: dict[str, tuple[SourceConfig, Adapter]] = {}
 
     def adapter(self, config: SourceConfig) -> Adapter:
-        if config.name not in self._adapters:
-            self._adapters[config.name] = build_adapter(config)
-        return self._adapters[config.name]
+        """The source's adapter, kept while its configuration stays the same."""
+        kept = self._adapters.get(config.name)
+        if kept is None or kept[0] != config:
+            kept = (config, build_adapter(config))
+            self._adapters[config.name] = kept
+        return kept[1]
 
     def collect(self, config: SourceConfig, *, files: list[Path] | None = None,
-                wait_for_settle: bool = False, progress: Progress | None = None
-                ) -> RunOutcome:
-        """Collect one source; never raises for a failing source."""
+                wait_for_settle: bool = False, progress: Progress | None = None,
+                force: bool = False) -> RunOutcome:
+        """Collect one source; never raises for a failing source.
+
+        A file that fails as a whole (`FileError`) fails alone: it is remembered with the
+        source's configuration, the collection goes on with the next file, and the run ends
+        failed with its message. `force` (`kpimon import --force`) reads such files again."""
         started = time.monotonic()
         now = self.clock()
         run_id = self.store.start_run(config.name, epoch(now))
         outcome = RunOutcome(config.name, ok=True, run_id=run_id)
         derive = config.kind in TICKET_SOURCE_KINDS and not config.status_changes \
             and not config.devices
+        chash = config_hash(config)
         try:
             ctx = CollectContext(
                 config=config, tz=self.tz, now=now, state=self.store.load_state(config.name),
-                is_imported=lambda key: self.store.is_imported(config.name, key), files=files,
-                wait_for_settle=wait_for_settle, stats=outcome.stats,
+                is_imported=lambda key: self.store.is_imported(config.name, key),
+                failed_before=(lambda key: False) if force else (
+                    lambda key: self.store.file_failure(config.name, key, chash) is not None),
+                files=files, wait_for_settle=wait_for_settle, stats=outcome.stats,
                 log=logging.getLogger(f"kpimon.sources.{config.name}"))
             for seq, batch in enumerate(self.adapter(config).collect(ctx)):
                 if progress is not None:
                     batch = replace(batch, items=_watched(batch, progress))
-                counts = self.store.write_batch(
-                    run_id, seq, batch, epoch(now), source=config.name, derive_history=derive,
-                    device_source=config.kind in DEVICE_KINDS or config.devices)
+                try:
+                    counts = self.store.write_batch(
+                        run_id, seq, batch, epoch(now), source=config.name,
+                        derive_history=derive,
+                        device_source=config.kind in DEVICE_KINDS or config.devices)
+                except FileError as e:  # rolled back; this file alone fails
+                    message = self._redact(e.message)
+                    outcome.file_errors.append(message)
+                    log.error("source %s: %s", config.name, message)
+                    if batch.file_key:
+                        self.store.record_file_failure(
+                            config.name, batch.file_key, batch.label, chash, message,
+                            epoch(self.clock()), run_id)
+                    continue
                 outcome.counts.add(counts)
                 outcome.batches += 1
                 if batch.on_commit is not None:
@@ -105,6 +135,11 @@ class Collector:
             outcome.ok = False
             outcome.error = self._redact(f"{type(e).__name__}: {e}")
             log.debug("source %s failed", config.name, exc_info=True)
+        if outcome.file_errors and outcome.ok:
+            outcome.ok = False
+            more = len(outcome.file_errors) - 1
+            outcome.error = outcome.file_errors[0] + (
+                f" (and {more} more file{'s' if more > 1 else ''})" if more else "")
         outcome.duration = time.monotonic() - started
         self.store.finish_run(run_id, epoch(self.clock()), outcome.ok, outcome.counts,
                               outcome.stats, outcome.error)
@@ -123,6 +158,12 @@ class Collector:
             if s:
                 text = text.replace(s, "***")
         return text
+
+
+def config_hash(config: SourceConfig) -> str:
+    """Identifies what a source reads files with (secrets left out): a file that failed under
+    one configuration is read again once this changes."""
+    return hashlib.sha256(repr(replace(config, password=None)).encode()).hexdigest()[:32]
 
 
 def _watched(batch: Batch, progress: Progress) -> Iterator[Record | Reject]:

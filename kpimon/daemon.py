@@ -17,6 +17,7 @@ being fed); and `STOPPING=1` on shutdown.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -40,8 +41,12 @@ from kpimon.kpi.engine import Evaluation
 from kpimon.kpi.indicators.base import EvalContext
 from kpimon.kpi.indicators.tickets import at_risk
 from kpimon.kpi.output import evaluation_json
-from kpimon.kpi.periods import date_range
+from kpimon.kpi.results import as_adopted
 from kpimon.kpi.trend import TrendPoint, last_months, monthly
+from kpimon.periods import date_range
+from kpimon.progress import ProgressLine, ProgressTask
+from kpimon.rejects import rejects_text
+from kpimon.store import FileFailure
 from kpimon.web.explain import explain_page
 from kpimon.web.server import WebServer
 from kpimon.web.snapshot import (
@@ -95,10 +100,13 @@ class Daemon:
     STOP_GRACE = 5.0
 
     def __init__(self, config: Config, env: dict[str, str] | None = None,
-                 log_level: str | None = None):
+                 log_level: str | None = None, progress: ProgressLine | None = None):
         self.env = dict(os.environ if env is None else env)
         self.config = config
         self.log_level = log_level  # --log-level wins over the config, also after a reload
+        # On a terminal, a long first import or facts pass shows its progress (a quick one
+        # shows nothing); under systemd there is no terminal and nothing is drawn.
+        self.progress = progress if progress is not None and progress.enabled else None
         self.app = App.build(config)
         self.reload_ok = True
         self.holder = SnapshotHolder(self._empty_snapshot())
@@ -153,13 +161,17 @@ class Daemon:
         risk = self._at_risk(now)
         metrics = build_metrics(app.config, evaluations, periods, runs, open_tickets, risk,
                                 extras, self.reload_ok)
-        month = evaluations.get("month")
-        return Snapshot(metrics=metrics, evaluations=evaluations,
+        # The page and /api/kpis show a closed (adopted) period as the board adopted it.
+        shown = {name: as_adopted(app.store, ev) for name, ev in evaluations.items()}
+        month = shown.get("month")
+        return Snapshot(metrics=metrics, evaluations=shown,
                         api=evaluation_json(month) if month is not None else {}, sources=runs,
                         computed_at=month.at if month is not None else now, ready=ready,
                         config=app.config, open_tickets=open_tickets, at_risk=risk,
                         trends=trends or {}, reload_ok=self.reload_ok,
-                        firing_alerts=self.holder.current.firing_alerts)
+                        firing_alerts=self.holder.current.firing_alerts,
+                        stored=app.store.stored_counts(),
+                        file_failures=_current_failures(app.store.file_failures(), names))
 
     def load_stored(self) -> bool:
         """Serve the last stored figures (results, source runs, counters, open tickets) until
@@ -186,7 +198,12 @@ class Daemon:
             started = time.monotonic()
             try:
                 now = datetime.now(UTC)
-                evaluations = self.app.compute(now)
+                task = self._task("tickets")
+                try:
+                    evaluations = self.app.compute(now, progress=task)
+                finally:
+                    if task is not None:
+                        task.done()
                 self.holder.swap(self._snapshot(evaluations, now, ready=True,
                                                 trends=self._trends(now)))
                 log.debug("computed %d indicators in %.2f s", len(self.app.config.indicators),
@@ -223,11 +240,19 @@ class Daemon:
         except KeyError:
             return  # removed by a reload
         with self._job():
-            outcome = self.app.collector.collect(src)
+            task = self._task("rows")
+            try:
+                outcome = self.app.collector.collect(src, progress=task)
+            finally:
+                if task is not None:
+                    task.done()
             self.app.last_outcomes[name] = outcome
             # The main loop starts a compute soon after; collections finishing together
             # share one, and one never collides with a compute that is still running.
             self._compute_requested.set()
+
+    def _task(self, unit: str) -> ProgressTask | None:
+        return self.progress.task(unit, delay=1.0) if self.progress is not None else None
 
     def schedule(self) -> None:
         now = datetime.now(UTC)
@@ -380,9 +405,18 @@ class Daemon:
                     log.error("web config: %s", err)
                 return 2
             web_tls = {"basic_auth": wc.users, "ssl_context": wc.ssl_context}
-        self.web = WebServer(self.config.http.listen_host, self.config.http.listen_port,
-                             self.holder, self._api_evaluate, self.config.tz,
-                             self.app.store.ping, explainer=self._explain_page, **web_tls)
+        host, port = self.config.http.listen_host, self.config.http.listen_port
+        try:
+            self.web = WebServer(host, port, self.holder, self._api_evaluate, self.config.tz,
+                                 self.app.store.ping, explainer=self._explain_page,
+                                 rejects=self._rejects, **web_tls)
+        except OSError as e:
+            log.error("cannot listen on %s:%d: %s; %s; set another address in [http] listen "
+                      "(%s)", host, port, (e.strerror or str(e)).lower(),
+                      "another program (perhaps another kpimon) has that port"
+                      if e.errno == errno.EADDRINUSE else "check the address",
+                      self.config.path or "the configuration")
+            return 1
         self.web.start()
         scheme = "https" if web_tls.get("ssl_context") else "http"
         log.info("kpimon listening on %s://%s:%d/ (metrics at /metrics)", scheme,
@@ -448,6 +482,26 @@ class Daemon:
         self.app.facts.update()
         return evaluation_json(self.app.evaluate(period, at))
 
+    def _rejects(self, source: str) -> str | None:
+        """The rejects listing of one source for the status page's link (None: no source)."""
+        app = self.app
+        if source not in {s.name for s in app.config.sources}:
+            return None
+        return rejects_text(app.store, [source], limit=200, tz=app.config.tz)
+
+
+def _current_failures(failures: dict[str, list[FileFailure]], sources: list[str]
+                      ) -> dict[str, list[FileFailure]]:
+    """Files that failed as a whole and are still there to be mended (a file since removed
+    is no longer the desk's problem), for the configured sources."""
+    out = {}
+    for source in sources:
+        kept = [f for f in failures.get(source, [])
+                if "://" in f.path or os.path.exists(f.path)]
+        if kept:
+            out[source] = kept
+    return out
+
 
 def _watermarks(values: dict[str, str] | Any) -> dict[str, float]:
     out = {}
@@ -459,9 +513,11 @@ def _watermarks(values: dict[str, str] | Any) -> dict[str, float]:
     return out
 
 
-def run_daemon(config: Config, log_level: str | None = None) -> int:
-    """Entry point of `kpimon run`; `log_level` is --log-level, kept across reloads."""
-    daemon = Daemon(config, log_level=log_level)
+def run_daemon(config: Config, log_level: str | None = None,
+               progress: ProgressLine | None = None) -> int:
+    """Entry point of `kpimon run`; `log_level` is --log-level, kept across reloads;
+    `progress` the terminal's progress line, if any."""
+    daemon = Daemon(config, log_level=log_level, progress=progress)
     code = daemon.run()
     if daemon.abandoned_jobs:
         # Interpreter exit would join the executor's worker threads and hang on the very jobs

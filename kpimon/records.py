@@ -141,6 +141,27 @@ class Reject:
             object.__setattr__(self, "value", self.value[:64])
 
 
+# The fields whose rejected value is kept as it is: a value map's key, which the user needs to
+# see to add it to the map. Every other rejected value is kept only as its shape.
+VERBATIM_REJECT_FIELDS = ("priority", "status", "kind")
+
+
+def value_shape(text: str) -> str:
+    """A value with its letters and digits masked: `Gustav Olsson 2026` → `Xxxxxx Xxxxxx 9999`.
+
+    Enough to see what is wrong with a date or a number (`31.02.2020 8.15` → `99.99.9999
+    9.99`), never the value itself, so a reject cannot carry a name or a free text."""
+    return "".join("9" if c.isdigit() else ("X" if c.isupper() else "x") if c.isalpha() else c
+                   for c in text)
+
+
+def stored_reject_value(field_name: str | None, value: str | None) -> str | None:
+    """What a reject keeps of its value (at most 64 characters): verbatim for a value-mapped
+    field, else its shape."""
+    if value is None:
+        return None
+    value = value[:64]
+    return value if field_name in VERBATIM_REJECT_FIELDS else value_shape(value)
 
 #: Internal control statuses (the seed's four phrases, in its order of severity).
 CONTROL_STATUSES = ("none", "minor", "major", "not_started")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kpimon.config.calendars import CalendarConfig
-from kpimon.config.parsing import Errors, Section
+from kpimon.config.parsing import Errors, Section, did_you_mean
 from kpimon.config.sources import VOCABULARY
 from kpimon.records import STATUSES
 
@@ -119,7 +119,8 @@ def parse_indicator(sec: Section, calendars: Mapping[str, CalendarConfig],
                           "description": sec.get("description", str)}
     calendar = sec.get("calendar", str, "24x7")
     if calendar not in calendars:
-        errors.add(sec.p("calendar"), f"no calendar named {calendar!r}")
+        errors.add(sec.p("calendar"),
+                   f"no calendar named {calendar!r}{did_you_mean(calendar, calendars)}")
     kw["calendar"] = calendar
     business = calendar != "24x7"
     day_length = day_lengths.get(calendar) if business else None
@@ -206,7 +207,8 @@ def parse_goal(item: Any, path: str, indicator_ids: set[str], errors: Errors) ->
     members = gsec.str_list("indicators", required=True)
     for j, m in enumerate(members):
         if m not in indicator_ids:
-            errors.add(f"{path}.indicators[{j}]", f"no indicator named {m!r}")
+            errors.add(f"{path}.indicators[{j}]",
+                       f"no indicator named {m!r}{did_you_mean(m, indicator_ids)}")
     if gid is None:
         return None
     return GoalConfig(gid, gsec.get("name", str, gid), members)

@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo
 from kpimon.config.calendars import CalendarConfig, business_day_length, parse_calendar
 from kpimon.config.controls import ControlConfig, parse_control
 from kpimon.config.indicators import GoalConfig, IndicatorConfig, parse_goal, parse_indicator
-from kpimon.config.parsing import ConfigError, Errors, Section, check_timezone, expand_env
+from kpimon.config.parsing import (
+    ConfigError,
+    Errors,
+    Section,
+    check_timezone,
+    did_you_mean,
+    expand_env,
+)
 from kpimon.config.sources import SourceConfig, parse_source
 
 DEFAULT_CONFIG = "/etc/kpimon/kpimon.toml"
@@ -58,6 +65,9 @@ class Config:
     controls: tuple[ControlConfig, ...] = ()
     path: str | None = None
     digest: str = ""
+    # Things that are valid but probably not meant (`check-config` shows them; every command
+    # logs them at start).
+    warnings: tuple[str, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -155,11 +165,12 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
         ids.add(ind.id)
         for j, s in enumerate(ind.sources):
             if s not in names:
-                errors.add(f"{ipath}.sources[{j}]", f"no source named {s!r}")
+                errors.add(f"{ipath}.sources[{j}]",
+                           f"no source named {s!r}{did_you_mean(s, names)}")
         for key in ("a", "b"):
             ref = getattr(ind, key)
             if ref is not None and ref not in names:
-                errors.add(f"{ipath}.{key}", f"no source named {ref!r}")
+                errors.add(f"{ipath}.{key}", f"no source named {ref!r}{did_you_mean(ref, names)}")
         indicators.append(ind)
 
     goals = [g for i, item in enumerate(top.get("goals", list, []))
@@ -190,7 +201,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
     if retention is not None and retention < 1:
         errors.add("retention_years", "must be at least 1")
     if errors.items:
-        raise ConfigError(errors.items)
+        raise ConfigError(_name_sources(errors.items, raw.get("sources")))
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
     return Config(
         timezone=tz, database=database, orgs=top.str_list("orgs"), queues=top.str_list("queues"),
@@ -198,7 +209,45 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
         goals=tuple(goals), log_level=log_level, log_format=log_format, state_dir=state_dir,
         retention_years=retention, compute_every=compute_every.seconds() if compute_every else 60,
         language=language, controls=tuple(controls), path=path, digest=digest[:16],
+        warnings=tuple(_warnings(tz, sources)),
     )
+
+
+# Zone names that are UTC all year; a desk whose exports carry local times without an offset
+# almost never means one of these.
+_UTC_NAMES = {"UTC", "Etc/UTC", "UCT", "Etc/UCT", "GMT", "Etc/GMT", "Etc/GMT0", "Etc/GMT+0",
+              "Etc/GMT-0", "GMT0", "Greenwich", "Etc/Greenwich", "Universal", "Etc/Universal",
+              "Zulu", "Etc/Zulu"}
+# Sources whose exports give times without an offset (read in `timezone`).
+_LOCAL_TIME_KINDS = ("ticket_csv", "efecte_rest", "efecte_xml", "ace_csv")
+
+
+def _warnings(tz: str, sources: list[SourceConfig]) -> list[str]:
+    out = []
+    local = [s.name for s in sources if s.kind in _LOCAL_TIME_KINDS and not s.devices]
+    if tz in _UTC_NAMES and local:
+        out.append(
+            f"timezone: {tz!r} reads every time without an offset in the exports of "
+            f"{', '.join(local)} as UTC, and makes the months and years UTC ones; exports "
+            'from a Swedish desk are in local time: write timezone = "Europe/Stockholm" (the '
+            "default) unless the exports really are in UTC")
+    return out
+
+
+def _name_sources(errors: list[str], raw_sources: Any) -> list[str]:
+    """Add the source's name to each error under `sources[i]`: `sources[2].every: not a
+    duration (source "cmdb")`, so a long file's errors say which source they are about."""
+    names: dict[int, str] = {}
+    if isinstance(raw_sources, list):
+        for i, item in enumerate(raw_sources):
+            if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+                names[i] = item["name"]
+    out = []
+    for err in errors:
+        m = re.match(r"sources\[(\d+)\][.:\[]", err)
+        name = names.get(int(m.group(1))) if m else None
+        out.append(f'{err} (source "{name}")' if name else err)
+    return out
 
 
 def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Config:

@@ -6,8 +6,9 @@ path in `Errors` instead of raising, so that the loader can report every error a
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -52,6 +53,13 @@ def expand_env(value: Any, path: str, env: Mapping[str, str], errors: Errors) ->
     return value
 
 
+def did_you_mean(key: str, choices: Iterable[str]) -> str:
+    """` (did you mean "timezone"?)` for a key close to one of `choices`, else ""."""
+    lowered = {c.lower(): c for c in choices}
+    match = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.6)
+    return f' (did you mean "{lowered[match[0]]}"?)' if match else ""
+
+
 def join_path(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -71,7 +79,7 @@ class Section:
         for key in self.data:
             if key not in allowed:
                 hint = f" for {what}" if what else ""
-                self.errors.add(self.p(key), f"unknown key{hint}")
+                self.errors.add(self.p(key), f"unknown key{hint}{did_you_mean(key, allowed)}")
 
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = None,
             required: bool = False) -> Any:

@@ -43,6 +43,7 @@ DEFAULT_CSV_FIELDS = {
     "support_group": "Grupp", "org": "Organisation", "category": "Kategori",
     "updated": "Senast ändrad",
 }
+# What the error for a missing `every` suggests per kind (`every` itself is required).
 DEFAULT_EVERY = {"efecte_rest": "5m", "sccm": "1h", "inventory_csv": "1h", "manual": "5m"}
 VOCABULARY = {"kind": KINDS, "priority": PRIORITIES, "status": STATUSES}
 
@@ -101,8 +102,14 @@ def parse_source(sec: Section, errors: Errors) -> SourceConfig | None:
         kind = None
     if kind is None:
         return None
-    sec.unknown(_COMMON_SOURCE_KEYS | SOURCE_KEYS[kind], f"a {kind} source")
-    every = sec.duration("every", DEFAULT_EVERY.get(kind, "15m"))
+    article = "an" if kind[0] in "aeiou" else "a"
+    sec.unknown(_COMMON_SOURCE_KEYS | SOURCE_KEYS[kind], f"{article} {kind} source")
+    every = None
+    if "every" in sec.data:
+        every = sec.duration("every")
+    else:
+        errors.add(sec.p("every"), "required: how often the daemon collects this source, e.g. "
+                   f'every = "{DEFAULT_EVERY.get(kind, "15m")}"')
     kw: dict[str, Any] = {"name": name or "", "kind": kind,
                           "every": every.seconds() if every else 900}
     if every is not None and every.seconds() <= 0:

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from kpimon.config import Config, ControlConfig, IndicatorConfig
 from kpimon.config.controls import AREAS
 from kpimon.kpi.engine import KpiEngine
-from kpimon.kpi.periods import Period, date_range
+from kpimon.periods import Period, date_range
 from kpimon.store import Store
 from kpimon.store.controls import ControlRecord, control_records
 from kpimon.timeutil import epoch, localize

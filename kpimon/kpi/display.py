@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from kpimon.i18n import Formatter
 from kpimon.kpi.engine import IndicatorOutcome
-from kpimon.kpi.periods import Period
 from kpimon.kpi.targets import EPSILON
+from kpimon.periods import Period
 
 N_TIPS = {"response_within": "n.created", "resolution_within": "n.created",
           "first_line_share": "n.resolved", "handling_time": "n.resolved",

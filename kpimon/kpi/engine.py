@@ -17,8 +17,8 @@ from kpimon.kpi import targets
 from kpimon.kpi.calendar import Calendar
 from kpimon.kpi.indicators import assets, calls, manual, tickets
 from kpimon.kpi.indicators.base import EvalContext, Figures, Measured, breakdown_keys
-from kpimon.kpi.periods import Period
 from kpimon.kpi.sources import awaits_collection
+from kpimon.periods import Period
 from kpimon.store import Store
 from kpimon.timeutil import epoch
 

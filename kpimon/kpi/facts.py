@@ -21,10 +21,10 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from kpimon.config import CLOCK_KINDS, Config
 from kpimon.kpi.calendar import Calendar
@@ -35,6 +35,13 @@ from kpimon.store import facts as store_facts
 from kpimon.store import tables as t
 
 CHUNK = 5000
+
+
+class Progress(Protocol):
+    """Told how a facts pass is getting on (a terminal's progress bar)."""
+
+    def update(self, label: str, items: int, done: int, total: int) -> None: ...
+
 FACTS_KINDS = CLOCK_KINDS + ("handling_time", "open_older_than", "oldest_open_age")
 _STATE_SOURCE = "_facts"
 FACT_COLUMNS = ("source", "ticket_id", "clock", "created_c", "response_at", "response_c")
@@ -114,19 +121,24 @@ class FactsBuilder:
         self.clocks = clocks_for(config, calendars)
         self.derive_first_response = {s.name for s in config.sources if s.derive_first_response}
 
-    def rebuild(self) -> int:
+    def rebuild(self, progress: Progress | None = None) -> int:
         """Recompute the facts of every ticket (after a change of calendar or indicator)."""
         with self.store.engine.begin() as conn:
             conn.execute(update(t.tickets).values(facts_dirty=True))
             conn.execute(delete(t.ticket_facts))
             conn.execute(delete(t.resolution_facts))
-        return self.update()
+        return self.update(progress)
 
-    def update(self) -> int:
-        """Compute facts for dirty tickets, and for all tickets of a clock that changed."""
+    def update(self, progress: Progress | None = None) -> int:
+        """Compute facts for dirty tickets, and for all tickets of a clock that changed.
+
+        `progress` (a terminal's progress bar) hears `("facts", done, done, total)` in
+        tickets after each chunk."""
         self._check_signatures()
         with self.store.engine.begin() as conn:
             store_facts.clear_dirty(conn)
+            total = conn.execute(select(func.count()).select_from(t.tickets).where(
+                t.tickets.c.facts_dirty.is_(True))).scalar_one() if progress else 0
         done = 0
         while True:
             with self.store.engine.begin() as conn:
@@ -137,6 +149,8 @@ class FactsBuilder:
                     break
                 self._chunk(conn, rows)
                 done += len(rows)
+            if progress is not None:
+                progress.update("facts", done, done, max(total, done))
         self._save_signatures()
         return done
 

@@ -122,24 +122,35 @@ def _bound(o: IndicatorOutcome) -> float | None:
     return t.number if t is not None and not t.relative else None
 
 
-def evaluation_csv(ev: Evaluation) -> str:
-    """One row per indicator and breakdown key; numbers unformatted for spreadsheets."""
+CSV_HEADER = ["period", "indicator", "name", "unit", "dimension", "key", "value", "numerator",
+              "denominator", "unknown", "target", "status", "previous"]
+
+
+def evaluation_csv(ev: Evaluation, decimal: str = ".") -> str:
+    """One row per indicator and breakdown key, `;`-separated, for spreadsheets: the name and
+    unit beside the id, numbers unformatted in the indicator's unit (a whole number as one,
+    `decimal` as the separator of the others), empty where there is none."""
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\n")
-    w.writerow(["period", "indicator", "dimension", "key", "value", "numerator", "denominator",
-                "unknown", "target", "status", "previous"])
+    w.writerow(CSV_HEADER)
+
+    def num(value: float | int | None) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        if float(value).is_integer():
+            return str(int(value))
+        return repr(float(value)).replace(".", decimal)
+
     for o in ev.indicators:
         f = o.figures
-        w.writerow([ev.period.label, o.ind.id, "", "", _csv(f.value), _csv(f.numerator),
-                    _csv(f.denominator), "" if f.unknown is None else f.unknown,
-                    o.ind.target.text if o.ind.target else "", o.status, _csv(o.previous)])
+        ind = o.ind
+        target = ind.target.text if ind.target else ""
+        w.writerow([ev.period.label, ind.id, ind.name, ind.unit, "", "", num(f.value),
+                    num(f.numerator), num(f.denominator), num(f.unknown), target, o.status,
+                    num(o.previous)])
         for dim, keys in o.breakdown.items():
             for key, k in keys.items():
-                w.writerow([ev.period.label, o.ind.id, dim, key, _csv(k.figures.value),
-                            _csv(k.figures.numerator), _csv(k.figures.denominator), "",
-                            o.ind.target.text if o.ind.target else "", k.status, ""])
+                w.writerow([ev.period.label, ind.id, ind.name, ind.unit, dim, key,
+                            num(k.figures.value), num(k.figures.numerator),
+                            num(k.figures.denominator), "", target, k.status, ""])
     return buf.getvalue()
-
-
-def _csv(value: float | None) -> str:
-    return "" if value is None else repr(float(value))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,15 +22,30 @@ from kpimon.kpi.engine import Evaluation, GoalOutcome, IndicatorOutcome, KeyOutc
 from kpimon.kpi.goals import goal_status
 from kpimon.kpi.indicators.base import Figures
 from kpimon.kpi.output import indicator_json
-from kpimon.kpi.periods import Period
 from kpimon.kpi.targets import baseline_of
+from kpimon.periods import Period
 from kpimon.store import Store
 from kpimon.store import tables as t
 from kpimon.timeutil import epoch
 
 
-class PeriodAlreadyClosed(Exception):
+class PeriodStateError(Exception):
+    """`period close` on a closed period, or `period reopen` on one that is not closed."""
+
+
+class PeriodAlreadyClosed(PeriodStateError):
     """`period close` on a period that is already adopted."""
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of the period log: who closed or reopened which period, when, and why."""
+
+    period: str
+    action: str  # close | reopen
+    at: int
+    author: str
+    reason: str | None
 
 
 def _rows(ev: Evaluation, config: Config, now: int, adopted: bool) -> list[dict[str, object]]:
@@ -139,8 +155,9 @@ def is_closed(conn: Connection, period: Period) -> bool:
 
 
 def close_period(store: Store, engine: KpiEngine, config: Config, period: Period,
-                 at: datetime, author: str) -> Evaluation:
-    """Adopt the period's figures as of `at`; refuses a period that is already closed."""
+                 at: datetime, author: str, reason: str | None = None) -> Evaluation:
+    """Adopt the period's figures as of `at`; refuses a period that is already closed. The
+    close goes into the period log with its author and reason."""
     ev = engine.evaluate(period, at)
     now = epoch(datetime.now(UTC))
     with store.engine.begin() as conn:
@@ -152,15 +169,50 @@ def close_period(store: Store, engine: KpiEngine, config: Config, period: Period
         conn.execute(insert(t.closed_periods).values(
             period=period.label, closed_at=now, author=author,
             payload=json.dumps([{"id": g.id, "status": g.status} for g in ev.goals])))
+        conn.execute(insert(t.period_log).values(period=period.label, action="close", at=now,
+                                                 author=author[:64], reason=reason))
     save_results(store, config, ev)
     return ev
+
+
+def reopen_period(store: Store, period: Period, at: datetime, author: str,
+                  reason: str) -> None:
+    """Undo a close: the adopted figures are dropped (the period follows the data again) and
+    the reopening, with its reason, goes into the period log."""
+    r = t.indicator_results.c
+    with store.engine.begin() as conn:
+        if not is_closed(conn, period):
+            raise PeriodStateError(f"{period.label} is not closed")
+        conn.execute(delete(t.closed_periods).where(t.closed_periods.c.period == period.label))
+        conn.execute(delete(t.indicator_results).where(r.period == period.label,
+                                                       r.adopted.is_(True)))
+        conn.execute(insert(t.period_log).values(period=period.label, action="reopen",
+                                                 at=epoch(at), author=author[:64],
+                                                 reason=reason))
+
+
+def period_log(store: Store, period: str | None = None) -> list[LogEntry]:
+    """The period log, oldest first (of one period, or of all)."""
+    pl = t.period_log.c
+    query = select(pl.period, pl.action, pl.at, pl.author, pl.reason).order_by(pl.at, pl.id)
+    if period is not None:
+        query = query.where(pl.period == period)
+    with store.engine.connect() as conn:
+        return [LogEntry(x.period, x.action, x.at, x.author, x.reason)
+                for x in conn.execute(query)]
 
 
 def evaluate(store: Store, engine: KpiEngine, config: Config, period: Period,
              at: datetime) -> Evaluation:
     """The period as the board sees it: adopted figures for a closed period (with the figures
     computed now as `current`), else the figures computed now."""
-    current = engine.evaluate(period, at)
+    return as_adopted(store, engine.evaluate(period, at))
+
+
+def as_adopted(store: Store, current: Evaluation) -> Evaluation:
+    """An evaluation as the board sees it: itself, or for a closed period the adopted figures
+    with it as `current` (the status page and `/api/kpis` mark such a period adopted)."""
+    period = current.period
     r = t.indicator_results.c
     with store.engine.connect() as conn:
         if not is_closed(conn, period):
@@ -170,4 +222,8 @@ def evaluate(store: Store, engine: KpiEngine, config: Config, period: Period,
     # An indicator added after the period was closed has no adopted figures: computed now.
     outcomes = [stored_outcome(o.ind, adopted[o.ind.id], current=o) if o.ind.id in adopted
                 else o for o in current.indicators]
-    return Evaluation(period, at, outcomes, _goals(config, outcomes), adopted=True)
+    statuses = {o.ind.id: o.status for o in outcomes}
+    goals = [GoalOutcome(g.id, g.name, goal_status([statuses[i] for i in g.indicators
+                                                    if i in statuses]), g.indicators)
+             for g in current.goals]
+    return Evaluation(period, current.at, outcomes, goals, adopted=True)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from kpimon.kpi.engine import KpiEngine
-from kpimon.kpi.periods import Period, containing, month
+from kpimon.periods import Period, containing, month
 
 
 @dataclass(frozen=True)

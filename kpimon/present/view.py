@@ -17,8 +17,8 @@ from kpimon.config import IndicatorConfig
 from kpimon.i18n import SYMBOLS, Formatter
 from kpimon.kpi.display import drift_text, n_text, target_text, value_text
 from kpimon.kpi.engine import Evaluation, IndicatorOutcome
-from kpimon.kpi.periods import Period
 from kpimon.kpi.trend import TrendPoint
+from kpimon.periods import Period
 from kpimon.present.svg import chart
 
 

@@ -25,9 +25,9 @@ from kpimon.config import AREAS, Config
 from kpimon.i18n import SYMBOLS, Formatter, formatter_for
 from kpimon.kpi.controls import ControlEvaluator, ControlOutcome, OccasionOutcome
 from kpimon.kpi.engine import Evaluation, KpiEngine
-from kpimon.kpi.periods import Period
 from kpimon.kpi.scope import for_org
 from kpimon.kpi.trend import monthly, months_of
+from kpimon.periods import Period
 from kpimon.present import render as render_template
 from kpimon.present.svg import chart
 from kpimon.present.view import GoalBlock, Status, goal_blocks

@@ -40,9 +40,11 @@ Medel kötid …                   Average queue time …         wait_seconds_a
   before the header row (a report title, a date range) are skipped. In a grouped report that
   prints the queue (or the date) only on the first row of a group, an empty queue (or date)
   cell repeats the one above it.
-* A missing required column (interval, received, answered) rejects the whole file with one
-  `Reject` (row None, field = the missing column); the file is marked imported so it is not read
-  again until it changes, and it is left in place whatever `after` says, for someone to look at.
+* A missing required column (interval, received, answered), a file without a header row and
+  an unreadable CSV fail the file as a whole (`FileError`, naming what is missing and what the
+  header has): nothing of it is stored, it is not marked imported but remembered as failed, so
+  it is read again once it or the source's configuration changes, and it is left in place
+  whatever `after` says, for someone to look at. The files after it are read as usual.
   A bad row is a `Reject` with its line number; the good rows of the file still go in.
 * Unknown columns are ignored and named once per file in the log.
 """
@@ -54,7 +56,7 @@ import hashlib
 import io
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -62,8 +64,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from kpimon.config import SourceConfig
-from kpimon.records import QueueInterval, Reject
-from kpimon.sources.base import Batch, CollectContext, SourceError
+from kpimon.records import QueueInterval, Record, Reject
+from kpimon.sources.base import Batch, CollectContext, SourceError, failing
 from kpimon.sources.dropfolder import decode_text, drop_files
 from kpimon.timeutil import localize, parse_time
 
@@ -247,7 +249,13 @@ class AceCsvSource:
                 ctx.log.info("%s: changed while being read; left for the next collection",
                              drop.path)
                 continue
-            items, whole_file_rejected = self.parse(data, drop.path, ctx)
+            parsed, whole_file_rejected = self.parse(data, drop.path, ctx)
+            items: Iterable[Record | Reject] = parsed
+            if whole_file_rejected:
+                # A file that cannot be read at all fails alone: it is not marked imported and
+                # stays in place until it (or the configuration) changes.
+                reason = next((i.reason for i in parsed if isinstance(i, Reject)), "unreadable")
+                items = failing(f"{drop.path}: {reason}")
             yield Batch(
                 label=f"{self.config.name}: {drop.path.name}",
                 items=items,

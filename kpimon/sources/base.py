@@ -32,6 +32,19 @@ class SourceError(Exception):
         self.code = code
 
 
+class FileError(SourceError):
+    """One file that cannot be read as a whole (a header that does not fit the field map, a
+    file of neither layout). Raised from a batch's items: the batch is rolled back, the file
+    is remembered as failed for this configuration (not as imported), the collection goes on
+    with the files after it, and the run is reported failed with this message."""
+
+
+def failing(message: str) -> Iterator[Record | Reject]:
+    """Items that fail the whole batch at once with `FileError(message)`."""
+    raise FileError(message, permanent=True)
+    yield  # pragma: no cover - makes this a generator
+
+
 @dataclass
 class SourceStats:
     """Counters an adapter (or the HTTP helper) bumps while collecting; exported as metrics."""
@@ -75,6 +88,9 @@ class CollectContext:
     now: datetime
     state: Mapping[str, str] = field(default_factory=dict)
     is_imported: Callable[[str], bool] = lambda key: False
+    # A file that failed as a whole with the source's present configuration: left alone until
+    # the file or the configuration changes (`kpimon import --force` reads it regardless).
+    failed_before: Callable[[str], bool] = lambda key: False
     files: list[Path] | None = None  # `kpimon import`: read exactly these files
     wait_for_settle: bool = False  # one-shot `collect` waits for a settling file
     stats: SourceStats = field(default_factory=SourceStats)

@@ -12,7 +12,13 @@ The rules, for a `SourceConfig` with `path` (a glob), `settle`, `after` and `arc
 * **Which files.** `ctx.files` when the runner gives them (`kpimon import`), else the files that
   match `path`, oldest first (by mtime, then by name so equal mtimes keep a stable order). Hidden
   files (`.name`) never match a `*`, so an exporter that writes `.report.csv.part` and renames it
-  is safe; directories and files inside the archive folder are skipped.
+  is safe; directories and files inside the archive folder are skipped. A `path` that names a
+  folder (it is one, or it ends in `/`) means every file in it, as `folder/*` would.
+* **The folder.** The drop folder is the part of `path` before its first wildcard (the folder
+  of a single file). A missing one is created, with the permissions of the folder it is made
+  in (so a group-writable drop folder's new subfolder is group-writable too); one that cannot be
+  created fails the source with a message naming it. `check_folders` tells the same in advance
+  for `kpimon check-config`.
 * **Settle.** A file is taken once it has not changed (size and mtime) for `settle` seconds, so a
   file still being written or copied is not read half-way. The daemon leaves an unsettled file for
   its next cycle; with `ctx.wait_for_settle` (a one-shot `collect`) the helper waits for it, in
@@ -42,7 +48,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +60,7 @@ ENCODINGS = ("utf-8-sig", "utf-8", "cp1252")
 """Encodings tried in order by `decode_text`."""
 
 _CHUNK = 1 << 20  # read size for hashing; a file is never read into memory whole here
+KEY_MAX = 128  # the store's imported_files.file_key
 
 
 @dataclass(frozen=True)
@@ -67,8 +74,10 @@ class FileIdentity:
 
     @property
     def key(self) -> str:
-        """The string stored as the batch's `file_key`: `name|size|mtime_ns|sha256`."""
-        return f"{self.name}|{self.size}|{self.mtime_ns}|{self.sha256}"
+        """The string stored as the batch's `file_key`: `name|size|mtime_ns|sha256`, the name
+        shortened so that the key fits the store's 128 characters."""
+        rest = f"|{self.size}|{self.mtime_ns}|{self.sha256}"
+        return f"{self.name[:max(0, KEY_MAX - len(rest))]}{rest}"
 
 
 @dataclass(frozen=True)
@@ -175,10 +184,14 @@ def candidates(config: SourceConfig, ctx: CollectContext) -> list[Path]:
         return list(ctx.files)
     if not config.path:
         raise SourceError(f"source {config.name!r} has no path", permanent=True)
-    pattern = os.path.expanduser(config.path)
+    pattern = expand_path(config.path)
+    unclear = unclear_path(pattern)
+    if unclear:
+        raise SourceError(unclear, permanent=True)
     folder = base_folder(pattern)
     if not folder.is_dir():
-        raise SourceError(f"drop folder {folder} does not exist")
+        ensure_folder(folder, ctx.log, config.path)
+        return []  # a folder just made holds nothing yet
     archive = _archive_dir(config, pattern)
     found: list[tuple[int, str, Path]] = []
     for name in glob.glob(pattern, recursive=True):
@@ -194,6 +207,58 @@ def candidates(config: SourceConfig, ctx: CollectContext) -> list[Path]:
         found.append((st.st_mtime_ns, p.name, p))
     found.sort(key=lambda t: (t[0], t[1]))
     return [p for _, _, p in found]
+
+
+def expand_path(path: str) -> str:
+    """A source's `path` as a glob: `~` expanded, and a folder (one that is there, or a path
+    ending in `/`) taken as every file in it."""
+    pattern = os.path.expanduser(path)
+    if not _has_magic(pattern) and (pattern.endswith(("/", os.sep)) or os.path.isdir(pattern)):
+        return os.path.join(pattern, "*")
+    return pattern
+
+
+def unclear_path(pattern: str) -> str | None:
+    """Why a `path` cannot be read as meant, or None: a path with no wildcard that is not
+    there and has no file extension may be a folder not made yet or a misspelt one, and
+    guessing would read nothing without a word — so it is an error that says how to write
+    either."""
+    if _has_magic(pattern) or os.path.exists(pattern) or "." in Path(pattern).name:
+        return None
+    return (f"{pattern} does not exist, and it is not clear whether it is a folder or a file: "
+            f'for a folder of exports write path = "{pattern}/" (every file in it) or '
+            f'"{pattern}/*.csv"; for a file, give its name with its extension')
+
+
+def nearest_existing(folder: Path) -> Path:
+    """The folder itself or its nearest ancestor that exists."""
+    here = folder.absolute()
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    return here
+
+
+def ensure_folder(folder: Path, log: logging.Logger, path: str | None = None) -> None:
+    """Create a missing drop folder like the folder it is made in; SourceError naming it when
+    it cannot be created."""
+    where = f" (path = {path!r})" if path and Path(os.path.expanduser(path)) != folder else ""
+    existing = nearest_existing(folder)
+    if not existing.is_dir():
+        raise SourceError(f"drop folder {folder} does not exist and cannot be created: "
+                          f"{existing} is not a folder{where}")
+    try:
+        mode = existing.stat().st_mode & 0o7777
+        made = []
+        for part in reversed([folder, *folder.parents]):
+            if not part.exists():
+                part.mkdir()
+                made.append(part)
+        for part in made:
+            os.chmod(part, mode)
+    except OSError as e:
+        raise SourceError(f"drop folder {folder} does not exist and cannot be created: "
+                          f"{e.strerror or e}{where}") from None
+    log.info("created drop folder %s (like %s)", folder, existing)
 
 
 def base_folder(pattern: str) -> Path:
@@ -214,7 +279,7 @@ def _archive_dir(config: SourceConfig, pattern: str | None) -> Path | None:
     archive = Path(os.path.expanduser(config.archive))
     if archive.is_absolute() or not pattern:
         return archive
-    return base_folder(os.path.expanduser(pattern)) / archive
+    return base_folder(expand_path(pattern)) / archive
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -260,6 +325,11 @@ def drop_files(
             # Imported, but the process stopped before `after` ran: finish that now.
             ctx.log.debug("%s: already imported, skipped", path)
             after()
+            continue
+        if ctx.failed_before(identity.key):
+            # Failed as a whole with this configuration: stays where it is until it or the
+            # configuration changes; the files after it go on.
+            ctx.log.debug("%s: failed before with this configuration, skipped", path)
             continue
         yield DropFile(path, identity, after)
 
@@ -390,10 +460,12 @@ def pending_files(pattern: str, config: SourceConfig, ctx: CollectContext, *,
     """
     from dataclasses import replace
 
-    folder = base_folder(os.path.expanduser(pattern))
+    folder = base_folder(expand_path(pattern))
     if optional and ctx.files is None and not folder.is_dir():
-        ctx.log.warning("source %s: folder %s does not exist; nothing read from it",
-                        config.name, folder)
+        try:
+            ensure_folder(folder, ctx.log, pattern)
+        except SourceError as e:
+            ctx.log.warning("source %s: %s; nothing read from it", config.name, e.message)
         return
     yield from drop_files(replace(config, path=pattern), ctx)
 
@@ -417,3 +489,80 @@ def detect_encoding(path: Path, encodings: tuple[str, ...] = ENCODINGS) -> str:
                 continue
             return enc
     return encodings[-1]
+
+
+# ------------------------------------------------------------------ check-config
+
+DROP_KINDS = ("ticket_csv", "ace_csv", "inventory_csv", "manual", "efecte_xml")
+"""Source kinds that read a drop folder when they have a `path`."""
+
+
+@dataclass(frozen=True)
+class FolderCheck:
+    """A drop or archive folder this process could not use as the source will: `key` is the
+    config path (`sources[1].path`); an error fails `check-config`, a warning does not."""
+
+    key: str
+    message: str
+    error: bool
+
+
+def check_folders(sources: Sequence[SourceConfig]) -> list[FolderCheck]:
+    """Every drop folder (`path`, `status_changes`) and archive folder of the file sources,
+    as this user sees them: missing ones kpimon can create are warnings; missing ones it
+    cannot create, and ones it cannot read (or, with `after` = archive or delete, write) are
+    errors. Nothing is created or changed."""
+    out: list[FolderCheck] = []
+    user = _user()
+    for i, src in enumerate(sources):
+        if src.kind not in DROP_KINDS or not src.path:
+            continue
+        moves = src.after in ("archive", "delete")
+        globs = [("path", src.path)]
+        if src.status_changes:
+            globs.append(("status_changes", src.status_changes))
+        for key, glob_text in globs:
+            unclear = unclear_path(expand_path(glob_text))
+            problem = (unclear, True) if unclear else _check_folder(
+                base_folder(expand_path(glob_text)), "drop folder", user, write=moves,
+                created="at its first collection")
+            if problem:
+                out.append(FolderCheck(f"sources[{i}].{key}", *problem))
+        archive = _archive_dir(src, src.path)
+        if archive is not None:
+            problem = _check_folder(archive, "archive folder", user, write=True,
+                                    created="when it archives the first file")
+            if problem:
+                out.append(FolderCheck(f"sources[{i}].archive", *problem))
+    return out
+
+
+def _check_folder(folder: Path, what: str, user: str, *, write: bool, created: str
+                  ) -> tuple[str, bool] | None:
+    if folder.exists():
+        if not folder.is_dir():
+            return f"{what} {folder} is not a folder", True
+        if not os.access(folder, os.R_OK | os.X_OK):
+            return f"{what} {folder} is not readable by {user}", True
+        if write and not os.access(folder, os.W_OK | os.X_OK):
+            return (f"{what} {folder} is not writable by {user}, so files cannot be moved out "
+                    "of it (after = \"archive\" or \"delete\")"), True
+        return None
+    existing = nearest_existing(folder)
+    if not existing.is_dir():
+        return f"{what} {folder} does not exist and cannot be created: {existing} is not a " \
+               "folder", True
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return (f"{what} {folder} does not exist and cannot be created: {existing} is not "
+                f"writable by {user}"), True
+    return f"{what} {folder} does not exist; kpimon creates it (like {existing}) {created}", \
+        False
+
+
+def _user() -> str:
+    try:
+        import pwd
+
+        return f"user {pwd.getpwuid(os.geteuid()).pw_name}"
+    except (ImportError, KeyError):
+        return f"uid {os.geteuid()}"

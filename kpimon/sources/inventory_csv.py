@@ -42,7 +42,7 @@ import requests
 
 from kpimon.config import SourceConfig
 from kpimon.records import Device, DeviceCount, Reject
-from kpimon.sources.base import Batch, CollectContext, SourceError
+from kpimon.sources.base import Batch, CollectContext, FileError, SourceError, failing
 from kpimon.sources.dropfolder import decode_text, drop_files
 from kpimon.sources.http import HttpClient
 
@@ -92,7 +92,13 @@ class InventoryCsvSource:
                              cfg.name, drop.path)
                 continue
             seen_at = datetime.fromtimestamp(drop.identity.mtime_ns / 1e9, UTC)
-            parsed = self._parse(data, drop.path.name, seen_at)
+            try:
+                parsed = self._parse(data, drop.path.name, seen_at)
+            except FileError as e:
+                # This file alone fails (remembered, not marked imported); the next go on.
+                yield Batch(label=f"{cfg.name}: {drop.path.name}", items=failing(e.message),
+                            file_key=drop.key)
+                continue
             yield Batch(label=f"{cfg.name}: {drop.path.name}", items=parsed.items,
                         file_key=drop.key, snapshot=parsed.snapshot, on_commit=drop.on_commit)
 
@@ -142,11 +148,11 @@ class InventoryCsvSource:
         if self.config.column:
             wanted = _header_key(self.config.column)
             if wanted not in keys:
-                # A configuration mistake, not a bad file: fail the run so that the file stays
-                # unimported and is read once the column is put right.
-                raise SourceError(
-                    f"source {source}: {where} has no column {self.config.column!r} "
-                    f"(its header: {'; '.join(h.strip() for h in header)[:200]})",
+                # A configuration mistake, not a bad file: the file fails as a whole and is
+                # read again once the column is put right (or the file changes).
+                raise FileError(
+                    f"{where}: the header lacks {self.config.column!r} (`column`); it has: "
+                    f"{', '.join(h.strip() for h in header if h.strip())[:300]}",
                     permanent=True)
             index, data_rows = keys.index(wanted), rows[1:]
         else:

@@ -44,9 +44,9 @@ import re
 from collections.abc import Iterator
 
 from kpimon.config import SourceConfig
-from kpimon.kpi.periods import parse_period
+from kpimon.periods import parse_period
 from kpimon.records import ControlStatus, ManualValue, Record, Reject, parse_control_status
-from kpimon.sources.base import Batch, CollectContext
+from kpimon.sources.base import Batch, CollectContext, FileError
 from kpimon.sources.dropfolder import DropFile, downloaded, pending_files
 from kpimon.sources.ticket_csv import CsvFile
 
@@ -138,11 +138,11 @@ class ManualSource:
             return
         index = self._columns(header, COLUMNS, ("indicator", "period", "value"))
         if index is None:
-            yield Reject(name, drop.label, header_line, None,
-                         "the first row must be a header naming the columns indicator, period, "
-                         "value and (optionally) note, or control, occasion, status (and "
-                         "optionally comment, by)", ";".join(header))
-            return
+            raise FileError(f"{drop.label}: the first row must be a header naming the columns "
+                            "indicator, period, value and (optionally) note, or control, "
+                            "occasion, status (and optionally comment, by); it has: "
+                            f"{', '.join(h.strip() for h in header if h.strip())[:300]}",
+                            permanent=True)
         width = len(header)
         for line, fields in rows:
             if len(fields) > width:

@@ -22,13 +22,16 @@ Rows (the row number of a reject is the line where the row starts; the header is
   mid-row) is a reject naming the first mapped field it lacks; a row with more fields than the
   header is a reject unless the extra fields are empty (an unquoted delimiter in a value would
   shift every later column);
-* a header without a required column makes every row a reject naming that column;
+* a header without a mapped required column fails the file as a whole (`FileError`: which
+  columns it lacks, which it has, and to map them with `fields`); no row is read from it;
 * everything else is `TicketMapper`'s (value maps, required fields, dates, DST).
 
 A history file (`status_changes`) has a header row, then four columns by position: ticket id;
 changed at; from status (empty for the first change); to status — both through the status map.
-`kpimon import SOURCE FILE` reads one named file: it is a history file when the source has
-`status_changes` and the file's header lacks one of the required ticket columns.
+`kpimon import SOURCE FILE` reads one named file: it is a ticket file when its header has the
+required columns, a history file when the source has `status_changes` and the header has exactly
+four columns, and otherwise a file error (never guessed to be history). A history file whose
+header has fewer than four columns fails as a whole too.
 
 An `url` is fetched through the shared HTTP helper into a temporary file, and is identified by
 the URL and a hash of its content: an unchanged export is not imported again.
@@ -44,7 +47,7 @@ from pathlib import Path
 
 from kpimon.config import SourceConfig
 from kpimon.records import Record, Reject, StatusChange, Ticket
-from kpimon.sources.base import Batch, CollectContext, SourceError
+from kpimon.sources.base import Batch, CollectContext, FileError, SourceError
 from kpimon.sources.dropfolder import detect_encoding, downloaded, pending_files
 from kpimon.sources.mapping import FIELD_ORDER, RowPlan, TicketMapper
 
@@ -158,6 +161,18 @@ class CsvFile:
             yield start, fields, None
 
 
+HISTORY_COLUMNS = 4  # ticket id; changed at; from status; to status
+
+
+def _named(header: list[str]) -> list[str]:
+    return [h for h in header if h]
+
+
+def _listed(header: list[str], limit: int = 400) -> str:
+    text = ", ".join(_named(header)) or "(nothing)"
+    return text if len(text) <= limit else text[:limit] + " …"
+
+
 class TicketCsvSource:
     """The `ticket_csv` adapter: one Batch per export file, tickets or status history."""
 
@@ -191,7 +206,7 @@ class TicketCsvSource:
 
     def _from_url(self, ctx: CollectContext, mapper: TicketMapper) -> Iterator[Batch]:
         with downloaded(self.config, ctx) as drop:
-            if not ctx.is_imported(drop.key):
+            if not ctx.is_imported(drop.key) and not ctx.failed_before(drop.key):
                 yield self._batch(drop.path, drop.label, drop.key, None, ctx, mapper, False)
 
     def _batch(self, path: Path, label: str, key: str, on_commit: Callable[[], None] | None,
@@ -219,11 +234,20 @@ class TicketCsvSource:
                 return
             header = [h.strip() for h in first[1]]
             plan = mapper.plan(header)
-            if history is None:  # `kpimon import`: a history file lacks the ticket columns
-                history = bool(self.config.status_changes) and plan.problem is not None
+            if history is None:  # `kpimon import`: tickets, or a history file by its header
+                history = plan.problem is not None and bool(self.config.status_changes) \
+                    and len(_named(header)) == HISTORY_COLUMNS
             if history:
+                if len(_named(header)) < HISTORY_COLUMNS:
+                    raise FileError(
+                        f"{label}: a status history file has {HISTORY_COLUMNS} columns (ticket "
+                        "id; changed at; from status; to status); its header has "
+                        f"{len(_named(header))}: {_listed(header)}", permanent=True)
                 yield from self._history_rows(rows, label, mapper)
             else:
+                if plan.problem is not None:
+                    raise FileError(self._header_problem(label, header, mapper),
+                                    permanent=True)
                 if plan.missing:
                     ctx.log.info("%s: no column for %s; left empty", label,
                                  ", ".join(f"{n} ({mapper.fields[n]!r})" for n in plan.missing))
@@ -231,13 +255,21 @@ class TicketCsvSource:
         finally:
             csv_file.close()
 
+    def _header_problem(self, label: str, header: list[str], mapper: TicketMapper) -> str:
+        """What a file whose header lacks mapped required columns is told: which ones, what
+        the header has, and how to fix it."""
+        present = set(header)
+        lacking = [mapper.fields[f] for f in FIELD_ORDER if f in mapper.required
+                   and mapper.fields.get(f) and mapper.fields[f] not in present]
+        hint = "map them with `fields` in the source's configuration"
+        if self.config.status_changes:
+            hint += (f" (a status history file has {HISTORY_COLUMNS} columns: ticket id; "
+                     "changed at; from status; to status)")
+        return (f"{label}: the header lacks {', '.join(lacking)}; it has: {_listed(header)}; "
+                f"{hint}")
+
     def _ticket_rows(self, rows: Iterator[tuple[int, list[str], str | None]], label: str,
                      plan: RowPlan, delimiter: str) -> Iterator[Record | Reject]:
-        if plan.problem is not None:  # a required column is missing: no row can map
-            field, reason = plan.problem
-            for line, _fields, _error in rows:
-                yield Reject(self.config.name, label, line, field, reason)
-            return
         # The hot loop of a large import: RowPlan.map, unrolled.
         width = plan.width
         pick = plan.pick

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     case,
+    delete,
     exists,
     func,
     insert,
@@ -61,6 +62,25 @@ class RejectInfo:
     field: str | None
     reason: str
     value: str | None
+
+
+@dataclass(frozen=True)
+class RejectRun:
+    """A collection run as the rejects listing names it."""
+
+    id: int
+    source: str
+    started: int
+    rejects: int
+
+
+@dataclass(frozen=True)
+class FileFailure:
+    """A file that failed as a whole: where it is, why, and when (epoch seconds)."""
+
+    path: str
+    error: str
+    failed_at: int
 
 
 def save_state(conn: Connection, source: str, values: Mapping[str, str]) -> None:
@@ -140,7 +160,44 @@ class Store:
                 conn.execute(stmt, [{"source": source, "file_key": batch.file_key,
                                      "path": batch.label[:1000], "imported_at": now,
                                      "run_id": run_id}])
+                # An earlier version of this file that failed as a whole is mended now.
+                ff = t.file_failures.c
+                conn.execute(delete(t.file_failures).where(
+                    ff.source == source, ff.path == batch.label[:1000]))
         return counts
+
+    # ------------------------------------------------------------ files that failed whole
+
+    def file_failure(self, source: str, file_key: str, config_hash: str) -> str | None:
+        """The error of a file that failed as a whole under this source configuration."""
+        ff = t.file_failures.c
+        with self.engine.connect() as conn:
+            return conn.execute(select(ff.error).where(
+                ff.source == source, ff.file_key == file_key, ff.config_hash == config_hash
+            )).scalar_one_or_none()
+
+    def record_file_failure(self, source: str, file_key: str, path: str, config_hash: str,
+                            error: str, now: int, run_id: int | None) -> None:
+        with self.engine.begin() as conn:
+            stmt = _insert(conn, t.file_failures)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["source", "file_key"],
+                set_={k: stmt.excluded[k] for k in ("path", "config_hash", "error", "failed_at",
+                                                    "run_id")})
+            conn.execute(stmt, [{"source": source, "file_key": file_key, "path": path[:1000],
+                                 "config_hash": config_hash, "error": error, "failed_at": now,
+                                 "run_id": run_id}])
+
+    def file_failures(self) -> dict[str, list[FileFailure]]:
+        """Per source, the files that failed as a whole and have not been mended, newest
+        first."""
+        ff = t.file_failures.c
+        out: dict[str, list[FileFailure]] = {}
+        with self.engine.connect() as conn:
+            for r in conn.execute(select(ff.source, ff.path, ff.error, ff.failed_at)
+                                  .order_by(ff.failed_at.desc(), ff.path)):
+                out.setdefault(r.source, []).append(FileFailure(r.path, r.error, r.failed_at))
+        return out
 
     def run_rejects(self, run_id: int, limit: int = 10) -> list[RejectInfo]:
         """The first rejects of one collection run, in file and row order."""
@@ -151,6 +208,19 @@ class Store:
                                           .where(r.run_id == run_id)
                                           .order_by(r.location, r.row, r.id)
                                           .limit(limit))]
+
+    def reject_runs(self, source: str, run_id: int | None = None) -> RejectRun | None:
+        """A source's latest collection run that rejected rows (or run `run_id` of it):
+        when it started and how many it rejected."""
+        c = t.collection_runs.c
+        query = select(c.id, c.source, c.started, c.rejects).where(c.source == source)
+        if run_id is not None:
+            query = query.where(c.id == run_id)
+        else:
+            query = query.where(c.rejects > 0).order_by(c.id.desc()).limit(1)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return RejectRun(row.id, row.source, row.started, int(row.rejects)) if row else None
 
     def runs(self, sources: list[str]) -> dict[str, RunInfo]:
         """Per source: the latest run, the latest success and totals over all runs."""
@@ -225,6 +295,26 @@ class Store:
         with self.engine.connect() as conn:
             return {r.source: int(r.n) for r in conn.execute(
                 select(ds.source, ds.count.label("n")).join(latest, latest.c.id == ds.id))}
+
+    def stored_counts(self) -> dict[str, tuple[int, str]]:
+        """What each source has in the store now: (count, what) — tickets (not deleted at the
+        source), calls, queue intervals, or the computers of its latest inventory (the count
+        `kpimon_devices` and `explain` give)."""
+        out: dict[str, tuple[int, str]] = {}
+        tk = t.tickets.c
+        with self.engine.connect() as conn:
+            for table, noun, where in ((t.calls, "calls", None),
+                                       (t.queue_intervals, "intervals", None),
+                                       (t.tickets, "tickets", tk.deleted.is_(False))):
+                query = select(table.c.source, func.count().label("n")).group_by(table.c.source)
+                if where is not None:
+                    query = query.where(where)
+                for r in conn.execute(query):
+                    n, what = out.get(r.source, (0, noun))
+                    out[r.source] = (n + int(r.n), what if n else noun)
+        for source, n in self.device_counts().items():
+            out[source] = (n, "computers")
+        return out
 
     def data_version(self, conn: Any) -> tuple[Any, ...]:
         """A token that changes whenever what the indicators read may have changed: new or
@@ -304,4 +394,4 @@ class Store:
                 .where(t.source_state.c.key == key))}
 
 
-__all__ = ["Store", "RunInfo", "RejectInfo", "BatchCounts"]
+__all__ = ["Store", "RunInfo", "RejectInfo", "RejectRun", "BatchCounts", "FileFailure"]

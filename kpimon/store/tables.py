@@ -287,6 +287,33 @@ closed_periods = Table(
     Column("payload", Text, nullable=False),  # the adopted goals JSON
 )
 
+# A drop-folder file that failed as a whole (a header that does not fit the field map …), with
+# a hash of the source configuration it failed under: left alone until the file or that
+# configuration changes (or `kpimon import --force`); deleted once a file of that path imports.
+file_failures = Table(
+    "file_failures", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("file_key", String(128), primary_key=True),
+    Column("path", String(1000), nullable=False),
+    Column("config_hash", String(64), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("failed_at", BigInteger, nullable=False),
+    Column("run_id", BigInteger),
+)
+
+# Who closed (adopted) or reopened which period, when and why: the audit trail of
+# `kpimon period close` and `kpimon period reopen`.
+period_log = Table(
+    "period_log", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("period", String(32), nullable=False),
+    Column("action", String(16), nullable=False),  # close | reopen
+    Column("at", BigInteger, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("reason", String(500)),
+    Index("ix_period_log_period", "period", "at"),
+)
+
 control_records = Table(
     "control_records", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),

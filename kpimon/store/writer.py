@@ -39,9 +39,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, tuple_, update
+from sqlalchemy import Connection, and_, delete, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from kpimon.inventory import normalized_names
 from kpimon.records import (
     Call,
     ControlStatus,
@@ -54,6 +55,7 @@ from kpimon.records import (
     StatusChange,
     Ticket,
     TicketGone,
+    stored_reject_value,
 )
 from kpimon.store import tables as t
 from kpimon.timeutil import epoch
@@ -274,10 +276,14 @@ _SELECT_EXISTING = ("SELECT id, run_id, deleted, " + ", ".join(CONTENT)
                     + " FROM tickets WHERE source = ? AND id IN ({keys})")
 _SELECT_OLDER = "SELECT id, content FROM kpimon_older_rows WHERE token = ? AND id IN ({keys})"
 _MARK_DIRTY = "UPDATE tickets SET facts_dirty = TRUE WHERE source = ? AND id IN ({keys})"
+_SELECT_CALLS = ("SELECT call_id, queue, entered, wait_seconds, outcome FROM calls "
+                 "WHERE source = ? AND call_id IN ({keys})")
 # PostgreSQL: one index lookup per key, whatever the planner's statistics say of a table this
 # very transaction is filling (a LATERAL subquery with LIMIT cannot be turned into a hash join
 # over the whole table).
 _PG_KEYED = {
+    _SELECT_CALLS: "SELECT c.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT call_id, queue, "
+    "entered, wait_seconds, outcome FROM calls WHERE source = %s AND call_id = k.id LIMIT 1) c",
     _SELECT_EXISTING: "SELECT t.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, run_id, "
     "deleted, " + ", ".join(CONTENT) + " FROM tickets WHERE source = %s AND id = k.id LIMIT 1) t",
     _SELECT_OLDER: "SELECT o.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, content "
@@ -288,6 +294,8 @@ _PG_KEYED = {
 _UPDATE_TICKET = ("UPDATE tickets SET " + ", ".join(f"{c} = ?" for c in CONTENT)
                   + ", deleted = ?, last_seen = ?, run_id = ?, facts_dirty = ?"
                   + " WHERE source = ? AND id = ?")
+_INTERVAL_FIGURES = ("end", "received", "answered", "abandoned", "abandoned_short",
+                     "wait_seconds_answered_sum")
 _TOUCH_TICKET = "UPDATE tickets SET last_seen = ?, run_id = ? WHERE source = ? AND id = ?"
 _CHANGE_COLUMNS = ("source", "ticket_id", "at", "from_status", "to_status", "derived")
 _CHANGES_CONFLICT = " ON CONFLICT DO NOTHING"
@@ -536,38 +544,85 @@ class BatchWriter:
     # ----------------------------------------------------------------- calls
 
     def _calls(self, calls: list[Call]) -> None:
-        rows = [{"source": c.source, "call_id": c.call_id, "queue": c.queue,
-                 "entered": epoch(c.entered), "wait_seconds": int(c.wait_seconds),
-                 "outcome": c.outcome} for c in calls]
+        rows = {c.call_id: {"source": c.source, "call_id": c.call_id, "queue": c.queue,
+                            "entered": epoch(c.entered), "wait_seconds": int(c.wait_seconds),
+                            "outcome": c.outcome} for c in calls}
+        # Key lookups on the driver connection (as for tickets): a large queue_log import
+        # compares each chunk with what is stored at little more than the upsert's cost.
+        stored = {r[0]: tuple(r[1:]) for r in self.sql.keyed(_SELECT_CALLS, (self.source,),
+                                                             list(rows))}
+        changed = []
+        for ident, row in rows.items():
+            old = stored.get(ident)
+            if old is None:
+                self.counts.inserted += 1
+            elif old == (row["queue"], row["entered"], row["wait_seconds"], row["outcome"]):
+                self.counts.unchanged += 1
+                continue
+            else:
+                self.counts.updated += 1
+            changed.append(row)
+        self.counts.unchanged += len(calls) - len(rows)  # the same call twice in one batch
+        self.counts.records += len(calls)
+        if not changed:
+            return
         stmt = _insert(self.conn, t.calls)
         stmt = stmt.on_conflict_do_update(
             index_elements=["source", "call_id"],
             set_={k: stmt.excluded[k] for k in ("queue", "entered", "wait_seconds", "outcome")})
-        self.conn.execute(stmt, rows)
-        self.counts.records += len(rows)
+        self.conn.execute(stmt, changed)
 
     def _intervals(self, intervals: list[QueueInterval]) -> None:
-        rows = [{"source": q.source, "queue": q.queue, "start": epoch(q.start),
-                 "end": epoch(q.end), "received": q.received, "answered": q.answered,
-                 "abandoned": q.abandoned, "abandoned_short": q.abandoned_short,
-                 "wait_seconds_answered_sum": q.wait_seconds_answered_sum} for q in intervals]
+        """Queue intervals by (queue, start): new, updated (another figure or level) or
+        unchanged, as tickets are counted."""
+        rows: dict[tuple[str, int], dict[str, Any]] = {}
+        levels: dict[tuple[str, int], dict[int, int]] = {}
+        for q in intervals:
+            key = (q.queue, epoch(q.start))
+            rows[key] = {"source": q.source, "queue": q.queue, "start": key[1],
+                         "end": epoch(q.end), "received": q.received, "answered": q.answered,
+                         "abandoned": q.abandoned, "abandoned_short": q.abandoned_short,
+                         "wait_seconds_answered_sum": q.wait_seconds_answered_sum}
+            levels[key] = {int(s): int(n) for s, n in q.answered_within.items()}
+        qi, ql = t.queue_intervals.c, t.queue_interval_levels.c
+        starts = sorted({k[1] for k in rows})
+        stored = {(r.queue, r.start): tuple(r[2:]) for r in self.conn.execute(
+            select(qi.queue, qi.start, qi.end, qi.received, qi.answered, qi.abandoned,
+                   qi.abandoned_short, qi.wait_seconds_answered_sum)
+            .where(qi.source == self.source, qi.start.in_(starts)))}
+        stored_levels: dict[tuple[str, int], dict[int, int]] = {}
+        for r in self.conn.execute(select(ql.queue, ql.start, ql.threshold, ql.answered).where(
+                ql.source == self.source, ql.start.in_(starts))):
+            stored_levels.setdefault((r.queue, r.start), {})[r.threshold] = r.answered
+        changed = []
+        for key, row in rows.items():
+            old = stored.get(key)
+            if old is None:
+                self.counts.inserted += 1
+            elif old == tuple(row[c] for c in _INTERVAL_FIGURES) and \
+                    stored_levels.get(key, {}) == levels[key]:
+                self.counts.unchanged += 1
+                continue
+            else:
+                self.counts.updated += 1
+            changed.append(key)
+        self.counts.unchanged += len(intervals) - len(rows)  # repeated in the same batch
+        self.counts.records += len(intervals)
+        if not changed:
+            return
         stmt = _insert(self.conn, t.queue_intervals)
         stmt = stmt.on_conflict_do_update(
             index_elements=["source", "queue", "start"],
-            set_={k: stmt.excluded[k] for k in ("end", "received", "answered", "abandoned",
-                                                  "abandoned_short",
-                                                  "wait_seconds_answered_sum")})
-        self.conn.execute(stmt, rows)
+            set_={k: stmt.excluded[k] for k in _INTERVAL_FIGURES})
+        self.conn.execute(stmt, [rows[k] for k in changed])
         self.conn.execute(delete(t.queue_interval_levels).where(
-            tuple_(t.queue_interval_levels.c.source, t.queue_interval_levels.c.queue,
-                   t.queue_interval_levels.c.start).in_(
-                [(r["source"], r["queue"], r["start"]) for r in rows])))
-        levels = [{"source": q.source, "queue": q.queue, "start": epoch(q.start),
-                   "threshold": int(s), "answered": int(n)}
-                  for q in intervals for s, n in q.answered_within.items()]
-        if levels:
-            self.conn.execute(insert(t.queue_interval_levels), levels)
-        self.counts.records += len(rows)
+            tuple_(ql.source, ql.queue, ql.start).in_(
+                [(self.source, q, start) for q, start in changed])))
+        new_levels = [{"source": self.source, "queue": q, "start": start, "threshold": s,
+                       "answered": n} for q, start in changed
+                      for s, n in levels[(q, start)].items()]
+        if new_levels:
+            self.conn.execute(insert(t.queue_interval_levels), new_levels)
 
     # ----------------------------------------------------------------- the rest
 
@@ -591,7 +646,8 @@ class BatchWriter:
         self.sql.insert("rejects", ("run_id", "source", "location", "row", "field", "reason",
                                     "value", "at"), [
             (run_id, r.source, _clean_str(r.where, 500), r.row, _clean_str(r.field, 64),
-             _clean_str(r.reason, 500), _clean_str(r.value, 64), self.now) for r in rejects])
+             _clean_str(r.reason, 500),
+             _clean_str(stored_reject_value(r.field, r.value), 64), self.now) for r in rejects])
         self.counts.rejected += len(rejects)
 
     def _finish(self) -> None:
@@ -603,7 +659,10 @@ class BatchWriter:
             names = sorted({d.name for d in self.devices})
             taken = epoch(self.devices[0].seen_at) if self.devices else (
                 epoch(self.device_count.seen_at) if self.device_count else self.now)
-            count = len(names) if named else int(self.device_count.count)  # type: ignore[union-attr]
+            # The computers, as the reconciliation counts them (`pc1` and `PC1.kommun.local`
+            # are one): the count of the snapshot, of `kpimon_devices` and of `explain` alike.
+            count = len(normalized_names(names)) if named else \
+                int(self.device_count.count)  # type: ignore[union-attr]
             snap_id = self.conn.execute(insert(t.device_snapshots).values(
                 source=self.source, taken_at=taken, count=count, named=named
             ).returning(t.device_snapshots.c.id)).scalar_one()
@@ -613,7 +672,7 @@ class BatchWriter:
                     {"snapshot_id": snap_id, "name": n[:255],
                      "attrs": json.dumps(attrs.get(n) or {}, ensure_ascii=False)}
                     for n in names])
-            self.counts.records += count if named else 1
+            self.counts.records += len(self.devices) if named else 1
             self.counts.inserted += len(names)
         elif self.snapshot and self.counts.records:
             # A full resync of tickets: what it did not contain is gone at the source.

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from kpimon.i18n import formatter_for
-from kpimon.kpi.periods import containing, parse_period
+from kpimon.periods import containing, parse_period
 from kpimon.present import render
 from kpimon.present.explain import PAGE_SIZE, explain_table
 from kpimon.present.view import indicator_row

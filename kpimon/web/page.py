@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from kpimon.config import Config
 from kpimon.i18n import Formatter
@@ -35,8 +36,10 @@ class SourceRow:
     css: str
     state_word: str
     last_success: str
-    records: str
+    records: str  # records taken, every collection so far
+    stored: str  # what the source has in the store now
     rejects: str
+    rejects_link: str | None  # the latest rejects (`/rejects?source=…`) when there are any
     error: str
 
 
@@ -85,10 +88,18 @@ def status_page(snap: Snapshot, now: datetime | None = None,
             name in every else ""
         css = {"up": "achieved", "failing": "not_achieved", "stale": "partial"}.get(
             state, "no_value")
+        error = (run.last_error or "") if state == "failing" else ""
+        failed = snap.file_failures.get(name, [])
+        if failed and not error:  # a file that failed earlier and is still to be mended
+            error = failed[0].error if len(failed) == 1 else fmt.t(
+                "page.file_failed_more", error=failed[0].error, n=len(failed) - 1)
+        n, what = snap.stored.get(name, (0, ""))
         sources.append(SourceRow(
             name, role, state, css, fmt.t("page." + state), _when(fmt, run.last_success, now),
-            fmt.integer(run.records_total), fmt.integer(run.rejects_total),
-            (run.last_error or "") if state == "failing" else ""))
+            fmt.integer(run.records_total),
+            fmt.t("page.stored." + what, n=fmt.integer(n)) if what else "",
+            fmt.integer(run.rejects_total),
+            f"rejects?source={quote(name)}" if run.rejects_total else None, error))
         if state == "failing":
             bad[name] = state
             if run.failing_since is None and run.last_success is None:

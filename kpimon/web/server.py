@@ -2,7 +2,8 @@
 
 `/metrics` and the status page read the in-memory snapshot only. `/api/kpis` answers the
 running month from the snapshot, and evaluates on demand (a read-only query) when `period`,
-`from`/`to` or `at` is given. Binds to 127.0.0.1 by default; TLS and basic auth come from a
+`from`/`to` or `at` is given; `/rejects?source=NAME` (linked from the page) reads a source's
+latest rejected rows on demand. Binds to 127.0.0.1 by default; TLS and basic auth come from a
 Prometheus-style `web-config.yml` (see web/webconfig.py).
 """
 
@@ -23,7 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.exposition import choose_encoder
 
-from kpimon.kpi.periods import Period, containing, date_range, parse_period
+from kpimon.periods import Period, containing, date_range, parse_period
 from kpimon.timeutil import parse_time
 from kpimon.web.page import status_page
 from kpimon.web.snapshot import SnapshotCollector, SnapshotHolder
@@ -80,9 +81,11 @@ class WebServer:
     def __init__(self, host: str, port: int, holder: SnapshotHolder, evaluator: Evaluator,
                  tz: Any, ping: Callable[[], bool],
                  basic_auth: dict[str, str] | None = None, ssl_context: Any = None,
-                 explainer: Explainer | None = None):
+                 explainer: Explainer | None = None,
+                 rejects: Callable[[str], str | None] | None = None):
         self.holder = holder
         self.explainer = explainer
+        self.rejects = rejects  # source → its latest rejects as text (None: no such source)
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(SnapshotCollector(holder))
         # The client library's own: process_* (memory, CPU, open files) and python_* (the
@@ -197,6 +200,12 @@ class WebServer:
             return 200, "text/plain; charset=utf-8", b"ready\n"
         if path == "/api/kpis":
             return self._api(query)
+        if path == "/rejects" and self.rejects is not None:
+            # The status page links here: a source's latest rejected rows, read on demand.
+            text = self.rejects(query.get("source", ""))
+            if text is None:
+                return 404, "text/plain; charset=utf-8", b"no such source\n"
+            return 200, "text/plain; charset=utf-8", text.encode()
         if path in ("/", "/index.html"):
             return 200, "text/html; charset=utf-8", status_page(
                 snap, refresh=query.get("refresh") != "off").encode()

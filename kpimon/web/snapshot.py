@@ -27,13 +27,13 @@ from prometheus_client.registry import Collector
 from kpimon import __version__
 from kpimon.config import CLOCK_KINDS, Config
 from kpimon.kpi.engine import Evaluation
-from kpimon.kpi.periods import Period
 from kpimon.kpi.results import baseline as target_baseline
 from kpimon.kpi.targets import STATUSES, absolute_target
 from kpimon.kpi.trend import TrendPoint
 from kpimon.kpi.units import base_unit, to_base
+from kpimon.periods import Period
 from kpimon.records import KINDS, PRIORITIES
-from kpimon.store import RunInfo
+from kpimon.store import FileFailure, RunInfo
 
 NAN = float("nan")
 
@@ -62,6 +62,10 @@ class Snapshot:
     trends: Mapping[str, Sequence[TrendPoint]] = field(default_factory=dict)
     reload_ok: bool = True
     firing_alerts: Sequence[Any] = ()
+    # What each source has in the store now (count, what: tickets, computers …), and the files
+    # that failed as a whole and are still there to be mended.
+    stored: Mapping[str, tuple[int, str]] = field(default_factory=dict)
+    file_failures: Mapping[str, list[FileFailure]] = field(default_factory=dict)
 
 
 class SnapshotHolder:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kpimon.kpi.controls import ControlEvaluator
-from kpimon.kpi.periods import year
+from kpimon.periods import year
 from kpimon.store.controls import control_records
 from tests.conftest import GOLDEN_COPY
 from tests.report.fixture import CONTROLS, Year
@@ -70,7 +70,7 @@ def test_csv_drop(tmp_path: Path, db_url: str, board_year: Callable[[str | None]
         ";1;none;;\n", encoding="utf-8")
     y = board_year(None)
     manual = (f'\n[[sources]]\nname = "hand"\nkind = "manual"\npath = "{drop}/*.csv"\n'
-              'settle = "0s"\n')
+              'every = "5m"\nsettle = "0s"\n')
     cfg = write_config(tmp_path, GOLDEN_COPY, extra=manual + CONTROLS, name="drop.toml")
     y.cfg.write_text(cfg.read_text("utf-8"), "utf-8")
     code, out, err = y.run("collect", "hand")

@@ -22,6 +22,7 @@ listen = "127.0.0.1:{port}"
 name = "export"
 kind = "ticket_csv"
 path = "/nonexistent/*.csv"
+every = "1h"
 fields = {{ id = "Ärende-ID", created = "Skapad", status = "Status" }}
 values.priority = {{ "1. Akut" = "acute" }}
 values.status = {{ "01 - Ny" = "new" }}

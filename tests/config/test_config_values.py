@@ -12,7 +12,7 @@ from kpimon.durations import parse_duration
 
 def _source(**extra: object) -> dict[str, object]:
     src: dict[str, object] = {
-        "name": "efecte", "kind": "efecte_rest", "url": "https://x/rest-api/itsm/v1",
+        "name": "efecte", "kind": "efecte_rest", "url": "https://x/rest-api/itsm/v1", "every": "5m",
         "templates": ["incident"],
         "fields": {"id": "efecte_id", "created": "created", "status": "status",
                    "priority": "priority", "updated": "updated"},
@@ -32,7 +32,8 @@ def test_env_expansion_and_literal_dollar() -> None:
 def test_missing_env_is_an_error_with_its_path() -> None:
     with pytest.raises(ConfigError) as e:
         parse_config({"sources": [_source(username="${EFECTE_USER}")]}, env={})
-    assert e.value.errors == ["sources[0].username: environment variable EFECTE_USER is not set"]
+    assert e.value.errors == ['sources[0].username: environment variable EFECTE_USER is not set '
+                              '(source "efecte")']
 
 
 def test_password_file_is_read_and_never_in_errors(tmp_path: Path) -> None:

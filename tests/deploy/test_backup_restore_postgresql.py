@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_URL, _pg_available, missing_service, need_tool
+from tests.conftest import PG_RUN, PG_URL, _pg_available, missing_service, need_tool
 from tests.deploy.harness import kpimon, write_config
 
 
@@ -31,11 +30,10 @@ def database() -> Iterator[tuple[str, str]]:
     problem = _pg_available()
     if problem:
         missing_service(f"PostgreSQL at {PG_URL}: {problem}")
-    name = "kpimon_backup_" + uuid.uuid4().hex[:10]
-    _admin(f"CREATE DATABASE {name}")
+    name = PG_RUN.create("DATABASE", "kpimon_backup_")
     base = re.sub(r"/[^/?]*(\?|$)", rf"/{name}\1", PG_URL.split("://", 1)[1], count=1)
     yield f"postgresql+psycopg://{base}", f"postgresql://{base}"
-    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    PG_RUN.drop("DATABASE", name)
 
 
 def _kpis(config: Path) -> dict[str, object]:
@@ -65,6 +63,7 @@ def test_pg_dump_then_pg_restore(tmp_path: Path, database: tuple[str, str]) -> N
     assert run.returncode == 0, run.stderr
     _admin(f"DROP DATABASE {name} WITH (FORCE)")
     _admin(f"CREATE DATABASE {name}")
+    PG_RUN.tag("DATABASE", name)  # still this run's, to drop at its end
     run = subprocess.run([pg_restore, "--no-owner", "--exit-on-error", "-d", libpq, str(dump)],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr

@@ -16,7 +16,7 @@ import yaml
 from prometheus_client.exposition import generate_latest
 
 from kpimon.config import parse_config
-from kpimon.kpi.periods import containing
+from kpimon.periods import containing
 from kpimon.web.server import WebServer
 from kpimon.web.snapshot import Snapshot, SnapshotHolder, SourceExtras, build_metrics
 from tests.deploy.grafana import dashboard as dash

@@ -22,7 +22,7 @@ from tests.deploy.harness import REPO, write_config
 
 # Copied into the build tree: what `make wheelhouse` reads, nothing the tests write.
 SOURCES = ("kpimon", "pyproject.toml", "Makefile", "constraints.txt", "README.md",
-           "deploy/systemd", "docs/operations.md")
+           "deploy/systemd", "docs", "config/kpimon.example.toml")
 NETWORK_TROUBLE = ("Failed to establish a new connection", "Temporary failure in name resolution",
                    "Network is unreachable", "ConnectTimeoutError", "Read timed out",
                    "No matching distribution found")
@@ -66,9 +66,17 @@ def test_install_from_the_wheelhouse_alone(tmp_path: Path) -> None:
         pytest.fail(f"make wheelhouse failed:\n{out[-4000:]}")
     wheels = sorted(p.name for p in wheelhouse.glob("*.whl"))
     assert any(w.startswith("kpimon-") for w in wheels), wheels
-    for extra in ("constraints.txt", "SHA256SUMS", "deploy/kpimon.service",
-                  "deploy/kpimon-admin", "deploy/operations.md"):
+    shipped = ["constraints.txt", "SHA256SUMS", "README.md", "deploy/kpimon.service",
+               "deploy/kpimon-admin", "deploy/kpimon.tmpfiles", "config/kpimon.example.toml"]
+    shipped += [str(p.relative_to(REPO)) for p in (REPO / "docs").rglob("*.md")]
+    for extra in shipped:
         assert (wheelhouse / extra).is_file(), extra
+    # Everything shipped is in the checksums, so `sha256sum -c SHA256SUMS` covers the docs too.
+    summed = {line.split(None, 1)[1].strip() for line in
+              (wheelhouse / "SHA256SUMS").read_text().splitlines()}
+    assert set(shipped) - {"SHA256SUMS"} <= summed
+    # The configuration the wheelhouse ships is valid for the kpimon it installs (below).
+    example = wheelhouse / "config" / "kpimon.example.toml"
 
     venv = tmp_path / "venv"
     env = _pip_off_env()
@@ -100,3 +108,11 @@ def test_install_from_the_wheelhouse_alone(tmp_path: Path) -> None:
                              text=True, env=env, cwd=tmp_path, timeout=120)
         assert run.returncode == 0, f"{args}: {run.stdout}{run.stderr}"
     assert "export: 3 records" in run.stdout
+    creds = tmp_path / "credentials"
+    creds.mkdir()
+    for name in ("efecte", "cmdb", "sccm"):
+        (creds / name).write_text("x\n")
+    run = subprocess.run([kpimon, "--config", str(example), "check-config"],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                         env={**env, "CREDENTIALS_DIRECTORY": str(creds)})
+    assert run.returncode == 0 and "ok (5 sources" in run.stdout, run.stdout + run.stderr

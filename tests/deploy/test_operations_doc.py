@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kpimon.config import load_config
-from kpimon.kpi.periods import containing
+from kpimon.periods import containing
 from kpimon.web.snapshot import SourceExtras, build_metrics
 from tests.deploy.harness import REPO, write_config
 from tests.deploy.unit import values

@@ -14,7 +14,7 @@ REQUIRED = {
     "ExecStart": "/opt/kpimon/venv/bin/kpimon --config /etc/kpimon/kpimon.toml run",
     "ExecReload": "/bin/kill -HUP $MAINPID", "Environment": "KPIMON_CONFIG=/etc/kpimon/kpimon.toml",
     "StateDirectory": "kpimon", "ConfigurationDirectory": "kpimon",
-    "LoadCredential": "efecte:/etc/kpimon/credentials/efecte",
+    "LoadCredential": "kpimon:/etc/kpimon/credentials",
     "User": "kpimon", "Group": "kpimon", "UMask": "0077",
     "NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes",
     "PrivateTmp": "yes", "PrivateDevices": "yes", "ProtectKernelTunables": "yes",

@@ -15,17 +15,20 @@ database = "{db}"
 name = "cmdb"
 kind = "inventory_csv"
 path = "{dir}/cmdb/*.csv"
+every = "1h"
 settle = "0s"
 [[sources]]
 name = "sccm"
 kind = "inventory_csv"
 path = "{dir}/sccm/*.csv"
+every = "1h"
 settle = "0s"
 [[sources]]
 name = "cmdb_count"
 kind = "inventory_csv"
 path = "{dir}/count/*.txt"
 count = true
+every = "1h"
 settle = "0s"
 [[indicators]]
 id = "computers"

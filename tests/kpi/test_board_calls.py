@@ -95,11 +95,13 @@ SOURCES = """
 name = "växeln"
 kind = "queue_log"
 path = "/nonexistent/queue_log"
+every = "1m"
 
 [[sources]]
 name = "ace"
 kind = "ace_csv"
 path = "/nonexistent/*.csv"
+every = "15m"
 """
 
 

@@ -105,7 +105,7 @@ def test_tickets_at_risk_follow_the_paused_clock(board: Board) -> None:
     from kpimon.config import load_config
     from kpimon.kpi.indicators.base import EvalContext
     from kpimon.kpi.indicators.tickets import at_risk
-    from kpimon.kpi.periods import parse_period
+    from kpimon.periods import parse_period
     from kpimon.timeutil import parse_time
 
     config = load_config(board.cfg)

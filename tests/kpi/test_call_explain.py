@@ -10,7 +10,7 @@ from typing import Any
 
 from kpimon.app import App
 from kpimon.cli import main
-from kpimon.kpi.periods import parse_period
+from kpimon.periods import parse_period
 from kpimon.records import Call
 from kpimon.sources.base import Batch
 from tests.kpi.test_call_indicators import AT, T0, _calls, _config, _interval
@@ -56,7 +56,8 @@ def test_cli_explain_prints_the_days(db_url: str, tmp_path: Any, capsys: Any) ->
     app.store.close()
     cfg = tmp_path / "k.toml"
     cfg.write_text(f'database = "{db_url}"\nqueues = ["A", "B"]\n[[sources]]\nname = "phone"\n'
-                   'kind = "queue_log"\npath = "/nonexistent"\n[[indicators]]\nid = "sl20"\n'
+                   'kind = "queue_log"\npath = "/nonexistent"\nevery = "1m"\n[[indicators]]\n'
+                   'id = "sl20"\n'
                    'kind = "call_service_level"\nthreshold = "20s"\n', "utf-8")
     assert main(["--config", str(cfg), "explain", "sl20", "--period", "2020-03",
                  "--at", "2020-04-01T00:00"]) == 0

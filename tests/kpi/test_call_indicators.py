@@ -10,7 +10,7 @@ import pytest
 
 from kpimon.app import App
 from kpimon.config import parse_config
-from kpimon.kpi.periods import parse_period
+from kpimon.periods import parse_period
 from kpimon.records import Call, QueueInterval
 from kpimon.sources.base import Batch, SourceStats
 
@@ -34,7 +34,7 @@ def _config(db_url: str, **extra: Any) -> Any:
     ]
     return parse_config({"database": db_url, "queues": ["A", "B"],
                          "sources": [{"name": "phone", "kind": "queue_log",
-                                      "path": "/nonexistent"}],
+                                      "path": "/nonexistent", "every": "1m"}],
                          "indicators": indicators}, env={})
 
 

@@ -10,7 +10,7 @@ import pytest
 from kpimon.config import parse_config
 from kpimon.kpi.engine import IndicatorOutcome, forecast
 from kpimon.kpi.indicators.base import Figures
-from kpimon.kpi.periods import parse_period
+from kpimon.periods import parse_period
 
 TZ = ZoneInfo("Europe/Stockholm")
 

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 
 from kpimon.app import App
 from kpimon.config import load_config
-from kpimon.kpi.periods import parse_period
+from kpimon.periods import parse_period
 from kpimon.store import tables as t
 
 AT = datetime(2021, 6, 1, tzinfo=UTC)  # 2020 ended five months before: settled

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import html5lib
 
-from kpimon.kpi.periods import year
+from kpimon.periods import year
 from kpimon.report import render
 from tests.report.fixture import AT, Year
 

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from kpimon.config import SourceConfig
-from kpimon.sources.base import Batch, CollectContext
+from kpimon.sources.base import Batch, CollectContext, FileError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "phone"
 TZ = ZoneInfo("Europe/Stockholm")
@@ -45,17 +45,26 @@ class Runner:
 
     imported: set[str] = field(default_factory=set)
     state: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # file key → its FileError message
 
     def ctx(self, config: SourceConfig, **kw: Any) -> CollectContext:
         return CollectContext(
             config=config, tz=TZ, now=datetime(2020, 3, 2, 12, tzinfo=UTC),
             state=dict(self.state), is_imported=self.imported.__contains__,
+            failed_before=self.failed.__contains__,
             log=logging.getLogger("kpimon.sources.test"), **kw)
 
     def run(self, batches: Iterable[Batch]) -> list[Batch]:
         out = []
         for b in batches:
-            b.items = list(b.items)
+            try:
+                b.items = list(b.items)
+            except FileError as e:  # the runner rolls the batch back and remembers the file
+                if b.file_key:
+                    self.failed[b.file_key] = e.message
+                b.items = []
+                out.append(b)
+                continue
             if b.file_key:
                 self.imported.add(b.file_key)
             self.state.update(b.state)

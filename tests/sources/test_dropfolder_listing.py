@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -34,11 +35,42 @@ def test_ctx_files_are_read_as_given(tmp_path: Path) -> None:
         list(drop_files(cfg, runner.ctx(cfg, files=[tmp_path / "nope.csv"])))
 
 
-def test_a_missing_drop_folder_fails_the_source(tmp_path: Path) -> None:
+def test_a_missing_drop_folder_is_created_like_its_parent(tmp_path: Path) -> None:
     runner = Runner()
-    cfg = source_config("ace_csv", path=str(tmp_path / "missing" / "*.csv"))
-    with pytest.raises(SourceError, match="does not exist"):
+    parent = tmp_path / "drop"
+    parent.mkdir()
+    parent.chmod(0o2770)
+    cfg = source_config("ace_csv", path=str(parent / "ace" / "new" / "*.csv"))
+    assert list(drop_files(cfg, runner.ctx(cfg))) == []
+    for made in (parent / "ace", parent / "ace" / "new"):
+        assert made.is_dir() and made.stat().st_mode & 0o7777 == 0o2770
+
+
+def test_a_drop_folder_that_cannot_be_created_fails_the_source_naming_it(
+        tmp_path: Path) -> None:
+    runner = Runner()
+    (tmp_path / "drop").write_text("a file, not a folder")
+    cfg = source_config("ace_csv", path=str(tmp_path / "drop" / "ace" / "*.csv"))
+    with pytest.raises(SourceError, match=f"drop folder {tmp_path}/drop/ace does not exist and "
+                       f"cannot be created: {tmp_path}/drop is not a folder"):
         list(drop_files(cfg, runner.ctx(cfg)))
+
+
+def test_a_folder_as_path_means_every_file_in_it(tmp_path: Path) -> None:
+    runner = Runner()
+    (tmp_path / "a.csv").write_text("x")
+    (tmp_path / "b.txt").write_text("y")
+    (tmp_path / ".hidden").write_text("z")
+    (tmp_path / "sub").mkdir()
+    clock = FakeClock(time.time() + 3600)
+    for path in (str(tmp_path), f"{tmp_path}/"):
+        cfg = source_config("ace_csv", path=path, settle=0)
+        taken = list(drop_files(cfg, runner.ctx(cfg), clock=clock))
+        assert sorted(d.path.name for d in taken) == ["a.csv", "b.txt"], path
+    # A folder that is not there yet, written with its trailing /, is a folder too.
+    cfg = source_config("ace_csv", path=f"{tmp_path}/later/", settle=0)
+    assert list(drop_files(cfg, runner.ctx(cfg))) == []
+    assert (tmp_path / "later").is_dir()
 
 
 def test_encodings_are_tried_in_order() -> None:

@@ -44,6 +44,7 @@ every = "1h"
 name = "efecte-export"
 kind = "efecte_xml"
 path = "/var/lib/kpimon/drop/efecte/*.xml"
+every = "15m"
 settle = "30s"
 after = "archive"
 archive = "/var/lib/kpimon/archive/efecte"
@@ -106,6 +107,7 @@ url = "https://x/rest-api/itsm/v1"
 templates = ["incident"]
 devices = true
 page_size = 500
+every = "1h"
 """
     with pytest.raises(ConfigError, match="page_size: must be between 1 and 200"):
         parse_config(tomllib.loads(doc))

@@ -154,9 +154,10 @@ def test_file_changed_after_reading_stays(tmp_path: Path) -> None:
     assert path.exists()  # the new version is taken on the next cycle
 
 
-def test_missing_drop_folder_is_an_error(tmp_path: Path) -> None:
-    config = xml_config(path=str(tmp_path / "nowhere" / "*.xml"))
-    with pytest.raises(SourceError, match="does not exist"):
+def test_a_drop_folder_that_cannot_be_made_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "nowhere").write_text("a file where the folder should be")
+    config = xml_config(path=str(tmp_path / "nowhere" / "xml" / "*.xml"))
+    with pytest.raises(SourceError, match="does not exist and cannot be created"):
         run(EfecteXmlSource(config), context(config))
 
 

@@ -10,7 +10,8 @@ from kpimon.config import ConfigError, parse_config
 def source(**keys: object) -> dict[str, object]:
     return {"sources": [{"name": "sccm", "kind": "sccm",
                          "url": "https://sccm.kommun.local/AdminService",
-                         "username": "KOMMUN\\svc-kpimon", "password": "x", **keys}]}
+                         "username": "KOMMUN\\svc-kpimon", "password": "x", "every": "1h",
+                         **keys}]}
 
 
 def test_full_sccm_source_is_accepted() -> None:
@@ -32,8 +33,9 @@ def test_bad_device_filter_reports_every_key() -> None:
                             device_filter={"type": "laptop", "client": "yes", "owner": "x"}),
                      env={})
     assert sorted(exc.value.errors) == sorted([
-        "sources[0].auth: 'kerberos' is not one of basic, ntlm, negotiate",
-        "sources[0].device_filter.type: expected one of workstation, server, all",
-        'sources[0].device_filter.client: expected true, false or "any"',
-        "sources[0].device_filter.owner: unknown key for a device filter",
+        "sources[0].auth: 'kerberos' is not one of basic, ntlm, negotiate (source \"sccm\")",
+        "sources[0].device_filter.type: expected one of workstation, server, all "
+        '(source "sccm")',
+        'sources[0].device_filter.client: expected true, false or "any" (source "sccm")',
+        "sources[0].device_filter.owner: unknown key for a device filter (source \"sccm\")",
     ])

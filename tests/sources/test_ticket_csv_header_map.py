@@ -23,6 +23,7 @@ database = "sqlite:///{folder}/kpimon.db"
 name = "export"
 kind = "ticket_csv"
 path = "{folder}/*.csv"
+every = "1h"
 settle = "0s"
 
 [sources.fields]

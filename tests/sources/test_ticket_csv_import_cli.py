@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kpimon.cli import ImportProgress
+from kpimon.progress import ProgressLine, progress_text
 from tests.sources.ticket_csv_files import csv_text, row, write
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,6 +25,7 @@ name = "export"
 kind = "ticket_csv"
 path = "{folder}/drop/*.csv"
 status_changes = "{folder}/history/*.csv"
+every = "1h"
 
 [sources.values.priority]
 "1. Akut" = "acute"
@@ -101,15 +102,23 @@ def test_progress_bar_on_a_terminal(setup: tuple[Path, Path]) -> None:
     _, status = os.waitpid(pid, 0)
     text = out.decode("utf-8", "replace")
     assert os.waitstatus_to_exitcode(status) == 0, text
-    assert "\r\x1b[K" in text  # the bar is wiped before the summary
     assert "rows/s" in text and "backfill.csv" in text
-    assert "inserted 3,000" in text
+    # The bar's last state stays on a line of its own; the summary comes below it and does
+    # not overwrite it.
+    lines = [ln.split("\r")[-1].replace("\x1b[K", "")
+             for ln in text.replace("\r\n", "\n").split("\n")]
+    summary = next(i for i, ln in enumerate(lines) if "inserted 3,000" in ln)
+    assert "rows/s" not in lines[summary]
+    assert lines[summary - 1].startswith("backfill.csv  100% [") and "3,001 rows" in \
+        lines[summary - 1]
 
 
 def test_progress_line() -> None:
-    line = ImportProgress.line("/drop/tickets.csv", 412_000, 42, 100, 10.0, width=10)
+    line = progress_text("/drop/tickets.csv", 412_000, 42, 100, 10.0, width=10)
     assert line == ("tickets.csv   42% [####      ]  412,000 rows  41,200 rows/s  ETA 0:13")
-    assert "ETA --:--" in ImportProgress.line("x.csv", 0, 0, 0, 0.0)
+    assert "ETA --:--" in progress_text("x.csv", 0, 0, 0, 0.0)
+    assert progress_text("facts", 500, 500, 500, 61.0, unit="tickets").endswith(
+        "500 tickets  8 tickets/s  in 1:01")
 
 
 class _Tty:
@@ -120,8 +129,9 @@ class _Tty:
     def isatty(self) -> bool:
         return self.tty
 
-    def write(self, s: str) -> None:
+    def write(self, s: str) -> int:
         self.text += s
+        return len(s)
 
     def flush(self) -> None:
         pass
@@ -131,7 +141,20 @@ def test_progress_drawn_only_on_a_terminal() -> None:
     clock = iter(float(n) for n in range(100))
     for tty in (True, False):
         stream = _Tty(tty)
-        bar = ImportProgress(stream, clock=lambda: next(clock))
+        bar = ProgressLine(stream, clock=lambda: next(clock)).task()  # type: ignore[arg-type]
         bar.update("x.csv", 1024, 50, 100)
-        bar.close()
+        bar.done()
         assert ("rows/s" in stream.text) == tty
+        if tty:  # the final state, at 100 %, on a line of its own
+            assert stream.text.endswith("\n") and "100%" in stream.text.splitlines()[-1]
+
+
+def test_a_log_line_goes_above_the_bar() -> None:
+    stream = _Tty(True)
+    line = ProgressLine(stream, clock=lambda: 10.0)  # type: ignore[arg-type]
+    task = line.task()
+    task.update("x.csv", 10, 1, 2)
+    line.write("warning kpimon: something\n")
+    # The bar is cleared, the log line printed, and the bar drawn again below it.
+    assert stream.text.endswith("\r\x1b[Kwarning kpimon: something\n\r" + task.text()
+                                + "\x1b[K")

@@ -49,8 +49,9 @@ def test_error_mid_file_rolls_back(db_url: str, monkeypatch: pytest.MonkeyPatch)
     store = open_store(db_url)
     collector = Collector(store, ZoneInfo("Europe/Stockholm"), clock=lambda: NOW)
     adapter = _Failing(fail_after=750)
-    collector._adapters["src"] = adapter
-    outcome = collector.collect(SourceConfig(name="src", kind="ticket_csv", every=60))
+    config = SourceConfig(name="src", kind="ticket_csv", every=60)
+    collector._adapters["src"] = (config, adapter)
+    outcome = collector.collect(config)
     assert not outcome.ok and outcome.error == "the export server went away mid-file"
     assert stored_tickets(store) == {} and stored_rejects(store) == []
     assert not store.is_imported("src", "k1")

@@ -124,12 +124,14 @@ def closed_port() -> int:
 def broken_source(name: str = "broken", drop: Path | None = None) -> str:
     """A second ticket source whose collection fails at once.
 
-    By default its URL refuses connections. With `drop`, it reads that folder instead, which
-    does not exist (a drop folder never created is a setup error the source reports).
+    By default its URL refuses connections. With `drop`, it reads a folder under `drop`, which
+    is made a file so that the folder can never be created (a setup error the source reports).
     """
     if drop is None:
         where = f'url = "http://127.0.0.1:{closed_port()}/export.csv"\nretries = 0\ntimeout = 2'
     else:
+        drop.parent.mkdir(parents=True, exist_ok=True)
+        drop.write_text("a file where the drop folder's parent should be\n")
         where = f'path = "{drop}/missing/*.csv"\nsettle = "0s"'
     return f"""
 [[sources]]

@@ -13,7 +13,7 @@ import pytest
 from kpimon.config import Config, load_config
 from kpimon.kpi.engine import Evaluation, GoalOutcome, IndicatorOutcome, KeyOutcome
 from kpimon.kpi.indicators.base import Figures
-from kpimon.kpi.periods import month, year
+from kpimon.periods import month, year
 from kpimon.store import RunInfo
 from kpimon.web.snapshot import Snapshot, SourceExtras, build_metrics
 from tests.web.golden import Series, exposition_of, golden_env, parse_exposition, sample

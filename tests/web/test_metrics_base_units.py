@@ -15,7 +15,7 @@ from kpimon.app import App
 from kpimon.cli import main
 from kpimon.config import DURATION_UNITS, Config, load_config
 from kpimon.kpi import results
-from kpimon.kpi.periods import month, year
+from kpimon.periods import month, year
 from kpimon.web.snapshot import Snapshot, SourceExtras, build_metrics
 from tests.web.golden import Series, exposition_of, golden_env, parse_exposition, write_config
 

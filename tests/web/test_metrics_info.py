@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from kpimon.config import Config, parse_config
 from kpimon.kpi.engine import Evaluation, IndicatorOutcome
 from kpimon.kpi.indicators.base import Figures
-from kpimon.kpi.periods import month, year
+from kpimon.periods import month, year
 from kpimon.web.snapshot import Snapshot, SourceExtras, build_metrics
 from tests.web.golden import Series, exposition_of, parse_exposition, sample
 

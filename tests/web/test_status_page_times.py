@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kpimon.kpi.engine import Evaluation
-from kpimon.kpi.periods import month
+from kpimon.periods import month
 from kpimon.store import RunInfo
 from kpimon.web.page import status_page
 from kpimon.web.snapshot import Snapshot

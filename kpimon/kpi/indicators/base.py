@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from kpimon.config import DURATION_UNITS, Config, IndicatorConfig
 from kpimon.kpi.calendar import Calendar
-from kpimon.kpi.periods import Period
+from kpimon.periods import Period
 from kpimon.store import tables as t
 
 OTHER = "other"
