@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kpimon.config.alerts import AlertsConfig, parse_alerts
 from kpimon.config.calendars import CalendarConfig, business_day_length, parse_calendar
 from kpimon.config.indicators import GoalConfig, IndicatorConfig, parse_goal, parse_indicator
 from kpimon.config.parsing import ConfigError, Errors, Section, check_timezone, expand_env
@@ -22,7 +23,10 @@ DEFAULT_CONFIG = "/etc/kpimon/kpimon.toml"
 _TOP_KEYS = {
     "timezone", "database", "orgs", "queues", "http", "calendars", "sources", "indicators",
     "goals", "log_level", "log_format", "state_dir", "retention_years", "compute_every",
+    "language", "alerts",
 }
+#: Languages of the page, the explain pages, the report and the command line's table.
+LANGUAGES = ("sv", "en")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,8 @@ class Config:
     state_dir: str = "/var/lib/kpimon"
     retention_years: int | None = None
     compute_every: int = 300
+    language: str = "sv"
+    alerts: AlertsConfig = AlertsConfig()
     path: str | None = None
     digest: str = ""
 
@@ -71,7 +77,7 @@ class Config:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for src in self.sources for s in src.secrets)
+        return tuple(s for src in self.sources for s in src.secrets) + self.alerts.secrets
 
 
 def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
@@ -153,6 +159,12 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
     goals = [g for i, item in enumerate(top.get("goals", list, []))
              if (g := parse_goal(item, f"goals[{i}]", ids, errors)) is not None]
 
+    language = top.get("language", str, "sv")
+    if language not in LANGUAGES:
+        errors.add("language", f"{language!r} is not one of {', '.join(LANGUAGES)}")
+    alerts = parse_alerts(top.table("alerts"), errors, {i.id: i for i in indicators},
+                          {s.name: s for s in sources}, calendars)
+
     log_level = str(top.get("log_level", str, "INFO")).upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         errors.add("log_level", f"{log_level!r} is not a log level")
@@ -171,7 +183,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
         http=http, calendars=calendars, sources=tuple(sources), indicators=tuple(indicators),
         goals=tuple(goals), log_level=log_level, log_format=log_format, state_dir=state_dir,
         retention_years=retention, compute_every=compute_every.seconds() if compute_every else 60,
-        path=path, digest=digest[:16],
+        language=language, alerts=alerts, path=path, digest=digest[:16],
     )
 
 

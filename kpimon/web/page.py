@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 from html import escape
 
+from kpimon.alerts.view import AlertInfo
 from kpimon.kpi.engine import Evaluation, IndicatorOutcome
 from kpimon.kpi.output import format_value
 from kpimon.kpi.targets import SYMBOLS, WORDS
@@ -53,8 +54,24 @@ def _period_section(name: str, ev: Evaluation) -> str:
             f"<th>Status</th></tr>{''.join(rows)}</table>")
 
 
-def status_page(snap: Snapshot) -> str:
-    """The whole page."""
+def alerts_section(firing: list[AlertInfo], tz: tzinfo | None) -> str:
+    """The firing alerts (AlertsView.firing()), muted ones marked; nothing when none fire."""
+    if not firing:
+        return ""
+    rows = []
+    for a in firing:
+        muted = (f"silenced ({', '.join(f'#{i}' for i in a.silenced_by)})" if a.silenced_by
+                 else f"muted by {', '.join(a.inhibited_by)}" if a.inhibited_by else "")
+        since = _local_ts(a.since, tz) if a.since else ""
+        rows.append(f'<tr><td class="down">{escape(a.title)}</td><td>{escape(a.rule)}</td>'
+                    f"<td>{escape(a.severity or '')}</td><td>{since}</td>"
+                    f"<td><small>{escape(muted)}</small></td></tr>")
+    return ("<h2 id='alerts'>Firing alerts</h2><table><tr><th>Alert</th><th>Rule</th>"
+            "<th>Severity</th><th>Since</th><th></th></tr>" + "".join(rows) + "</table>")
+
+
+def status_page(snap: Snapshot, firing: list[AlertInfo] | None = None) -> str:
+    """The whole page; `firing` lists the alerts that fire now."""
     parts = [f"<!doctype html><html lang='sv'><head><meta charset='utf-8'>"
              "<meta http-equiv='refresh' content='60'><title>kpimon</title>"
              f"<style>{CSS}</style></head><body><h1>kpimon – servicedeskens nyckeltal</h1>"]
@@ -66,6 +83,7 @@ def status_page(snap: Snapshot) -> str:
     else:
         when = snap.computed_at
         parts.append(f"<p><small>Computed {escape(_local(when, tz))}</small></p>")
+        parts.append(alerts_section(firing or [], tz))
         for name in ("month", "year"):
             ev = snap.evaluations.get(name)
             if ev is not None:
@@ -83,6 +101,7 @@ def status_page(snap: Snapshot) -> str:
                  "<th>Last success</th><th>Records</th><th>Rejected</th><th>Error</th></tr>"
                  + "".join(rows) + "</table>")
     parts.append("<p><small><a href='/metrics'>metrics</a> · <a href='/api/kpis'>JSON</a>"
+                 " · <a href='/api/alerts'>alerts</a>"
                  "</small></p></body></html>")
     return "".join(parts)
 

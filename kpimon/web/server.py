@@ -1,7 +1,8 @@
 """The HTTP server (DESIGN §8 "Web"): a small threaded server on the standard library.
 
-`/metrics` and the status page read the in-memory snapshot only. `/api/kpis` answers the
-running month from the snapshot, and evaluates on demand (a read-only query) when `period`,
+`/metrics`, `/api/alerts` and the status page read the in-memory snapshots only. `/api/kpis`
+answers the running month from the snapshot, and evaluates on demand (a read-only query) when
+`period`,
 `from`/`to` or `at` is given. Binds to 127.0.0.1 by default; TLS and basic auth come from a
 Prometheus-style `web-config.yml` (see web/webconfig.py).
 """
@@ -23,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
+from kpimon.alerts.view import AlertsHolder
 from kpimon.kpi.periods import Period, containing, date_range, parse_period
 from kpimon.timeutil import parse_time
 from kpimon.web.page import status_page
@@ -75,10 +77,13 @@ class WebServer:
 
     def __init__(self, host: str, port: int, holder: SnapshotHolder, evaluator: Evaluator,
                  tz: Any, ping: Callable[[], bool],
-                 basic_auth: dict[str, str] | None = None, ssl_context: Any = None):
+                 basic_auth: dict[str, str] | None = None, ssl_context: Any = None,
+                 alerts: AlertsHolder | None = None):
         self.holder = holder
+        self.alerts = alerts or AlertsHolder()
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(SnapshotCollector(holder))
+        self.registry.register(self.alerts)
         self.evaluator = evaluator
         self.tz = tz
         self.ping = ping
@@ -174,8 +179,12 @@ class WebServer:
             return 200, "text/plain; charset=utf-8", b"ready\n"
         if path == "/api/kpis":
             return self._api(query)
+        if path == "/api/alerts":
+            return 200, "application/json", json.dumps(self.alerts.current.api(),
+                                                       ensure_ascii=False).encode()
         if path in ("/", "/index.html"):
-            return 200, "text/html; charset=utf-8", status_page(snap).encode()
+            page = status_page(snap, self.alerts.current.firing())
+            return 200, "text/html; charset=utf-8", page.encode()
         return 404, "text/plain; charset=utf-8", b"not found\n"
 
     def _api(self, query: dict[str, str]) -> tuple[int, str, bytes]:
