@@ -67,6 +67,7 @@ class MailAlert:
     fired_at: int | None
     resolved_at: int | None
     mutes: list[str] = field(default_factory=list)  # titles of the alerts it mutes
+    new: bool = False  # not in the group's previous notification
 
 
 def alert_title(row: AlertRow, kind: str | None, language: str) -> str:

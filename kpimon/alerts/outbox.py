@@ -149,8 +149,9 @@ class Sender:
                     raise _Lost
                 db.finish(conn, n.id, self.me, "skipped", now, result="nothing to notify")
                 return None
-            self._prepare(conn, n, receiver, placement, decision.firing, decision.resolved,
-                          decision.reason, mutes, rows, now)
+            self._prepare(conn, n, receiver, decision.firing, decision.resolved,
+                          decision.reason, mutes, rows, group.notified if group else frozenset(),
+                          now)
             if not db.save_group(conn, group or db.GroupRow(
                     n.receiver, n.group_key, dict(placement.group_labels)),
                     {r.fingerprint for r in decision.firing}, now):
@@ -169,9 +170,11 @@ class Sender:
         return found[0], found[1], mutes, rows
 
     def _prepare(self, conn: Connection, n: Notification, receiver: ReceiverConfig,
-                 placement: Placement, firing: list[AlertRow], resolved: list[AlertRow],
-                 reason: str, mutes: dict[str, Mute], rows: list[AlertRow], now: int) -> None:
-        """Fix the notification's content in its row."""
+                 firing: list[AlertRow], resolved: list[AlertRow], reason: str,
+                 mutes: dict[str, Mute], rows: list[AlertRow], told: frozenset[str],
+                 now: int) -> None:
+        """Fix the notification's content in its row; `told` is what the group's previous
+        notification said was firing."""
         if receiver.channel == "alertmanager":
             body = json.dumps(payload(firing, resolved, receiver, self.alerts.external_url,
                                       now), ensure_ascii=False)
@@ -190,10 +193,15 @@ class Sender:
             return MailAlert(rule=r.rule, kind=kinds.get(r.rule, ""), state=r.state,
                              title=titles[r.fingerprint], labels=r.labels,
                              annotations=r.annotations, details=r.details,
-                             fired_at=r.fired_at, resolved_at=r.resolved_at, mutes=muted)
+                             fired_at=r.fired_at, resolved_at=r.resolved_at, mutes=muted,
+                             new=r.fingerprint not in told)
+
+        def order(alerts: list[MailAlert]) -> list[MailAlert]:
+            return sorted(alerts, key=lambda a: (a.fired_at or 0, a.title))
 
         subject, text, html = self.renderer.render(
-            [mail_alert(r) for r in firing], [mail_alert(r) for r in resolved], reason, now)
+            order([mail_alert(r) for r in firing]), order([mail_alert(r) for r in resolved]),
+            reason, now)
         from_addr = self.alerts.from_addr or "kpimon@localhost"
         msgid = message_id(n.id, from_addr)
         msg = build_message(from_addr=from_addr, to=list(receiver.email), subject=subject,

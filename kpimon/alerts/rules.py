@@ -170,7 +170,8 @@ class RuleEvaluator:
                 if settled:
                     self._trend_cache[key] = value
             out.append({"period": period.label, "value": value})
-        return out
+        # Months without a value say nothing; a trend of nothing is left out.
+        return out if any(p["value"] is not None for p in out) else []
 
     # ------------------------------------------------------------------ tickets
 
