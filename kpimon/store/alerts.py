@@ -130,7 +130,8 @@ def insert_alert(conn: Connection, row: AlertRow) -> bool:
     stmt = _insert(conn, t.alert_state).values(
         rule=row.rule, fingerprint=row.fingerprint, version=1, **_alert_values(row)
     ).on_conflict_do_nothing(index_elements=["rule", "fingerprint"])
-    if conn.execute(stmt).rowcount != 1:
+    # RETURNING says whether the row went in; an INSERT's rowcount is not reliable everywhere.
+    if conn.execute(stmt.returning(t.alert_state.c.version)).first() is None:
         return False
     row.version = 1
     return True
@@ -177,7 +178,7 @@ def save_group(conn: Connection, row: GroupRow, notified: Iterable[str],
         stmt = _insert(conn, t.alert_groups).values(
             receiver=row.receiver, group_key=row.group_key, **values
         ).on_conflict_do_nothing(index_elements=["receiver", "group_key"])
-        return bool(conn.execute(stmt).rowcount == 1)
+        return conn.execute(stmt.returning(t.alert_groups.c.version)).first() is not None
     g = t.alert_groups.c
     return bool(conn.execute(update(t.alert_groups).where(
         g.receiver == row.receiver, g.group_key == row.group_key, g.version == row.version

@@ -40,7 +40,8 @@ class Received:
 
 @dataclass
 class Handler:
-    refuse: int = 0  # refuse this many DATA commands with 451 first
+    refuse: int = 0  # refuse this many DATA commands first, with `refuse_with`
+    refuse_with: str = "451 4.3.0 try again later"
     block: threading.Event | None = None  # when set: wait in DATA until it is set
     entered_data: threading.Event = field(default_factory=threading.Event)
     messages: list[Received] = field(default_factory=list)
@@ -50,7 +51,7 @@ class Handler:
         self.entered_data.set()
         if self.refuse > self.refused:
             self.refused += 1
-            return "451 4.3.0 try again later"
+            return self.refuse_with
         if self.block is not None:
             import asyncio
 
