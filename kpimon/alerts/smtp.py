@@ -107,8 +107,8 @@ class SmtpTransport:
                                 f"{_text(e.smtp_error)}",
                                 permanent=500 <= e.smtp_code < 600) from None
         except smtplib.SMTPNotSupportedError as e:
-            raise DeliveryError(f"{cfg.host}:{cfg.port}: {e} (the relay offers no STARTTLS; "
-                                "kpimon does not send in clear)") from None
+            hint = " (kpimon does not send in clear)" if "STARTTLS" in str(e) else ""
+            raise DeliveryError(f"{cfg.host}:{cfg.port}: {e}{hint}") from None
         except ssl.SSLError as e:
             raise DeliveryError(f"{cfg.host}:{cfg.port}: TLS failed: {e}") from None
         except (smtplib.SMTPException, OSError) as e:

@@ -66,13 +66,17 @@ class SmtpServer:
     """`with SmtpServer() as s:` … `s.port`, `s.messages`, `s.wait_for(n)`."""
 
     def __init__(self, *, tls_context: ssl.SSLContext | None = None,
-                 require_starttls: bool = False, users: dict[str, str] | None = None,
-                 port: int | None = None, **handler: Any):
+                 require_starttls: bool = False, ssl_context: ssl.SSLContext | None = None,
+                 users: dict[str, str] | None = None, port: int | None = None,
+                 **handler: Any):
+        """`tls_context` offers STARTTLS, `ssl_context` makes it implicit TLS (port 465)."""
         self.handler = Handler(**handler)
         self.port = port or free_port()
         kwargs: dict[str, Any] = {}
         if tls_context is not None:
             kwargs.update(tls_context=tls_context, require_starttls=require_starttls)
+        if ssl_context is not None:
+            kwargs.update(ssl_context=ssl_context)
         if users is not None:
             def auth(server: Any, session: Any, envelope: Any, mechanism: str,
                      data: Any) -> AuthResult:
@@ -81,6 +85,7 @@ class SmtpServer:
                 return AuthResult(success=ok)
 
             kwargs.update(authenticator=auth, auth_required=True,
+                          # aiosmtpd only counts STARTTLS as TLS; implicit TLS is TLS too.
                           auth_require_tls=tls_context is not None)
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
                                      **kwargs)
