@@ -183,7 +183,7 @@ class Policy:
         new = [m for m in firing if m.fingerprint not in notified]
         if new:
             if not notified or last is None:  # a new group waits for its companions
-                due = min(m.fired_at or now for m in new) + wait
+                due = min(now if m.fired_at is None else m.fired_at for m in new) + wait
             else:
                 due = last + interval
             return Decision(due, True, "firing", firing, resolved)

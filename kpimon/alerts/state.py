@@ -61,7 +61,8 @@ def step(row: AlertRow | None, sample: Sample | None, for_: int, now: int
             new.state, new.active_since, new.resolved_at = "pending", now, None
             new.fired_at = None
             state = "pending"
-        if state == "pending" and now - (new.active_since or now) >= for_:
+        since = now if new.active_since is None else new.active_since
+        if state == "pending" and now - since >= for_:
             new.state, new.fired_at = "firing", now
     elif state == "pending":
         new.state, new.active_since = "inactive", None

@@ -496,7 +496,8 @@ def _check_references(alerts: AlertsConfig, rule_paths: list[str],
     if alerts.active_calendar is not None and alerts.active_calendar not in calendars:
         errors.add("alerts.active_calendar", f"no calendar named {alerts.active_calendar!r}")
     for i, route in enumerate(alerts.routes):
-        if route.active_calendar is not None and route.active_calendar not in calendars:
+        if route.active_calendar not in (None, alerts.active_calendar) and \
+                route.active_calendar not in calendars:
             errors.add(f"alerts.routes[{i}].active_calendar",
                        f"no calendar named {route.active_calendar!r}")
     if alerts.templates is not None:

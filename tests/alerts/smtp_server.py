@@ -42,7 +42,7 @@ class Received:
 class Handler:
     refuse: int = 0  # refuse this many DATA commands first, with `refuse_with`
     refuse_with: str = "451 4.3.0 try again later"
-    block: threading.Event | None = None  # when set: wait in DATA until it is set
+    block: threading.Event | None = None  # hold the reply to DATA until it is set
     entered_data: threading.Event = field(default_factory=threading.Event)
     messages: list[Received] = field(default_factory=list)
     refused: int = 0
@@ -52,13 +52,15 @@ class Handler:
         if self.refuse > self.refused:
             self.refused += 1
             return self.refuse_with
+        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                      bytes(envelope.original_content or envelope.content)))
         if self.block is not None:
+            # The message is queued; the reply is held back. A client killed now never
+            # learns that the relay has it — SMTP's window for a duplicate.
             import asyncio
 
             while not self.block.is_set():
                 await asyncio.sleep(0.05)
-        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                      bytes(envelope.original_content or envelope.content)))
         return "250 2.0.0 Ok: queued as TEST1"
 
 
