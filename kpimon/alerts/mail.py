@@ -17,10 +17,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, make_msgid, parseaddr
-from typing import Any
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import compat32
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from jinja2 import (
@@ -178,17 +182,46 @@ def message_id(ident: int, from_addr: str) -> str:
 
 
 def build_message(*, from_addr: str, to: list[str], subject: str, text: str,
-                  html: str | None, msgid: str, now: int) -> EmailMessage:
-    """multipart/alternative (text, HTML) or a single text part; ASCII on the wire."""
-    msg = EmailMessage(policy=SMTP)
-    msg["From"] = clean_header(from_addr)
-    msg["To"] = clean_header(", ".join(to))
-    msg["Subject"] = clean_header(subject)
-    msg["Date"] = format_datetime(datetime.fromtimestamp(now, UTC))
-    msg["Message-ID"] = clean_header(msgid)
-    # RFC 3834: machine-made, so vacation responders keep quiet.
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(text, cte="quoted-printable")
+                  html: str | None, msgid: str, now: int) -> bytes:
+    """multipart/alternative (text, HTML) or a single text part, as the bytes to send: ASCII,
+    CRLF line ends, quoted-printable bodies, RFC 2047 words for non-ASCII headers.
+
+    Built with the classic `email.mime` API: the newer folder of `email.policy` drops the
+    space between two encoded words when it splits a long non-ASCII subject ("Lösta
+    ärenden" came out "Löstaärenden"); `Header` keeps it inside the words.
+    """
+    body: Message = _text_part(text, "plain")
     if html is not None:
-        msg.add_alternative(html, subtype="html", cte="quoted-printable")
-    return msg
+        alternative = MIMEMultipart("alternative")
+        alternative.attach(body)
+        alternative.attach(_text_part(html, "html"))
+        body = alternative
+    body["From"] = _address(from_addr)
+    body["To"] = ", ".join(_address(a) for a in to)
+    # A compat32 message takes a Header object here (the type stubs only know str).
+    body["Subject"] = cast(str, _header("Subject", clean_header(subject)))
+    body["Date"] = format_datetime(datetime.fromtimestamp(now, UTC))
+    body["Message-ID"] = clean_header(msgid)
+    # RFC 3834: machine-made, so vacation responders keep quiet.
+    body["Auto-Submitted"] = "auto-generated"
+    return body.as_bytes(policy=compat32.clone(linesep="\r\n"))
+
+
+def _text_part(text: str, subtype: str) -> Message:
+    part = MIMENonMultipart("text", subtype)
+    cs = Charset("utf-8")
+    cs.body_encoding = QP  # readable in the raw message, and 7-bit on the wire
+    part.set_payload(text, cs)
+    return part
+
+
+def _header(name: str, value: str) -> Header | str:
+    # The name, so that the first line's words leave room for "Subject: ".
+    return value if value.isascii() else Header(value, "utf-8", header_name=name)
+
+
+def _address(text: str) -> str:
+    """`Name <a@b>` with the name encoded if it needs to be; one line, no control
+    characters."""
+    name, addr = parseaddr(clean_header(text))
+    return formataddr((name, addr), charset="utf-8") if addr else clean_header(text)

@@ -207,7 +207,7 @@ class Sender:
         msg = build_message(from_addr=from_addr, to=list(receiver.email), subject=subject,
                             text=text, html=html, msgid=msgid, now=now)
         db.set_content(conn, n.id, self.me, message_id=msgid, subject=subject,
-                       recipients=list(receiver.email), payload=msg.as_string(), now=now)
+                       recipients=list(receiver.email), payload=msg.decode("ascii"), now=now)
 
     def _deliver(self, n: Notification) -> bool:
         """One attempt; records its outcome. True when delivered."""
@@ -273,5 +273,5 @@ class Sender:
         from_addr = self.alerts.from_addr or "kpimon@localhost"
         msg = build_message(from_addr=from_addr, to=to, subject=subject, text=text, html=None,
                             msgid=message_id(0, from_addr), now=now)
-        return self.smtp.send(from_addr, to, msg.as_bytes())
+        return self.smtp.send(from_addr, to, msg)
 

@@ -144,7 +144,9 @@ class RuleEvaluator:
             "value": o.figures.value, "numerator": o.figures.numerator,
             "denominator": o.figures.denominator, "status": o.status,
             "target": ind.target.text if ind.target else None,
-            "baseline": o.baseline, "previous": o.previous, "period": ev.period.label,
+            # What a rise/fall target compares with; an absolute target compares with itself.
+            "baseline": o.baseline if ind.target and ind.target.relative else None,
+            "previous": o.previous, "period": ev.period.label,
             "forecast": o.extra.get("forecast"),
         }
         if trend:

@@ -97,7 +97,7 @@ def test_nothing_injects(bench, smtp, tmp_path: Path) -> None:  # type: ignore[n
     mails = smtp.wait_for(3)
     subjects = [m.message["Subject"] for m in mails]
     assert any(s.startswith("[kpimon] 1 indikator under mål: Samtal") for s in subjects)
-    assert "[kpimon] 1 öppna ärenden äldre än 30d" in subjects
+    assert "[kpimon] 1 öppet ärende äldre än 30d" in subjects
     assert "[kpimon] 1 källa fungerar inte: broken" in subjects
     for m in mails:
         _check(m.message)
