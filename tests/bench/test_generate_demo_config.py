@@ -43,3 +43,13 @@ def test_every_generated_value_is_mapped() -> None:
     assert set(src.values["kind"]) == set(KINDS)
     assert set(src.values["priority"]) == set(PRIORITIES)
     assert set(src.values["status"]) == set(STATUSES)
+
+
+def test_demo_alerts_go_to_the_local_sink() -> None:
+    """`make run` starts bench/mailsink.py on 127.0.0.1:2525; the demo mails go there."""
+    alerts = load_config(CONFIG, env={"KPIMON_DEMO_DIR": "/srv/demo"}).alerts
+    assert alerts.smtp is not None
+    assert (alerts.smtp.host, alerts.smtp.port, alerts.smtp.starttls) == ("127.0.0.1", 2525,
+                                                                          False)
+    assert "--port 2525" in (CONFIG.parents[2] / "Makefile").read_text(encoding="utf-8")
+    assert {r.kind for r in alerts.rules} >= {"indicator_status", "source_failing"}
