@@ -141,10 +141,8 @@ class Daemon:
 
     def alert_job(self) -> None:
         """After each compute: evaluate the rules against the snapshot just computed and
-        store the state changes with their notifications (alerts/alerter.py)."""
-        if not self.app.config.alerts.rules:
-            self._refresh_alerts_view()
-            return
+        store the state changes with their notifications (alerts/alerter.py). It runs with no
+        rules too: alerts of rules a reload removed then resolve instead of firing forever."""
         snap = self.holder.current
         with self.alert_lock:
             try:
