@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from kpimon import __version__
-from kpimon.config import Config, ConfigError, config_path, load_config
+from kpimon.config import CALL_INDICATOR_KINDS, Config, ConfigError, config_path, load_config
 from kpimon.kpi.periods import Period, containing, date_range, parse_period
 from kpimon.timeutil import epoch, parse_time
 
@@ -54,8 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("table", "json"), default="table")
     r = sub.add_parser("report", help="the board report for a period")
     r.add_argument("--period", required=True)
-    r.add_argument("--format", choices=("html", "md"), default="html")
-    r.add_argument("-o", "--output")
+    r.add_argument("--org", help="count only this organisation's tickets")
+    r.add_argument("--format", choices=("html", "md", "pdf"), default="html")
+    r.add_argument("-o", "--output", help="write to this file (a PDF needs one unless stdout "
+                   "is redirected)")
     rec = sub.add_parser("record", help="record a manual value")
     rec.add_argument("indicator")
     rec.add_argument("period")
@@ -71,6 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     pc = sub.add_parser("period", help="close (adopt) a period")
     pc.add_argument("action", choices=("close",))
     pc.add_argument("period")
+    ctl = sub.add_parser("control", help="internal control: record a follow-up")
+    ctl_sub = ctl.add_subparsers(dest="control_action", metavar="ACTION", required=True)
+    cr = ctl_sub.add_parser("record", help="record a control's status at an occasion")
+    cr.add_argument("control")
+    cr.add_argument("occasion", help="the occasion's date (YYYY-MM-DD) or number (1, 2, …)")
+    cr.add_argument("status", help="none, minor, major, not_started, or Inga avvikelser, "
+                    "Mindre avvikelser, Större avvikelser, Ej påbörjad")
+    cr.add_argument("--comment")
+    cr.add_argument("--by", help="who followed the control up (default: you)")
     al = sub.add_parser("alerts", help="alert rules and states, silences, a test mail")
     asub = al.add_subparsers(dest="action", metavar="ACTION", required=True)
     asub.add_parser("list", help="rules, alerts with state and since, silences")
@@ -312,7 +323,9 @@ def cmd_kpis(app: Any, args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(evaluation_csv(ev))
     else:
-        sys.stdout.write(evaluation_table(ev))
+        from kpimon.i18n import formatter_for
+
+        sys.stdout.write(evaluation_table(ev, formatter_for(app.config)))
     return 0
 
 
@@ -340,6 +353,12 @@ def cmd_explain(app: Any, args: argparse.Namespace) -> int:
         return 0
     print(f"{ind.id} ({ind.kind}) for {period.label} as of "
           f"{at.astimezone(app.config.tz):%Y-%m-%d %H:%M}")
+    if ind.kind in CALL_INDICATOR_KINDS:
+        from kpimon.i18n import formatter_for
+        from kpimon.present.explain import explain_table, text_table
+
+        sys.stdout.write(text_table(explain_table(formatter_for(app.config), ind, rows)))
+        return 0
     for r in rows:
         if "device" in r:
             print(f"  {r['device']:<24} {r['verdict']}")
@@ -481,12 +500,46 @@ def cmd_report(app: Any, args: argparse.Namespace) -> int:
     from kpimon.report import render
 
     period = _period_arg(args.period, app.config.tz)
+    if args.org is not None and app.config.orgs and args.org not in app.config.orgs:
+        raise UsageError(f"--org {args.org!r} is not one of the configured orgs: "
+                         f"{', '.join(app.config.orgs)}")
+    if args.format == "pdf" and not args.output and sys.stdout.isatty():
+        raise UsageError("a PDF goes to a file: give -o FILE (or redirect stdout)")
     app.facts.update()
-    text = render(app, period, datetime.now(UTC), args.format)
+    out = render(app, period, datetime.now(UTC), args.format, args.org)
+    data = out if isinstance(out, bytes) else out.encode("utf-8")
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        Path(args.output).write_bytes(data)
     else:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    return 0
+
+
+def cmd_control(app: Any, args: argparse.Namespace) -> int:
+    from kpimon.records import parse_control_status
+    from kpimon.store.controls import record_control
+
+    try:
+        ctl = app.config.control(args.control)
+    except KeyError:
+        known = ", ".join(c.id for c in app.config.controls) or "none configured"
+        raise UsageError(f"no control named {args.control!r} (controls: {known})") from None
+    try:
+        occasion = ctl.occasion(args.occasion)
+        status = parse_control_status(args.status)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    comment = (args.comment or "").strip() or None
+    by = (args.by or "").strip() or _author()
+    record_control(app.store.engine, ctl.id, occasion.isoformat(), status, comment, by,
+                   _author(), epoch(datetime.now(UTC)))
+    from kpimon.i18n import formatter_for
+
+    fmt = formatter_for(app.config)
+    print(f"{ctl.id} {occasion.isoformat()}: {fmt.control_status(status)} ({by})"
+          + (f": {comment}" if comment else ""))
     return 0
 
 
@@ -599,6 +652,7 @@ def _alerts_test(app: Any, args: argparse.Namespace) -> int:
 COMMANDS = {
     "collect": cmd_collect, "import": cmd_import, "kpis": cmd_kpis, "explain": cmd_explain,
     "exclude": cmd_exclude, "record": cmd_record, "recompute": cmd_recompute,
-    "period": cmd_period, "report": cmd_report, "alerts": cmd_alerts,
+    "period": cmd_period, "report": cmd_report, "control": cmd_control,
+    "alerts": cmd_alerts,
 }
 

@@ -42,6 +42,8 @@ from kpimon.kpi.indicators.base import EvalContext
 from kpimon.kpi.indicators.tickets import at_risk
 from kpimon.kpi.output import evaluation_json
 from kpimon.kpi.periods import date_range
+from kpimon.kpi.trend import TrendPoint, last_months, monthly
+from kpimon.web.explain import explain_page
 from kpimon.web.server import WebServer
 from kpimon.web.snapshot import (
     Snapshot,
@@ -169,7 +171,7 @@ class Daemon:
     def _empty_snapshot(self) -> Snapshot:
         metrics = build_metrics(self.config, {}, self.app.running_periods(), {}, {}, {},
                                 SourceExtras(), self.reload_ok)
-        return Snapshot(metrics=metrics)
+        return Snapshot(metrics=metrics, config=self.config)
 
     @contextmanager
     def _job(self) -> Iterator[None]:
@@ -201,19 +203,32 @@ class Daemon:
                 runs = app.store.runs(names)
                 extras = SourceExtras(watermarks=_watermarks(app.store.state_values("watermark")),
                                       devices=app.store.device_counts())
-                metrics = build_metrics(app.config, evaluations, periods, runs,
-                                        app.store.open_ticket_counts(app.config.orgs),
-                                        self._at_risk(now), extras, self.reload_ok)
+                open_tickets = app.store.open_ticket_counts(app.config.orgs)
+                risk = self._at_risk(now)
+                metrics = build_metrics(app.config, evaluations, periods, runs, open_tickets,
+                                        risk, extras, self.reload_ok)
+                previous = self.holder.current
                 self.holder.swap(Snapshot(
                     metrics=metrics, evaluations=evaluations,
                     api=evaluation_json(evaluations["month"]), sources=runs, computed_at=now,
-                    ready=True))
+                    ready=True, config=app.config, open_tickets=open_tickets, at_risk=risk,
+                    trends=self._trends(now), reload_ok=self.reload_ok,
+                    firing_alerts=previous.firing_alerts))
                 log.debug("computed %d indicators in %.2f s", len(app.config.indicators),
                           time.monotonic() - started)
                 return True
             except Exception:
                 log.exception("compute failed; the previous snapshot stays")
                 return False
+
+    def _trends(self, now: datetime) -> dict[str, list[TrendPoint]]:
+        """Each indicator's last 12 months for the status page; a failure leaves the page
+        without trends rather than failing the compute."""
+        try:
+            return monthly(self.app.engine, last_months(now, self.app.config.tz), now)
+        except Exception:
+            log.exception("the 12-month trends could not be computed")
+            return {}
 
     def _at_risk(self, now: datetime) -> dict[str, int]:
         app = self.app
@@ -401,7 +416,8 @@ class Daemon:
         self._refresh_alerts_view()  # the stored alerts and counters, before the first scrape
         self.web = WebServer(self.config.http.listen_host, self.config.http.listen_port,
                              self.holder, self._api_evaluate, self.config.tz,
-                             self.app.store.ping, alerts=self.alerts, **web_tls)
+                             self.app.store.ping, explainer=self._explain_page,
+                             alerts=self.alerts, **web_tls)
         self.web.start()
         scheme = "https" if web_tls.get("ssl_context") else "http"
         log.info("kpimon listening on %s://%s:%d/ (metrics at /metrics)", scheme,
@@ -452,6 +468,10 @@ class Daemon:
             self.abandoned_jobs = True
             log.warning("jobs still running after %.0f s are abandoned (their transactions "
                         "roll back)", self.STOP_GRACE)
+
+    def _explain_page(self, ident: str, query: dict[str, str]) -> tuple[int, str]:
+        self.app.facts.update()
+        return explain_page(self.app, ident, query)
 
     def _api_evaluate(self, period: Any, at: datetime) -> dict[str, Any]:
         self.app.facts.update()

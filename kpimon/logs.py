@@ -27,7 +27,7 @@ from typing import IO, Any
 _JOURNAL_PREFIX = {logging.DEBUG: "<7>", logging.INFO: "<6>", logging.WARNING: "<4>",
                    logging.ERROR: "<3>", logging.CRITICAL: "<2>"}
 # Libraries that chatter at INFO/DEBUG; they are held at WARNING unless kpimon runs below it.
-_NOISY = ("apscheduler", "urllib3", "alembic", "requests_ntlm", "spnego")
+_NOISY = ("apscheduler", "urllib3", "alembic", "requests_ntlm", "spnego", "weasyprint", "fontTools")
 REDACTED = "***"
 
 

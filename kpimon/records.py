@@ -141,5 +141,40 @@ class Reject:
             object.__setattr__(self, "value", self.value[:64])
 
 
+
+#: Internal control statuses (the seed's four phrases, in its order of severity).
+CONTROL_STATUSES = ("none", "minor", "major", "not_started")
+CONTROL_PHRASES = {"inga avvikelser": "none", "mindre avvikelser": "minor",
+                   "större avvikelser": "major", "ej påbörjad": "not_started",
+                   "no deviations": "none", "minor deviations": "minor",
+                   "major deviations": "major", "not started": "not_started"}
+
+
+def parse_control_status(text: str) -> str:
+    """A control status id from its id or its Swedish (or English) phrase, any case:
+    `minor`, `Mindre avvikelser`. Raises ValueError."""
+    s = " ".join(text.strip().lower().replace("_", " ").split())
+    if s.replace(" ", "_") in CONTROL_STATUSES:
+        return s.replace(" ", "_")
+    if s in CONTROL_PHRASES:
+        return CONTROL_PHRASES[s]
+    raise ValueError(f"{text!r} is not a control status: none, minor, major, not_started or "
+                     "Inga avvikelser, Mindre avvikelser, Större avvikelser, Ej påbörjad")
+
+
+@dataclass(frozen=True, slots=True)
+class ControlStatus:
+    """A follow-up of an internal-control point, recorded by hand (`kpimon control record`
+    or a CSV drop): the status at one occasion, with a comment, who followed it up and when
+    it was entered. `occasion` is the occasion's date (ISO) or its number (`1`, `2` …)."""
+
+    control: str
+    occasion: str
+    status: str
+    comment: str | None
+    by: str | None
+    entered_at: datetime
+
+
 Record = (Ticket | StatusChange | TicketGone | Call | QueueInterval | Device | DeviceCount
-          | ManualValue)
+          | ManualValue | ControlStatus)

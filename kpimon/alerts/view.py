@@ -71,6 +71,23 @@ class AlertsView:
         return sorted((a for a in self.alerts if a.state == "firing"),
                       key=lambda a: (a.muted, a.rule, a.title))
 
+    def page_items(self) -> list[dict[str, str | None]]:
+        """The firing alerts as the status page lists them: `name`, `severity`, `summary`
+        (why a muted one is muted, else its `summary` annotation) and `since` (local time)."""
+        out: list[dict[str, str | None]] = []
+        for a in self.firing():
+            if a.silenced_by:
+                note = "silenced (" + ", ".join(f"#{i}" for i in a.silenced_by) + ")"
+            elif a.inhibited_by:
+                note = "muted by " + ", ".join(a.inhibited_by)
+            else:
+                note = a.annotations.get("summary")
+            since = datetime.fromtimestamp(a.since, UTC).astimezone(self.tz).strftime(
+                "%Y-%m-%d %H:%M") if a.since else None
+            out.append({"name": a.title, "severity": a.severity, "summary": note,
+                        "since": since})
+        return out
+
     def _iso(self, ts: int | None) -> str | None:
         if ts is None:
             return None

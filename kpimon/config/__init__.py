@@ -18,6 +18,7 @@ from kpimon.config.alerts import (
     SmtpConfig,
 )
 from kpimon.config.calendars import WEEKDAYS, CalendarConfig, business_day_length
+from kpimon.config.controls import AREAS, ControlConfig
 from kpimon.config.indicators import (
     CALL_INDICATOR_KINDS,
     CLOCK_KINDS,
@@ -55,8 +56,8 @@ from kpimon.config.sources import (
 )
 
 __all__ = [
-    "LANGUAGES", "RULE_KINDS", "AlertsConfig", "InhibitConfig", "ReceiverConfig", "RouteConfig",
-    "RuleConfig", "SmtpConfig",
+    "AREAS", "LANGUAGES", "RULE_KINDS", "AlertsConfig", "ControlConfig", "InhibitConfig",
+    "ReceiverConfig", "RouteConfig", "RuleConfig", "SmtpConfig",
     "CALL_INDICATOR_KINDS", "CLOCK_KINDS", "DEFAULT_CONFIG", "DEFAULT_CSV_FIELDS", "DEFAULT_EVERY",
     "DEFAULT_UNIT", "DURATION_UNITS", "FILTER_KEYS", "INDICATOR_KINDS", "REQUIRED_TICKET_FIELDS",
     "SOURCE_KEYS", "SOURCE_KINDS", "THRESHOLD_KINDS", "TICKET_FIELDS", "TICKET_INDICATOR_KINDS",

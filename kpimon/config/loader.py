@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from kpimon.config.alerts import AlertsConfig, parse_alerts
 from kpimon.config.calendars import CalendarConfig, business_day_length, parse_calendar
+from kpimon.config.controls import ControlConfig, parse_control
 from kpimon.config.indicators import GoalConfig, IndicatorConfig, parse_goal, parse_indicator
 from kpimon.config.parsing import ConfigError, Errors, Section, check_timezone, expand_env
 from kpimon.config.sources import SourceConfig, parse_source
@@ -23,7 +24,7 @@ DEFAULT_CONFIG = "/etc/kpimon/kpimon.toml"
 _TOP_KEYS = {
     "timezone", "database", "orgs", "queues", "http", "calendars", "sources", "indicators",
     "goals", "log_level", "log_format", "state_dir", "retention_years", "compute_every",
-    "language", "alerts",
+    "language", "controls", "alerts",
 }
 #: Languages of the page, the explain pages, the report and the command line's table.
 LANGUAGES = ("sv", "en")
@@ -55,6 +56,7 @@ class Config:
     retention_years: int | None = None
     compute_every: int = 300
     language: str = "sv"
+    controls: tuple[ControlConfig, ...] = ()
     alerts: AlertsConfig = AlertsConfig()
     path: str | None = None
     digest: str = ""
@@ -68,6 +70,12 @@ class Config:
             if s.name == name:
                 return s
         raise KeyError(name)
+
+    def control(self, ident: str) -> ControlConfig:
+        for c in self.controls:
+            if c.id == ident:
+                return c
+        raise KeyError(ident)
 
     def indicator(self, ident: str) -> IndicatorConfig:
         for i in self.indicators:
@@ -159,6 +167,16 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
     goals = [g for i, item in enumerate(top.get("goals", list, []))
              if (g := parse_goal(item, f"goals[{i}]", ids, errors)) is not None]
 
+    controls: list[ControlConfig] = []
+    control_ids: set[str] = set()
+    for i, item in enumerate(top.get("controls", list, [])):
+        ctl = parse_control(item, f"controls[{i}]", ids, errors)
+        if ctl is None:
+            continue
+        if ctl.id in control_ids:
+            errors.add(f"controls[{i}].id", f"{ctl.id!r} is used twice")
+        control_ids.add(ctl.id)
+        controls.append(ctl)
     language = top.get("language", str, "sv")
     if language not in LANGUAGES:
         errors.add("language", f"{language!r} is not one of {', '.join(LANGUAGES)}")
@@ -183,7 +201,8 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
         http=http, calendars=calendars, sources=tuple(sources), indicators=tuple(indicators),
         goals=tuple(goals), log_level=log_level, log_format=log_format, state_dir=state_dir,
         retention_years=retention, compute_every=compute_every.seconds() if compute_every else 60,
-        language=language, alerts=alerts, path=path, digest=digest[:16],
+        language=language, controls=tuple(controls), alerts=alerts, path=path,
+        digest=digest[:16],
     )
 
 

@@ -51,6 +51,10 @@ EXPLAINS: dict[str, Explain] = {
     "oldest_open_age": tickets.explain_open,
     "asset_reconciliation": assets.explain,
     "manual": manual.explain,
+    "call_service_level": calls.explain,
+    "call_answer_rate": calls.explain,
+    "call_abandon_rate": calls.explain,
+    "call_average_wait": calls.explain,
 }
 
 
@@ -181,19 +185,7 @@ class KpiEngine:
             version = self.store.data_version(conn)
 
             def measure(p: Period, group: list[IndicatorConfig]) -> dict[str, Measured]:
-                # A period that ended long before `at` only changes with the data: its
-                # figures are kept until new data, an exclusion or a manual value arrives.
-                settled = epoch(at) - p.end_s > SETTLED_AFTER
-                key = (p.label, tuple(i.id for i in group))
-                if settled:
-                    hit = self._settled.get(key)
-                    if hit is not None and hit[0] == version:
-                        return hit[1]
-                result = measure_all(EvalContext(conn, self.config, p, epoch(at),
-                                                 self.calendars), group)
-                if settled:
-                    self._settled[key] = (version, result)
-                return result
+                return self._measure_cached(conn, version, p, group, at)
 
             current = measure(period, inds)
             last_year = measure(period.year_earlier(), inds)
@@ -214,6 +206,31 @@ class KpiEngine:
             [statuses[i] for i in g.indicators if i in statuses]), g.indicators)
             for g in self.config.goals]
         return Evaluation(period, at, outcomes, goals)
+
+    def _measure_cached(self, conn: Any, version: tuple[Any, ...], p: Period,
+                        group: list[IndicatorConfig], at: datetime) -> dict[str, Measured]:
+        # A period that ended long before `at` only changes with the data: its figures are
+        # kept until new data, an exclusion or a manual value arrives.
+        settled = epoch(at) - p.end_s > SETTLED_AFTER
+        key = (p.label, tuple(i.id for i in group))
+        if settled:
+            hit = self._settled.get(key)
+            if hit is not None and hit[0] == version:
+                return hit[1]
+        result = measure_all(EvalContext(conn, self.config, p, epoch(at), self.calendars),
+                             group)
+        if settled:
+            self._settled[key] = (version, result)
+        return result
+
+    def values(self, periods: list[Period], at: datetime, only: list[str] | None = None
+               ) -> dict[str, dict[str, Measured]]:
+        """The figures of each period (by label) as of `at`, without last year's values,
+        baselines or goals: for trends. Settled periods come from the cache."""
+        inds = [i for i in self.config.indicators if only is None or i.id in only]
+        with self.store.engine.connect() as conn:
+            version = self.store.data_version(conn)
+            return {p.label: self._measure_cached(conn, version, p, inds, at) for p in periods}
 
     def _outcome(self, ind: IndicatorConfig, measured: Measured, previous: float | None,
                  base_measured: Measured | None) -> IndicatorOutcome:

@@ -7,11 +7,10 @@ import io
 import math
 from typing import Any
 
+from kpimon.i18n import SYMBOLS, Formatter
+from kpimon.kpi.display import target_text, value_text
 from kpimon.kpi.engine import Evaluation, IndicatorOutcome
 from kpimon.kpi.indicators.base import Figures
-from kpimon.kpi.targets import SYMBOLS, WORDS
-
-RATIO_KINDS = ("ratio",)
 
 
 def _num(value: float | None, integral: bool = False) -> float | int | None:
@@ -70,60 +69,57 @@ def evaluation_json(ev: Evaluation) -> dict[str, Any]:
     return out
 
 
-def format_value(value: float | None, unit: str, decimals: int = 2) -> str:
-    """A value for people: a percent for shares, a plain number for counts, else the unit."""
-    if value is None:
-        return "–"
-    if unit == "ratio":
-        return f"{value * 100:.1f} %"
-    if unit == "count":
-        return f"{value:g}"
-    return f"{value:.{decimals}f} {unit}"
-
-
-
-
-def _count_or_sum(x: float) -> str:
-    # A count prints as one; a mean's numerator is a sum in the unit (119.333… hours), which
-    # people read to two decimals like the value beside it.
-    return f"{int(x)}" if float(x).is_integer() else f"{x:.2f}"
-
-
-def _num_den(f: Figures) -> str:
-    """`numerator/denominator`, `/n` where only n exists, empty for counts and ages."""
+def _num_den(fmt: Formatter, f: Figures, unit: str) -> str:
+    """`numerator/denominator`, `/n` where only n exists, empty for counts and ages. A count
+    prints as one; a mean's numerator is a sum in the unit (119,33 hours), read to two
+    decimals like the value beside it."""
     if f.denominator is None:
         return ""
-    num = "" if f.numerator is None else _count_or_sum(f.numerator)
-    return f"{num}/{_count_or_sum(f.denominator)}"
+
+    def part(x: float) -> str:
+        return fmt.integer(x) if float(x).is_integer() else fmt.number(x, 2)
+
+    num = "" if f.numerator is None else part(f.numerator)
+    return f"{num}/{part(f.denominator)}"
 
 
-def evaluation_table(ev: Evaluation) -> str:
-    """A plain-text table for people: indicator, value, n, target, status (word and symbol)."""
-    head = ["indicator", "value", "num/den", "previous", "target", "status"]
+def evaluation_table(ev: Evaluation, fmt: Formatter | None = None) -> str:
+    """A plain-text table for people, in the formatter's language (Swedish by default):
+    indicator, value, num/den, last year, target (in the value's unit), status (symbol and
+    word). Numbers are formatted exactly as on the status page and in the report."""
+    fmt = fmt or Formatter("sv", ev.period.tz)
+    head = [fmt.t("cli.indicator"), fmt.t("cli.value"), fmt.t("cli.num_den"),
+            fmt.t("cli.previous"), fmt.t("cli.target"), fmt.t("cli.status")]
     rows = [head]
     for o in ev.indicators:
         f = o.figures
-        nd = _num_den(f)
+        nd = _num_den(fmt, f, o.ind.unit)
         if o.figures.unknown:
-            nd = f"unknown {o.figures.unknown}"
-        rows.append([o.ind.id, format_value(f.value, o.ind.unit), nd,
-                     format_value(o.previous, o.ind.unit),
-                     o.ind.target.text if o.ind.target else "",
-                     f"{SYMBOLS[o.status]} {WORDS[o.status]}"])
+            nd = fmt.t("cli.unknown", n=fmt.integer(o.figures.unknown))
+        rows.append([o.ind.id, value_text(fmt, o), nd, fmt.value(o.previous, o.ind.unit),
+                     target_text(fmt, o, ev.period), fmt.status(o.status)])
         for dim, keys in o.breakdown.items():
             for key, k in keys.items():
-                rows.append([f"  {dim}={key}", format_value(k.figures.value, o.ind.unit),
-                             _num_den(k.figures), "", "",
-                             f"{SYMBOLS[k.status]} {WORDS[k.status]}"])
+                rows.append([f"  {dim}={key}", fmt.value(k.figures.value, o.ind.unit,
+                                                          _bound(o)),
+                             _num_den(fmt, k.figures, o.ind.unit), "", "",
+                             fmt.status(k.status)])
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
-    lines = [f"Period {ev.period.label} as of {ev.at.astimezone(ev.period.tz):%Y-%m-%d %H:%M}"
-             + (" (adopted)" if ev.adopted else "")]
+    lines = [fmt.t("cli.period", period=ev.period.label,
+                   when=f"{ev.at.astimezone(ev.period.tz):%Y-%m-%d %H:%M}")
+             + (fmt.t("cli.adopted") if ev.adopted else "")]
     for r in rows:
         lines.append("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     lines.append("")
     for g in ev.goals:
-        lines.append(f"goal {g.id}: {SYMBOLS[g.status]} {WORDS[g.status]}  ({g.name})")
+        lines.append(fmt.t("cli.goal", id=g.id, symbol=SYMBOLS[g.status],
+                           word=fmt.status_word(g.status, goal=True), name=g.name))
     return "\n".join(lines) + "\n"
+
+
+def _bound(o: IndicatorOutcome) -> float | None:
+    t = o.ind.target
+    return t.number if t is not None and not t.relative else None
 
 
 def evaluation_csv(ev: Evaluation) -> str:

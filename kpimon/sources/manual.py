@@ -23,6 +23,16 @@ identity, `after`); each file is one batch stored in one transaction.
   entry is kept.
 * A bad row is a `Reject` with its row number and reason; the other rows are stored.
 
+The same drop takes the follow-ups of internal-control points (`[[controls]]`): a file whose
+header names
+
+    control;occasion;status;comment;by
+
+(Swedish `kontroll;tillfälle;status;kommentar;av` too) gives one `ControlStatus` per row:
+`occasion` is the occasion's date (`2020-06-30`) or number (`2`), `status` an id (`none`,
+`minor`, `major`, `not_started`) or its phrase (`Mindre avvikelser`), `by` who followed the
+control up. Each is kept with the collection time; the latest per control and occasion wins.
+
 The adapter cannot see the configured indicators, so an id that no indicator uses is stored but
 never read; the row number and id are in the source's log at info level.
 """
@@ -35,7 +45,7 @@ from collections.abc import Iterator
 
 from kpimon.config import SourceConfig
 from kpimon.kpi.periods import parse_period
-from kpimon.records import ManualValue, Record, Reject
+from kpimon.records import ControlStatus, ManualValue, Record, Reject, parse_control_status
 from kpimon.sources.base import Batch, CollectContext
 from kpimon.sources.dropfolder import DropFile, downloaded, pending_files
 from kpimon.sources.ticket_csv import CsvFile
@@ -47,11 +57,20 @@ COLUMNS = {
     "value": ("value", "värde", "varde", "utfall"),
     "note": ("note", "notering", "anteckning", "kommentar", "comment"),
 }
+CONTROL_COLUMNS = {
+    "control": ("control", "kontroll", "kontrollpunkt"),
+    "occasion": ("occasion", "tillfälle", "tillfalle", "datum", "date"),
+    "status": ("status",),
+    "comment": ("comment", "kommentar"),
+    "by": ("by", "av", "ansvarig", "responsible"),
+}
 NOTE_MAX = 500  # the store's column
+COMMENT_MAX = 4000
 _ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _WHOLE = re.compile(r"[+\-\u2212]?\d+")
 _DIGITS = re.compile(r"\d+\s*%?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_value(text: str) -> float:
@@ -113,11 +132,16 @@ class ManualSource:
         if first is None:
             return
         header_line, header = first
-        index = self._columns(header)
+        controls = self._columns(header, CONTROL_COLUMNS, ("control", "occasion", "status"))
+        if controls is not None:
+            yield from self._controls(drop, ctx, rows, controls, len(header))
+            return
+        index = self._columns(header, COLUMNS, ("indicator", "period", "value"))
         if index is None:
             yield Reject(name, drop.label, header_line, None,
                          "the first row must be a header naming the columns indicator, period, "
-                         "value and (optionally) note", ";".join(header))
+                         "value and (optionally) note, or control, occasion, status (and "
+                         "optionally comment, by)", ";".join(header))
             return
         width = len(header)
         for line, fields in rows:
@@ -169,18 +193,52 @@ class ManualSource:
             yield ManualValue(indicator, period.label, value, ctx.now,
                               note[:NOTE_MAX] if note else None)
 
+    def _controls(self, drop: DropFile, ctx: CollectContext,
+                  rows: Iterator[tuple[int, list[str]]], index: dict[str, int], width: int
+                  ) -> Iterator[Record | Reject]:
+        name = self.config.name
+        for line, fields in rows:
+            if len(fields) > width:
+                yield Reject(name, drop.label, line, None,
+                             f"row has {len(fields)} fields, the header has {width}")
+                continue
+
+            def cell(key: str, fields: list[str] = fields) -> str:
+                i = index.get(key)
+                return fields[i].strip() if i is not None and i < len(fields) else ""
+
+            control, occasion, status_text = cell("control"), cell("occasion"), cell("status")
+            if not _ID.fullmatch(control):
+                yield Reject(name, drop.label, line, "control",
+                             "not a control id (letters, digits and _)" if control
+                             else "required value is empty", control or None)
+                continue
+            if not (occasion.isdigit() or _DATE.fullmatch(occasion)):
+                yield Reject(name, drop.label, line, "occasion",
+                             "not an occasion date YYYY-MM-DD or number", occasion or None)
+                continue
+            try:
+                status = parse_control_status(status_text)
+            except ValueError as e:
+                yield Reject(name, drop.label, line, "status", str(e), status_text)
+                continue
+            comment = cell("comment")[:COMMENT_MAX] or None
+            by = cell("by")[:128] or None
+            ctx.log.info("%s row %d: control %s occasion %s = %s", drop.label, line, control,
+                         occasion, status)
+            yield ControlStatus(control, occasion, status, comment, by, ctx.now)
+
     @staticmethod
-    def _columns(header: list[str]) -> dict[str, int] | None:
-        """Column positions by header name; None unless indicator, period and value are all
-        named."""
+    def _columns(header: list[str], columns: dict[str, tuple[str, ...]],
+                 required: tuple[str, ...]) -> dict[str, int] | None:
+        """Column positions by header name; None unless every required column is named."""
         names = [h.strip().lower() for h in header]
         index: dict[str, int] = {}
-        for key, aliases in COLUMNS.items():
+        for key, aliases in columns.items():
             for i, h in enumerate(names):
                 if h in aliases:
                     index[key] = i
                     break
-        if not all(k in index for k in ("indicator", "period", "value")):
+        if not all(k in index for k in required):
             return None
         return index
-

@@ -45,6 +45,8 @@ class RunInfo:
     requests_total: int
     retries_total: int
     throttled_total: int
+    #: When the current run of failures began (the first failed run after the last success).
+    failing_since: int | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,13 @@ class Store:
                                     .where(c.source == name, c.ok.is_(True))
                                     .order_by(c.id.desc()).limit(1)).first()
                 tot = totals.get(name)
+                failing_since = None
+                if last is not None and not last.ok:
+                    after = [] if good is None else [c.started > good.started]
+                    failing_since = conn.execute(
+                        select(func.min(c.started)).where(
+                            c.source == name, c.ended.is_not(None), c.ok.is_not(True), *after)
+                    ).scalar()
                 out[name] = RunInfo(
                     source=name,
                     last_started=last.started if last else None,
@@ -191,6 +200,7 @@ class Store:
                     requests_total=int(tot.requests) if tot else 0,
                     retries_total=int(tot.retries) if tot else 0,
                     throttled_total=int(tot.throttled) if tot else 0,
+                    failing_since=int(failing_since) if failing_since is not None else None,
                 )
         return out
 

@@ -268,6 +268,19 @@ closed_periods = Table(
     Column("payload", Text, nullable=False),  # the adopted goals JSON
 )
 
+control_records = Table(
+    "control_records", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("control", String(64), nullable=False),
+    Column("occasion", String(32), nullable=False),  # ISO date, or the occasion's number
+    Column("status", String(16), nullable=False),  # none | minor | major | not_started
+    Column("comment", Text),
+    Column("by", String(128)),  # who followed the control up (--by, the CSV's `by`)
+    Column("author", String(64), nullable=False),  # who entered it (user, or the source)
+    Column("entered_at", BigInteger, nullable=False),
+    Index("ix_control_records_key", "control", "occasion", "entered_at"),
+)
+
 # --------------------------------------------------------------------------- alerts
 #
 # One row per alert (a rule and the fingerprint of its labels). Every change is a

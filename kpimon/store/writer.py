@@ -44,6 +44,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from kpimon.records import (
     Call,
+    ControlStatus,
     Device,
     DeviceCount,
     ManualValue,
@@ -352,6 +353,8 @@ class BatchWriter:
                 self.device_count = item
             elif isinstance(item, ManualValue):
                 self._manual(item)
+            elif isinstance(item, ControlStatus):
+                self._control(item)
             elif isinstance(item, TicketGone):
                 self._gone(item)
         if tickets:
@@ -572,6 +575,14 @@ class BatchWriter:
         self.conn.execute(insert(t.manual_values).values(
             indicator=mv.indicator, period=mv.period, value=mv.value,
             entered_at=epoch(mv.entered_at), note=mv.note, author=self.source))
+        self.counts.records += 1
+        self.counts.inserted += 1
+
+    def _control(self, cs: ControlStatus) -> None:
+        self.conn.execute(insert(t.control_records).values(
+            control=cs.control[:64], occasion=cs.occasion[:32], status=cs.status,
+            comment=cs.comment, by=cs.by[:128] if cs.by else None, author=self.source[:64],
+            entered_at=epoch(cs.entered_at)))
         self.counts.records += 1
         self.counts.inserted += 1
 

@@ -1,114 +1,137 @@
-"""The status page for staff without Grafana: goals, indicators and sources at a glance.
+"""The status page for staff without Grafana (`/`): the running month and year, goal by goal,
+with a banner for every failing or stale source and the indicators computed from it marked.
 
-Rendered from the snapshot only; plain HTML and CSS, no script, refreshes itself every minute.
+Rendered on the server from the snapshot only (templates in kpimon/present), in the configured
+language; plain HTML and CSS, no script; it refreshes itself every minute through the
+server's `Refresh` header, which a link on the page turns off (`?refresh=off`). Times are in the
+configured time zone, not the server process's.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
-from html import escape
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
-from kpimon.alerts.view import AlertInfo
-from kpimon.kpi.engine import Evaluation, IndicatorOutcome
-from kpimon.kpi.output import format_value
-from kpimon.kpi.targets import SYMBOLS, WORDS
+from kpimon.config import Config
+from kpimon.i18n import Formatter
+from kpimon.kpi.scope import indicator_sources, source_role
+from kpimon.present import render
+from kpimon.present.view import period_view
+from kpimon.records import PRIORITIES
+from kpimon.store import RunInfo
 from kpimon.web.snapshot import Snapshot
 
-CSS = """
-body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:70rem}
-h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem}
-table{border-collapse:collapse;width:100%}th,td{padding:.3rem .6rem;border-bottom:1px solid #ddd;
-text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.achieved{color:#1a7f37}.partial{color:#9a6700}.not_achieved{color:#cf222e}
-.no_value,.no_target{color:#777}.down{color:#cf222e;font-weight:bold}.up{color:#1a7f37}
-small{color:#666}
-"""
+#: A source is stale when it has not succeeded for this many times its `every`.
+STALE_AFTER_INTERVALS = 2
 
 
-def _value(o: IndicatorOutcome) -> str:
-    return escape(format_value(o.figures.value, o.ind.unit, decimals=1))
+@dataclass
+class SourceRow:
+    name: str
+    role: str
+    state: str  # up | failing | stale | not_run
+    css: str
+    state_word: str
+    last_success: str
+    records: str
+    rejects: str
+    error: str
 
 
-def _status(status: str) -> str:
-    return f'<span class="{status}">{SYMBOLS[status]} {WORDS[status]}</span>'
+@dataclass
+class Banner:
+    source: str
+    kind: str  # fail | warn
+    text: str
 
 
-def _period_section(name: str, ev: Evaluation) -> str:
-    rows = []
-    goal_of = {i: g for g in ev.goals for i in g.indicators}
-    for o in ev.indicators:
-        f = o.figures
-        n = "" if f.denominator is None else f"{f.denominator:g}"
-        g = goal_of.get(o.ind.id)
-        rows.append(
-            f"<tr><td>{escape(o.ind.name)}<br><small>{escape(o.ind.id)}"
-            f"{' · ' + escape(g.id) if g else ''}</small></td>"
-            f'<td class="num">{_value(o)}</td><td class="num">{n}</td>'
-            f"<td>{escape(o.ind.target.text) if o.ind.target else ''}</td>"
-            f"<td>{_status(o.status)}</td></tr>")
-    goals = "".join(f"<tr><td>{escape(g.name)}</td><td>{_status(g.status)}</td></tr>"
-                    for g in ev.goals)
-    return (f'<h2 id="{name}">{escape(name.capitalize())}: {escape(ev.period.label)}</h2>'
-            f"<table><tr><th>Goal</th><th>Status</th></tr>{goals}</table><br>"
-            "<table><tr><th>Indicator</th><th>Value</th><th>n</th><th>Target</th>"
-            f"<th>Status</th></tr>{''.join(rows)}</table>")
+def source_state(run: RunInfo | None, every: int, now: datetime) -> str:
+    """up, failing, stale (no success within STALE_AFTER_INTERVALS × every) or not_run."""
+    if run is None or run.last_ok is None:
+        return "not_run"
+    if not run.last_ok:
+        return "failing"
+    if run.last_success is not None and \
+            now.timestamp() - run.last_success > STALE_AFTER_INTERVALS * every:
+        return "stale"
+    return "up"
 
 
-def alerts_section(firing: list[AlertInfo], tz: tzinfo | None) -> str:
-    """The firing alerts (AlertsView.firing()), muted ones marked; nothing when none fire."""
-    if not firing:
-        return ""
-    rows = []
-    for a in firing:
-        muted = (f"silenced ({', '.join(f'#{i}' for i in a.silenced_by)})" if a.silenced_by
-                 else f"muted by {', '.join(a.inhibited_by)}" if a.inhibited_by else "")
-        since = _local_ts(a.since, tz) if a.since else ""
-        rows.append(f'<tr><td class="down">{escape(a.title)}</td><td>{escape(a.rule)}</td>'
-                    f"<td>{escape(a.severity or '')}</td><td>{since}</td>"
-                    f"<td><small>{escape(muted)}</small></td></tr>")
-    return ("<h2 id='alerts'>Firing alerts</h2><table><tr><th>Alert</th><th>Rule</th>"
-            "<th>Severity</th><th>Since</th><th></th></tr>" + "".join(rows) + "</table>")
+def _when(fmt: Formatter, ts: int | None, now: datetime) -> str:
+    if ts is None:
+        return fmt.t("page.never")
+    return fmt.since(datetime.fromtimestamp(ts, UTC), now)
 
 
-def status_page(snap: Snapshot, firing: list[AlertInfo] | None = None) -> str:
-    """The whole page; `firing` lists the alerts that fire now."""
-    parts = [f"<!doctype html><html lang='sv'><head><meta charset='utf-8'>"
-             "<meta http-equiv='refresh' content='60'><title>kpimon</title>"
-             f"<style>{CSS}</style></head><body><h1>kpimon – servicedeskens nyckeltal</h1>"]
-    # Times in the configured time zone (the periods' zone), not the server process's: the
-    # desk reads them beside the periods, and a service often runs with TZ=UTC.
-    tz = next((ev.period.tz for ev in snap.evaluations.values()), None)
-    if not snap.ready or snap.computed_at is None:
-        parts.append("<p>Starting: the first computation has not finished yet.</p>")
-    else:
-        when = snap.computed_at
-        parts.append(f"<p><small>Computed {escape(_local(when, tz))}</small></p>")
-        parts.append(alerts_section(firing or [], tz))
-        for name in ("month", "year"):
-            ev = snap.evaluations.get(name)
-            if ev is not None:
-                parts.append(_period_section(name, ev))
-    rows = []
-    for name, r in snap.sources.items():
-        state = ('<span class="up">up</span>' if r.last_ok else
-                 '<span class="down">failing</span>' if r.last_ok is False else "not yet run")
-        last = _local_ts(r.last_success, tz) if r.last_success else "never"
-        err = escape(r.last_error or "") if not r.last_ok else ""
-        rows.append(f"<tr><td>{escape(name)}</td><td>{state}</td><td>{last}</td>"
-                    f'<td class="num">{r.records_total}</td><td class="num">{r.rejects_total}'
-                    f"</td><td><small>{err}</small></td></tr>")
-    parts.append("<h2 id='sources'>Sources</h2><table><tr><th>Source</th><th>State</th>"
-                 "<th>Last success</th><th>Records</th><th>Rejected</th><th>Error</th></tr>"
-                 + "".join(rows) + "</table>")
-    parts.append("<p><small><a href='/metrics'>metrics</a> · <a href='/api/kpis'>JSON</a>"
-                 " · <a href='/api/alerts'>alerts</a>"
-                 "</small></p></body></html>")
-    return "".join(parts)
-
-
-def _local(dt: datetime, tz: tzinfo | None) -> str:
-    return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
-
-
-def _local_ts(ts: int, tz: tzinfo | None) -> str:
-    return datetime.fromtimestamp(ts, UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+def status_page(snap: Snapshot, now: datetime | None = None,
+                firing_alerts: Sequence[Any] | None = None, refresh: bool = True) -> str:
+    """The whole page. `firing_alerts` (or the snapshot's) is a list of objects or dicts with
+    `name` and optionally `severity`, `summary` and `since` (text): rendered in the page's
+    `firing_alerts` block when there are any."""
+    now = now or datetime.now(UTC)
+    config: Config | None = snap.config
+    tz = config.tz if config is not None else next(
+        (ev.period.tz for ev in snap.evaluations.values()), None)
+    fmt = Formatter(config.language if config is not None else "sv", tz)
+    every = {s.name: s.every for s in config.sources} if config is not None else {}
+    sources: list[SourceRow] = []
+    banners: list[Banner] = []
+    bad: dict[str, str] = {}
+    for name, run in snap.sources.items():
+        state = source_state(run, every.get(name, 3600), now)
+        role = fmt.t("role." + source_role(config, name)) if config is not None and \
+            name in every else ""
+        css = {"up": "achieved", "failing": "not_achieved", "stale": "partial"}.get(
+            state, "no_value")
+        sources.append(SourceRow(
+            name, role, state, css, fmt.t("page." + state), _when(fmt, run.last_success, now),
+            fmt.integer(run.records_total), fmt.integer(run.rejects_total),
+            (run.last_error or "") if state == "failing" else ""))
+        if state == "failing":
+            bad[name] = state
+            if run.failing_since is None and run.last_success is None:
+                text = fmt.t("page.source_failing_never", source=name, role=role)
+            else:
+                since = run.failing_since or run.last_ended or run.last_started
+                text = fmt.t("page.source_failing", source=name, role=role,
+                             since=_when(fmt, since, now))
+            banners.append(Banner(name, "fail", text))
+        elif state == "stale":
+            bad[name] = state
+            banners.append(Banner(name, "warn", fmt.t(
+                "page.source_stale", source=name, role=role,
+                since=_when(fmt, run.last_success, now))))
+    stale: dict[str, list[str]] = {}
+    if config is not None:
+        for ind in config.indicators:
+            hit = [s for s in indicator_sources(config, ind) if s in bad]
+            if hit:
+                stale[ind.id] = hit
+    periods = []
+    for key in ("month", "year"):
+        ev = snap.evaluations.get(key)
+        if ev is not None:
+            periods.append(period_view(fmt, key, ev, stale,
+                                       snap.trends if key == "month" else None))
+    open_view = None
+    at_risk = []
+    if snap.ready and config is not None:
+        by_priority = {p: 0 for p in PRIORITIES}
+        for (_kind, prio, _org), n in snap.open_tickets.items():
+            by_priority[prio] = by_priority.get(prio, 0) + n
+        open_view = {"total": fmt.integer(sum(by_priority.values())),
+                     "by_priority": [(fmt.t("priority." + p), fmt.integer(n))
+                                     for p, n in by_priority.items()]}
+        names = {i.id: i.name for i in config.indicators}
+        at_risk = [{"id": ident, "name": names.get(ident, ident), "count": fmt.integer(n)}
+                   for ident, n in snap.at_risk.items()]
+    computed = fmt.datetime_seconds(snap.computed_at) if snap.computed_at else None
+    return render("page.html", fmt, computed=computed,
+                  starting=not snap.ready or snap.computed_at is None,
+                  reload_ok=snap.reload_ok, banners=banners,
+                  firing_alerts=list(firing_alerts if firing_alerts is not None
+                                     else snap.firing_alerts),
+                  open=open_view, at_risk=at_risk, periods=periods, sources=sources,
+                  refresh=refresh)

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
@@ -33,8 +33,12 @@ from kpimon.web.snapshot import SnapshotCollector, SnapshotHolder
 log = logging.getLogger("kpimon.web")
 
 Evaluator = Callable[[Period, datetime], dict[str, Any]]
+#: Renders an explain page: (indicator id, query) → (HTTP status, HTML).
+Explainer = Callable[[str, dict[str, str]], tuple[int, str]]
 
 
+#: How often the status page reloads itself (seconds).
+REFRESH_SECONDS = 60
 #: How long a client has to complete its TLS handshake.
 HANDSHAKE_TIMEOUT = 10.0
 #: How long a connection may sit idle before its thread gives up on it.
@@ -78,8 +82,9 @@ class WebServer:
     def __init__(self, host: str, port: int, holder: SnapshotHolder, evaluator: Evaluator,
                  tz: Any, ping: Callable[[], bool],
                  basic_auth: dict[str, str] | None = None, ssl_context: Any = None,
-                 alerts: AlertsHolder | None = None):
+                 explainer: Explainer | None = None, alerts: AlertsHolder | None = None):
         self.holder = holder
+        self.explainer = explainer
         self.alerts = alerts or AlertsHolder()
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(SnapshotCollector(holder))
@@ -138,6 +143,8 @@ class WebServer:
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("Cache-Control", "no-store")
                 self.send_header("X-Content-Type-Options", "nosniff")
+                for name, value in server.extra_headers(url.path, query, status):
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -158,6 +165,15 @@ class WebServer:
         from kpimon.web.webconfig import check_password
 
         return check_password(password, expected)
+
+    def extra_headers(self, path: str, query: dict[str, str], status: int
+                      ) -> list[tuple[str, str]]:
+        """The status page refreshes itself every minute through the `Refresh` header (no
+        script needed), unless the reader turned it off (`?refresh=off`, linked from the
+        page: WCAG 2.2.1 lets a time limit be turned off before it is met)."""
+        if status == 200 and path in ("/", "/index.html") and query.get("refresh") != "off":
+            return [("Refresh", str(REFRESH_SECONDS))]
+        return []
 
     def route(self, path: str, query: dict[str, str], accept: str = ""
               ) -> tuple[int, str, bytes]:
@@ -183,8 +199,13 @@ class WebServer:
             return 200, "application/json", json.dumps(self.alerts.current.api(),
                                                        ensure_ascii=False).encode()
         if path in ("/", "/index.html"):
-            page = status_page(snap, self.alerts.current.firing())
-            return 200, "text/html; charset=utf-8", page.encode()
+            return 200, "text/html; charset=utf-8", status_page(
+                snap, firing_alerts=self.alerts.current.page_items(),
+                refresh=query.get("refresh") != "off").encode()
+        if path.startswith("/indicators/") and self.explainer is not None:
+            ident = unquote(path[len("/indicators/"):])
+            status, html = self.explainer(ident, query)
+            return status, "text/html; charset=utf-8", html.encode()
         return 404, "text/plain; charset=utf-8", b"not found\n"
 
     def _api(self, query: dict[str, str]) -> tuple[int, str, bytes]:

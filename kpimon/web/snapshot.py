@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +28,7 @@ from kpimon.config import CLOCK_KINDS, Config
 from kpimon.kpi.engine import Evaluation
 from kpimon.kpi.periods import Period
 from kpimon.kpi.targets import STATUSES, absolute_target
+from kpimon.kpi.trend import TrendPoint
 from kpimon.records import KINDS, PRIORITIES
 from kpimon.store import RunInfo
 
@@ -48,6 +49,16 @@ class Snapshot:
     sources: Mapping[str, RunInfo] = field(default_factory=dict)
     computed_at: datetime | None = None
     ready: bool = False
+    # For the status page: the configuration the figures were computed with, open tickets
+    # (kind, priority, org) and tickets at risk per clock indicator, each indicator's last 12
+    # months, whether the last reload succeeded, and the alerts firing (a list of objects or
+    # dicts with `name` and optional `severity`, `summary`, `since`; filled by the alerter).
+    config: Config | None = None
+    open_tickets: Mapping[tuple[str, str, str], int] = field(default_factory=dict)
+    at_risk: Mapping[str, int] = field(default_factory=dict)
+    trends: Mapping[str, Sequence[TrendPoint]] = field(default_factory=dict)
+    reload_ok: bool = True
+    firing_alerts: Sequence[Any] = ()
 
 
 class SnapshotHolder:

@@ -34,7 +34,7 @@ def test_from_to_range(kpis: Kpimon) -> None:
     assert (resp["numerator"], resp["denominator"]) == (4, 8)
     table = kpis("kpis", "--from", "2020-01-01", "--to", "2020-06-30",
                  "--at", "2021-03-01T00:00:00")
-    assert table.out.startswith("Period 2020-01-01..2020-06-30 as of 2021-03-01 00:00")
+    assert table.out.startswith("Period 2020-01-01..2020-06-30 per 2021-03-01 00:00")
 
 
 def test_iso_week(kpis: Kpimon) -> None:

@@ -87,7 +87,7 @@ def test_close_then_late_data_and_recompute(board: Board, tmp_path: Path) -> Non
     assert board.kpis("--period", "2020-11")["indicators"][0]["value"] == 0.5
 
     table = board.ok("kpis", "--period", "2020-11")
-    assert table.splitlines()[0].endswith("(adopted)")
+    assert table.splitlines()[0].endswith("(fastställd)")
 
 
 def test_an_open_period_has_no_adopted_figures(board: Board) -> None:

@@ -158,7 +158,9 @@ def test_previous_is_the_same_period_a_year_earlier(board: Board) -> None:
     assert board.indicators("--period", "2020-10", "--at", AT)["resp_rise"]["previous"] is None
     table = board.ok("kpis", "--period", "2020-11", "--at", AT)
     row = next(line for line in table.splitlines() if line.startswith("resp_rise "))
-    assert "80.0 %" in row and "50.0 %" in row and "achieved" in row
+    # The value, last year's, and the baseline the rise is judged against, with its period.
+    assert "80,0\u00a0%" in row and "50,0\u00a0%" in row and "● uppnådd" in row
+    assert "höjning från 66,7\u00a0% (oktober)" in row
     october = board.ok("kpis", "--period", "2020-10", "--at", AT)
     row = next(line for line in october.splitlines() if line.startswith("resp_rise "))
-    assert row.split()[1:4] == ["66.7", "%", "2/3"] and " – " in row
+    assert row.split()[1:4] == ["66,7", "%", "2/3"] and " – " in row

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kpimon.config import Config, load_config
+from kpimon.i18n import Formatter
 from kpimon.kpi.engine import Evaluation, GoalOutcome, IndicatorOutcome, KeyOutcome
 from kpimon.kpi.indicators.base import Figures
 from kpimon.kpi.output import evaluation_csv, evaluation_json, evaluation_table
@@ -92,11 +93,14 @@ def test_adopted_period(config: Config) -> None:
 
 def test_table_and_csv_mark_missing_figures(config: Config) -> None:
     ev = _evaluation(config, adopted=True)
-    table = evaluation_table(ev)
+    table = evaluation_table(ev, Formatter("en", config.tz))
     assert table.splitlines()[0] == "Period 2020-08 as of 2020-08-10 08:30 (adopted)"
     rows = {line.split()[0]: line for line in table.splitlines()[2:] if line.strip()}
     assert rows["oldest_open"].split()[1] == "–"  # no value: a dash, not 0
     assert rows["org=Laxå"].rstrip().endswith("– no value")
+    swedish = evaluation_table(ev)  # the default language
+    assert swedish.splitlines()[0] == "Period 2020-08 per 2020-08-10 08:30 (fastställd)"
+    assert "– inget värde" in swedish
     assert rows["handling_office_h"].split()[3] == "15/2"
     assert rows["handling_p90_office_h"].split()[3] == "/2"
     csv_rows = {tuple(r.split(";")[1:4]): r.split(";") for r in evaluation_csv(ev).splitlines()}

@@ -42,7 +42,7 @@ def test_ready_only_after_the_first_compute(daemon: Daemon, web: str) -> None:
     assert r.status == 503 and b"first compute" in r.body
     assert get(f"{web}/api/kpis").status == 503  # no running-month figures yet
     page = get(f"{web}/")
-    assert page.status == 200 and "has not finished yet" in page.text
+    assert page.status == 200 and "den första beräkningen är inte klar" in page.text
     assert get(f"{web}/metrics").status == 200  # the first snapshot's series, NaN and 0
 
     daemon.app.store.upgrade()

@@ -30,4 +30,5 @@ def test_failing_source_is_down_the_other_up(tmp_path: Path, golden_dir: Path, d
     assert sample(series, "kpimon_source_collect_duration_seconds", source="broken") >= 0.0
     # The export's figures are unaffected by the other source failing.
     assert sample(series, "kpimon_source_records_total", source="export") > 0
-    assert "failing" in page and ">broken<" in page
+    assert 'data-source="broken" data-state="failing"' in page
+    assert "Källan broken (ärenden) misslyckas" in page  # the banner

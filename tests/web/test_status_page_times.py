@@ -41,6 +41,6 @@ def test_times_in_the_configured_zone(process_tz: str) -> None:
                   rejects_total=0, requests_total=0, retries_total=0, throttled_total=0)
     snap = Snapshot(metrics=(), ready=True, computed_at=computed, sources={"export": run},
                     evaluations={"month": Evaluation(month(2026, 11, tz), computed, [], [])})
-    page = status_page(snap)
-    assert "Computed 2026-11-27 00:09:47 CET" in page
-    assert "2026-11-26 23:30" in page  # the export's last success, local
+    page = status_page(snap, now=computed)
+    assert "Beräknad 27 november 2026 00:09:47 CET" in page
+    assert "26 november 2026 23:30" in page  # the export's last success, local
