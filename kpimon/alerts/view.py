@@ -65,6 +65,7 @@ class AlertsView:
     stats: OutboxStats = field(default_factory=lambda: OutboxStats({}, {}, {}, 0, None))
     at: int | None = None
     tz: ZoneInfo | None = None
+    language: str = "sv"
 
     def firing(self) -> list[AlertInfo]:
         """The firing alerts, muted ones last, then by rule: what the status page lists."""
@@ -76,10 +77,13 @@ class AlertsView:
         (why a muted one is muted, else its `summary` annotation) and `since` (local time)."""
         out: list[dict[str, str | None]] = []
         for a in self.firing():
+            note: str | None
+            sv = self.language == "sv"
             if a.silenced_by:
-                note = "silenced (" + ", ".join(f"#{i}" for i in a.silenced_by) + ")"
+                note = ("tystat" if sv else "silenced") + " (" + ", ".join(
+                    f"#{i}" for i in a.silenced_by) + ")"
             elif a.inhibited_by:
-                note = "muted by " + ", ".join(a.inhibited_by)
+                note = ("dämpat av " if sv else "muted by ") + ", ".join(a.inhibited_by)
             else:
                 note = a.annotations.get("summary")
             since = datetime.fromtimestamp(a.since, UTC).astimezone(self.tz).strftime(
@@ -161,7 +165,8 @@ def build_view(config: Config, store: Store, calendars: dict[str, Calendar], now
             inhibited_by=tuple(titles.get(fp, fp) for fp in mute.inhibited_by)
             if mute and r.state == "firing" else ()))
     return AlertsView(rules=tuple(r.id for r in config.alerts.rules), alerts=tuple(infos),
-                      silences=tuple(silences), stats=stats, at=now, tz=config.tz)
+                      silences=tuple(silences), stats=stats, at=now, tz=config.tz,
+                      language=config.language)
 
 
 class AlertsHolder(Collector):

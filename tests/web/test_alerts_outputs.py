@@ -79,9 +79,9 @@ def test_daemon_alerts_outputs(tmp_path: Path, db_url: str) -> None:
             assert lint.returncode == 0 and not (lint.stdout + lint.stderr).strip()
 
             page = get(f"{d.url}/").text
-            assert "Firing alerts" in page
+            assert "Aktiva larm" in page
             assert "Samtal &lt;i&gt;inom&lt;/i&gt; 20 s" in page and "<i>inom" not in page
-            assert "silenced (#" in page
+            assert "tystat (#" in page
 
         # A new daemon on the same store starts from the stored counters.
         with DaemonThread(path, {}) as d:
