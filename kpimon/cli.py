@@ -560,7 +560,8 @@ def _alerts_list(app: Any, args: argparse.Namespace) -> int:
     for r in rules:
         what = ", ".join(r.indicators or r.sources) or ""
         labels = " ".join(f"{k}={v}" for k, v in sorted(r.labels.items()))
-        print(f"  {r.id:<24} {r.kind:<18} {what:<24} for {r.for_:>6} s  {labels}".rstrip())
+        print(f"  {r.id:<24} {r.kind:<18} {what:<24} for {_seconds(r.for_):<5} {labels}"
+              .rstrip())
     print(f"\nAlerts ({len(view.alerts)}):")
     for a in view.alerts:
         since = datetime.fromtimestamp(a.since, tz).strftime("%Y-%m-%d %H:%M") \
@@ -576,6 +577,14 @@ def _alerts_list(app: Any, args: argparse.Namespace) -> int:
         print(f"  #{s.id:<4} {start} – {end}  {' '.join(map(format_matcher, s.matchers))}  "
               f"by {s.author}: {s.comment}")
     return 0
+
+
+def _seconds(n: int) -> str:
+    """A duration as the config writes it: 2h, 15m, 90s, 1d."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if n and n % size == 0:
+            return f"{n // size}{unit}"
+    return f"{n}s"
 
 
 def _alerts_silence(app: Any, args: argparse.Namespace) -> int:

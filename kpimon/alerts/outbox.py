@@ -164,8 +164,7 @@ class Sender:
         rows = db.alerts(conn)
         mutes = self.policy.mutes(rows, db.silences(conn, now), now)
         found = self.policy.groups(rows).get((n.receiver, n.group_key))
-        if found is None:
-            # No alert in the group any more: find the placement from the receiver alone.
+        if found is None:  # no alert routes to this group any more (a changed configuration)
             return None, [], mutes, rows
         return found[0], found[1], mutes, rows
 

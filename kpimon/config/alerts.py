@@ -278,6 +278,11 @@ def parse_receiver(name: str, sec: Section, errors: Errors) -> ReceiverConfig:
                        f"{url!r} is not an http:// or https:// URL")
     if bool(email) == bool(am):
         errors.add(sec.path, "give either email = [addresses] or alertmanager = \"URL\"")
+    elif email:
+        for key in ("resend_interval", "timeout", "ca_bundle"):
+            if key in sec.data:
+                errors.add(sec.p(key), "only for an alertmanager receiver (the relay's are "
+                           "[alerts.smtp] keys)")
     return ReceiverConfig(
         name=name, email=email, alertmanager=am,
         send_resolved=bool(sec.get("send_resolved", bool, True)),

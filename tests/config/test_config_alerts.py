@@ -97,7 +97,7 @@ def test_every_error_at_once() -> None:
             "from": "kpimon\r\nBcc: x@y",
             "external_url": "ftp://x",
             "active_calendar": "nope",
-            "receivers": {"desk": {"email": ["not an address"]},
+            "receivers": {"desk": {"email": ["not an address"], "resend_interval": "1m"},
                           "both": {"email": ["a@b.se"], "alertmanager": "http://x"}},
             "routes": [{"receiver": "ghost", "group_wait": "99999d"}],
             "inhibit": [{"source_match": {"severity": "critical"}}],
@@ -119,6 +119,8 @@ def test_every_error_at_once() -> None:
         "alerts.from: 'kpimon\\r\\nBcc: x@y' is not an e-mail address",
         "alerts.external_url: 'ftp://x' is not an http(s):// URL",
         "alerts.receivers.desk.email[0]: 'not an address' is not an e-mail address",
+        "alerts.receivers.desk.resend_interval: only for an alertmanager receiver (the "
+        "relay's are [alerts.smtp] keys)",
         "alerts.receivers.both: give either email = [addresses] or alertmanager = \"URL\"",
         "alerts.routes[0].group_wait: at most 3650d",
         "alerts.inhibit[0]: needs source_match and target_match",
