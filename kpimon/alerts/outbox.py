@@ -116,9 +116,8 @@ class Sender:
         deliver (taken by another sender, held for opening hours, or nothing to say)."""
         receiver = self.alerts.receivers.get(n.receiver)
         with self.store.engine.begin() as conn:
-            placement, members, mutes, rows = self._group_now(conn, n, now)
             if n.status in ("scheduled", "ready"):
-                held = self.policy.hold(placement, now)
+                held = self.policy.hold(self._group_now(conn, n, now)[0], now)
                 if held > now:  # outside opening hours: wait for the opening
                     db.postpone(conn, n.id, held)
                     return None
@@ -126,6 +125,9 @@ class Sender:
                 return None
             if n.status != "scheduled":
                 return db.notification(conn, n.id)  # its content is fixed: send it again
+            # Read again now that this transaction writes: what the group is told comes from
+            # the state as it is once the notification is ours.
+            placement, members, mutes, rows = self._group_now(conn, n, now)
             if receiver is None or placement is None:
                 db.finish(conn, n.id, self.me, "skipped", now,
                           error="the receiver or its route is no longer configured")
