@@ -187,10 +187,12 @@ class Sender:
         lang = self.config.language
         kinds = self.policy.kinds
         titles = {r.fingerprint: alert_title(r, kinds.get(r.rule), lang) for r in rows}
+        firing_now = {r.fingerprint for r in rows if r.state == "firing"}
 
         def mail_alert(r: AlertRow) -> MailAlert:
-            muted = [titles[fp] for fp, m in sorted(mutes.items())
-                     if r.fingerprint in m.inhibited_by and fp in titles]
+            # The firing alerts this one mutes (a source's mail says which it silences).
+            muted = sorted(titles[fp] for fp, m in mutes.items()
+                           if r.fingerprint in m.inhibited_by and fp in firing_now)
             return MailAlert(rule=r.rule, kind=kinds.get(r.rule, ""), state=r.state,
                              title=titles[r.fingerprint], labels=r.labels,
                              annotations=r.annotations, details=r.details,
