@@ -7,11 +7,12 @@ compute keeps the previous snapshot. SIGTERM/SIGINT stop the daemon (exit 0); SI
 the configuration, and a broken new one is logged and exported while the old one stays.
 
 systemd (`Type=notify`, see deploy/systemd/kpimon.service) hears, over $NOTIFY_SOCKET:
-`READY=1` once the web server listens and the first snapshot is computed; `WATCHDOG=1` from the
-main loop while the scheduler is alive — proven by a heartbeat job that the scheduler itself
-must run, on an executor of its own so busy collections cannot starve it; `RELOADING=1` …
-`READY=1` around a reload (done in a worker thread, so the watchdog keeps being fed); and
-`STOPPING=1` on shutdown.
+`READY=1` once the web server listens and serves the last stored figures (read from the store
+at start-up, before the listener opens; on a fresh store, once the first snapshot is computed);
+`WATCHDOG=1` from the main loop while the scheduler is alive — proven by a heartbeat job that
+the scheduler itself must run, on an executor of its own so busy collections cannot starve
+it; `RELOADING=1` … `READY=1` around a reload (done in a worker thread, so the watchdog keeps
+being fed); and `STOPPING=1` on shutdown.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from kpimon.alerts.rules import RuleInputs
 from kpimon.alerts.view import AlertsHolder, build_view
 from kpimon.app import App
 from kpimon.config import Config, ConfigError, load_config
+from kpimon.kpi import results
+from kpimon.kpi.engine import Evaluation
 from kpimon.kpi.indicators.base import EvalContext
 from kpimon.kpi.indicators.tickets import at_risk
 from kpimon.kpi.output import evaluation_json
@@ -151,7 +154,7 @@ class Daemon:
                 self.alerter.run(RuleInputs(
                     now=snap.computed_at or datetime.now(UTC), evaluations=snap.evaluations,
                     runs=snap.sources, reload_ok=self.reload_ok,
-                    reload_error=self.reload_error))
+                    reload_error=self.reload_error, trends=snap.trends))
             except Exception:
                 log.exception("the alert job failed; alerts keep their state until the next")
         self._refresh_alerts_view()
@@ -184,6 +187,50 @@ class Daemon:
                 self._running -= 1
                 self._running_cond.notify_all()
 
+    def _snapshot(self, evaluations: dict[str, Evaluation], now: datetime, ready: bool,
+                  trends: dict[str, list[TrendPoint]] | None = None) -> Snapshot:
+        """A whole snapshot: `evaluations` plus what the store says now about sources, open
+        tickets and tickets at risk. The periods are the evaluations' own (a stored snapshot
+        from before a month ended shows that month, and `kpimon_period_info` says so). The
+        page's trends come with a compute (the stored snapshot at start-up has none)."""
+        app = self.app
+        periods = {**app.running_periods(now),
+                   **{name: ev.period for name, ev in evaluations.items()}}
+        names = [s.name for s in app.config.sources]
+        runs = app.store.runs(names)
+        extras = SourceExtras(watermarks=_watermarks(app.store.state_values("watermark")),
+                              devices=app.store.device_counts())
+        open_tickets = app.store.open_ticket_counts(app.config.orgs)
+        risk = self._at_risk(now)
+        metrics = build_metrics(app.config, evaluations, periods, runs, open_tickets, risk,
+                                extras, self.reload_ok)
+        month = evaluations.get("month")
+        return Snapshot(metrics=metrics, evaluations=evaluations,
+                        api=evaluation_json(month) if month is not None else {}, sources=runs,
+                        computed_at=month.at if month is not None else now, ready=ready,
+                        config=app.config, open_tickets=open_tickets, at_risk=risk,
+                        trends=trends or {}, reload_ok=self.reload_ok,
+                        firing_alerts=self.holder.current.firing_alerts)
+
+    def load_stored(self) -> bool:
+        """Serve the last stored figures (results, source runs, counters, open tickets) until
+        the first compute: a restart then turns no value NaN, no source down and no counter
+        back to 0. Ready at once when the store holds results; on a fresh store readiness
+        waits for the first compute. Returns whether stored results are served."""
+        now = datetime.now(UTC)
+        try:
+            stored = results.load_latest(self.app.store, self.app.config,
+                                         self.app.running_periods)
+            self.holder.swap(self._snapshot(stored, now, ready=bool(stored)))
+        except Exception:
+            log.exception("reading the stored figures failed; the first compute will serve "
+                          "the metrics")
+            return False
+        if stored:
+            labels = ", ".join(ev.period.label for ev in stored.values())
+            log.info("serving the stored figures of %s until the first compute", labels)
+        return bool(stored)
+
     def compute(self) -> None:
         """Facts, the running month and year, and a new snapshot swapped in whole; then the
         alert job on it."""
@@ -195,26 +242,11 @@ class Daemon:
         with self.compute_lock:
             started = time.monotonic()
             try:
-                app = self.app
                 now = datetime.now(UTC)
-                evaluations = app.compute(now)
-                periods = app.running_periods(now)
-                names = [s.name for s in app.config.sources]
-                runs = app.store.runs(names)
-                extras = SourceExtras(watermarks=_watermarks(app.store.state_values("watermark")),
-                                      devices=app.store.device_counts())
-                open_tickets = app.store.open_ticket_counts(app.config.orgs)
-                risk = self._at_risk(now)
-                metrics = build_metrics(app.config, evaluations, periods, runs, open_tickets,
-                                        risk, extras, self.reload_ok)
-                previous = self.holder.current
-                self.holder.swap(Snapshot(
-                    metrics=metrics, evaluations=evaluations,
-                    api=evaluation_json(evaluations["month"]), sources=runs, computed_at=now,
-                    ready=True, config=app.config, open_tickets=open_tickets, at_risk=risk,
-                    trends=self._trends(now), reload_ok=self.reload_ok,
-                    firing_alerts=previous.firing_alerts))
-                log.debug("computed %d indicators in %.2f s", len(app.config.indicators),
+                evaluations = self.app.compute(now)
+                self.holder.swap(self._snapshot(evaluations, now, ready=True,
+                                                trends=self._trends(now)))
+                log.debug("computed %d indicators in %.2f s", len(self.app.config.indicators),
                           time.monotonic() - started)
                 return True
             except Exception:
@@ -404,6 +436,9 @@ class Daemon:
     def _run(self) -> int:
         self.notifier.send("STATUS=migrating the database")
         self.app.store.upgrade()
+        # Before the listener opens, so that no scrape ever sees an empty snapshot.
+        self.notifier.send("STATUS=reading the stored figures")
+        served = self.load_stored()
         web_tls: dict[str, Any] = {}
         if self.config.http.web_config:
             try:
@@ -423,9 +458,15 @@ class Daemon:
         log.info("kpimon listening on %s://%s:%d/ (metrics at /metrics)", scheme,
                  self.config.http.listen_host, self.web.port)
         try:
-            self.notifier.send("STATUS=computing the first snapshot")
-            self.compute()  # the first snapshot, from what the store already holds
+            if not served:
+                # Nothing stored yet (a fresh store): the first snapshot is computed now.
+                self.notifier.send("STATUS=computing the first snapshot")
+                self.compute()
             self.start_scheduler()
+            if served:
+                # Ready on the stored figures; the first compute runs at once in the
+                # scheduler, however long it takes.
+                self.scheduler.add_job(self.compute, id="compute-now", replace_existing=True)
             self.notifier.send("READY=1\nSTATUS=running")
             log.info("ready: %d sources, %d indicators%s", len(self.config.sources),
                      len(self.config.indicators),

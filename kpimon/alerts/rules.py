@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,8 +27,9 @@ from kpimon.kpi.calendar import Calendar
 from kpimon.kpi.engine import Evaluation, IndicatorOutcome, KpiEngine
 from kpimon.kpi.indicators.base import EvalContext
 from kpimon.kpi.indicators.tickets import at_risk_tickets, explain_open
-from kpimon.kpi.periods import Period, containing, date_range, month
+from kpimon.kpi.periods import Period, containing, date_range
 from kpimon.kpi.scope import indicator_sources, ticket_sources
+from kpimon.kpi.trend import TrendPoint, last_months, monthly
 from kpimon.store import RunInfo, Store
 from kpimon.timeutil import epoch
 
@@ -38,8 +39,6 @@ log = logging.getLogger("kpimon.alerts")
 MAX_TICKETS = 50
 #: How many months back the mail's trend goes.
 TREND_MONTHS = 6
-# A month that ended this long ago only changes with late data: its trend value is kept.
-_SETTLED = 60 * 86400
 
 
 @dataclass
@@ -51,6 +50,7 @@ class RuleInputs:
     runs: Mapping[str, RunInfo]
     reload_ok: bool = True
     reload_error: str | None = None
+    trends: Mapping[str, Sequence[TrendPoint]] = field(default_factory=dict)  # the page's
 
 
 @dataclass
@@ -72,7 +72,6 @@ class RuleEvaluator:
         self.store = store
         self.engine = engine
         self.calendars = calendars
-        self._trend_cache: dict[tuple[str, str], float | None] = {}
 
     def evaluate(self, inputs: RuleInputs) -> Evaluated:
         out = Evaluated()
@@ -129,14 +128,14 @@ class RuleEvaluator:
                 active = o.status in rule.statuses
             else:
                 active = _unreachable(o)
-            details = self._indicator_details(o, ev, inputs.now, trend=active)
+            details = self._indicator_details(o, ev, inputs, trend=active)
             samples.append(Sample(
                 rule.id, rule.kind, base_labels(rule, indicator=ident, period=rule.period),
                 active, dict(rule.annotations), details,
                 indicator_sources(self.config, o.ind)))
         return samples
 
-    def _indicator_details(self, o: IndicatorOutcome, ev: Evaluation, now: datetime,
+    def _indicator_details(self, o: IndicatorOutcome, ev: Evaluation, inputs: RuleInputs,
                            trend: bool) -> dict[str, Any]:
         ind = o.ind
         d: dict[str, Any] = {
@@ -150,28 +149,18 @@ class RuleEvaluator:
             "forecast": o.extra.get("forecast"),
         }
         if trend:
-            d["trend"] = self._trend(ind, now)
+            d["trend"] = self._trend(ind, inputs)
         return d
 
-    def _trend(self, ind: IndicatorConfig, now: datetime) -> list[dict[str, Any]]:
-        """The indicator's value for each of the last TREND_MONTHS whole months, oldest
-        first."""
-        tz = self.config.tz
-        current = containing("month", now, tz)
-        y, m = current.first.year, current.first.month
-        out = []
-        for back in range(TREND_MONTHS, 0, -1):
-            yy, mm = (y * 12 + m - 1 - back) // 12, (y * 12 + m - 1 - back) % 12 + 1
-            period = month(yy, mm, tz)
-            key = (ind.id, period.label)
-            settled = epoch(now) - period.end_s > _SETTLED
-            if settled and key in self._trend_cache:
-                value = self._trend_cache[key]
-            else:
-                value = self.engine.measure(ind, period, now).total.value
-                if settled:
-                    self._trend_cache[key] = value
-            out.append({"period": period.label, "value": value})
+    def _trend(self, ind: IndicatorConfig, inputs: RuleInputs) -> list[dict[str, Any]]:
+        """The indicator's value in each of the last TREND_MONTHS whole months, oldest first:
+        the compute's own 12-month trend where the daemon has one, else the same helper."""
+        points = inputs.trends.get(ind.id)
+        if points is None:
+            months = last_months(inputs.now, self.config.tz, TREND_MONTHS + 1)
+            points = monthly(self.engine, months, inputs.now, only=[ind.id])[ind.id]
+        past = list(points)[-TREND_MONTHS - 1:-1]  # the running month is the alert's value
+        out = [{"period": p.label, "value": p.value} for p in past]
         # Months without a value say nothing; a trend of nothing is left out.
         return out if any(p["value"] is not None for p in out) else []
 

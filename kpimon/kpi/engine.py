@@ -18,6 +18,7 @@ from kpimon.kpi.calendar import Calendar
 from kpimon.kpi.indicators import assets, calls, manual, tickets
 from kpimon.kpi.indicators.base import EvalContext, Figures, Measured, breakdown_keys
 from kpimon.kpi.periods import Period
+from kpimon.kpi.sources import awaits_collection
 from kpimon.store import Store
 from kpimon.timeutil import epoch
 
@@ -180,9 +181,14 @@ class KpiEngine:
     def evaluate(self, period: Period, at: datetime,
                  only: list[str] | None = None) -> Evaluation:
         """Every indicator (or those in `only`) and every goal for `period` as of `at`."""
-        inds = [i for i in self.config.indicators if only is None or i.id in only]
+        every = [i for i in self.config.indicators if only is None or i.id in only]
         with self.store.engine.connect() as conn:
             version = self.store.data_version(conn)
+            collected = self.store.collected_sources(conn)
+            # Nothing is known before an indicator's sources first complete a collection:
+            # those are not measured (a count would read 0, "achieved").
+            waiting = {i.id for i in every if awaits_collection(i, self.config, collected)}
+            inds = [i for i in every if i.id not in waiting]
 
             def measure(p: Period, group: list[IndicatorConfig]) -> dict[str, Measured]:
                 return self._measure_cached(conn, version, p, group, at)
@@ -197,8 +203,10 @@ class KpiEngine:
                 baselines = last_year
             else:
                 baselines = measure(period.previous(), relative)
-        outcomes = [self._outcome(i, current[i.id], last_year[i.id].total.value,
-                                  baselines.get(i.id)) for i in inds]
+        outcomes = [self._outcome(i, Measured(Figures(None, None, None)), None, None)
+                    if i.id in waiting else
+                    self._outcome(i, current[i.id], last_year[i.id].total.value,
+                                  baselines.get(i.id)) for i in every]
         for o in outcomes:
             o.extra.setdefault("forecast", forecast(o, period, at))
         statuses = {o.ind.id: o.status for o in outcomes}

@@ -3,22 +3,26 @@
 Each compute saves the latest figures of each indicator per period (with the hash of the
 configuration that produced them). `period close P` freezes P's figures as adopted: later data
 and recomputes never change them; `kpis` for P returns them, with the figures computed now
-beside them in `current`.
+beside them in `current`. At start-up the daemon serves the latest saved figures
+(`load_latest`) until it has computed anew.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
-from kpimon.config import Config
-from kpimon.kpi.engine import Evaluation, IndicatorOutcome, KeyOutcome, KpiEngine
+from kpimon.config import DURATION_UNITS, Config, IndicatorConfig
+from kpimon.kpi.engine import Evaluation, GoalOutcome, IndicatorOutcome, KeyOutcome, KpiEngine
 from kpimon.kpi.goals import goal_status
 from kpimon.kpi.indicators.base import Figures
 from kpimon.kpi.output import indicator_json
 from kpimon.kpi.periods import Period
+from kpimon.kpi.targets import baseline_of
 from kpimon.store import Store
 from kpimon.store import tables as t
 from kpimon.timeutil import epoch
@@ -35,9 +39,86 @@ def _rows(ev: Evaluation, config: Config, now: int, adopted: bool) -> list[dict[
         "value": o.figures.value, "numerator": o.figures.numerator,
         "denominator": o.figures.denominator, "unknown": o.figures.unknown,
         "target": o.ind.target.text if o.ind.target else None, "status": o.status,
+        "baseline": baseline(o),
         "payload": json.dumps(indicator_json(o), ensure_ascii=False),
         "config_hash": config.digest, "computed_at": now, "adopted": adopted,
     } for o in ev.indicators]
+
+
+def baseline(o: IndicatorOutcome) -> float | None:
+    """What a `rise`/`fall` target compares with (its own number, or the previous period's
+    value), in the indicator's unit; None for other targets or when there is none yet."""
+    target = o.ind.target
+    if target is None or not target.relative:
+        return None
+    return baseline_of(target, o.baseline)
+
+
+def _rescaler(stored_unit: str | None, unit: str) -> Callable[[float | None], float | None]:
+    """Converts a stored duration from the unit it was saved in to the indicator's unit now
+    (a changed display `unit` must not turn 21 hours into 21 minutes)."""
+    old = DURATION_UNITS.get(stored_unit or "")
+    new = DURATION_UNITS.get(unit)
+    if old is None or new is None or old == new:
+        return lambda v: v
+    return lambda v: None if v is None else v * old / new
+
+
+def stored_outcome(ind: IndicatorConfig, row: Any,
+                   current: IndicatorOutcome | None = None) -> IndicatorOutcome:
+    """An outcome rebuilt from a stored result row (figures, status, last year, baseline,
+    breakdown and forecast), in the indicator's unit now."""
+    payload = json.loads(row.payload)
+    scale = _rescaler(payload.get("unit"), ind.unit)
+    out = IndicatorOutcome(
+        ind=ind, figures=Figures(scale(row.value), scale(row.numerator), row.denominator,
+                                 row.unknown),
+        status=row.status, previous=scale(payload.get("previous")), current=current)
+    if ind.target is not None and ind.target.relative and ind.target.number is None:
+        out.baseline = scale(row.baseline)
+    for dim, keys in (payload.get("breakdown") or {}).items():
+        out.breakdown[dim] = {
+            k: KeyOutcome(Figures(scale(v["value"]), scale(v["numerator"]), v["denominator"]),
+                          v["status"]) for k, v in keys.items()}
+    return out
+
+
+def _goals(config: Config, outcomes: list[IndicatorOutcome]) -> list[GoalOutcome]:
+    statuses = {o.ind.id: o.status for o in outcomes}
+    return [GoalOutcome(g.id, g.name, goal_status([statuses[i] for i in g.indicators
+                                                   if i in statuses]), g.indicators)
+            for g in config.goals]
+
+
+def load_latest(store: Store, config: Config,
+                running: Callable[[datetime], Mapping[str, Period]]) -> dict[str, Evaluation]:
+    """The running periods as the last compute saved them (the daemon's snapshot before a
+    restart), keyed like `running`'s answer ("month", "year"); empty when nothing is stored.
+
+    The periods are those running when the latest figures were saved, so figures saved before
+    a month ended are served as that month's, and `kpimon_period_info` says so.
+    """
+    r = t.indicator_results.c
+    with store.engine.connect() as conn:
+        last = conn.execute(select(func.max(r.computed_at))
+                            .where(r.adopted.is_(False))).scalar()
+        if last is None:
+            return {}
+        periods = running(datetime.fromtimestamp(last, UTC))
+        rows = conn.execute(select(t.indicator_results).where(
+            r.adopted.is_(False), r.period.in_([p.label for p in periods.values()]))).all()
+    out: dict[str, Evaluation] = {}
+    for name, period in periods.items():
+        mine = {row.indicator: row for row in rows if row.period == period.label}
+        if not mine:
+            continue
+        outcomes = [stored_outcome(ind, mine[ind.id]) for ind in config.indicators
+                    if ind.id in mine]
+        for o in outcomes:  # the §9 JSON of the running month carries it
+            o.extra["forecast"] = json.loads(mine[o.ind.id].payload).get("forecast")
+        at = datetime.fromtimestamp(max(row.evaluated_at for row in mine.values()), UTC)
+        out[name] = Evaluation(period, at, outcomes, _goals(config, outcomes))
+    return out
 
 
 def save_results(store: Store, config: Config, ev: Evaluation) -> None:
@@ -86,23 +167,7 @@ def evaluate(store: Store, engine: KpiEngine, config: Config, period: Period,
             return current
         adopted = {row.indicator: row for row in conn.execute(
             select(t.indicator_results).where(r.period == period.label, r.adopted.is_(True)))}
-    outcomes = []
-    for o in current.indicators:
-        row = adopted.get(o.ind.id)
-        if row is None:  # an indicator added after the period was closed
-            outcomes.append(o)
-            continue
-        payload = json.loads(row.payload)
-        adopted_outcome = IndicatorOutcome(
-            ind=o.ind, figures=Figures(row.value, row.numerator, row.denominator, row.unknown),
-            status=row.status, previous=payload.get("previous"), current=o)
-        for dim, keys in (payload.get("breakdown") or {}).items():
-            adopted_outcome.breakdown[dim] = {
-                k: KeyOutcome(Figures(v["value"], v["numerator"], v["denominator"]),
-                              v["status"]) for k, v in keys.items()}
-        outcomes.append(adopted_outcome)
-    statuses = {o.ind.id: o.status for o in outcomes}
-    goals = [type(g)(g.id, g.name, goal_status([statuses[i] for i in g.indicators
-                                                if i in statuses]), g.indicators)
-             for g in current.goals]
-    return Evaluation(period, at, outcomes, goals, adopted=True)
+    # An indicator added after the period was closed has no adopted figures: computed now.
+    outcomes = [stored_outcome(o.ind, adopted[o.ind.id], current=o) if o.ind.id in adopted
+                else o for o in current.indicators]
+    return Evaluation(period, at, outcomes, _goals(config, outcomes), adopted=True)

@@ -28,6 +28,9 @@ from kpimon.store import db
 from kpimon.store import tables as t
 from kpimon.store.writer import BatchCounts, BatchWriter, _insert
 
+#: The per-run counts that the exported counters sum (collection_runs columns).
+RUN_COUNTS = ("records", "rejects", "requests", "retries", "throttled")
+
 
 @dataclass(frozen=True)
 class RunInfo:
@@ -165,13 +168,14 @@ class Store:
         c = t.collection_runs.c
         out: dict[str, RunInfo] = {}
         with self.engine.connect() as conn:
-            totals = {r.source: r for r in conn.execute(
-                select(c.source, func.coalesce(func.sum(c.records), 0).label("records"),
-                       func.coalesce(func.sum(c.rejects), 0).label("rejects"),
-                       func.coalesce(func.sum(c.requests), 0).label("requests"),
-                       func.coalesce(func.sum(c.retries), 0).label("retries"),
-                       func.coalesce(func.sum(c.throttled), 0).label("throttled"))
-                .group_by(c.source))}
+            totals: dict[str, dict[str, int]] = {}
+            kept = conn.execute(select(c.source, *(func.coalesce(func.sum(c[k]), 0).label(k)
+                                                   for k in RUN_COUNTS)).group_by(c.source))
+            purged = conn.execute(select(t.purged_run_totals))
+            for row in [*kept, *purged]:
+                tot = totals.setdefault(row.source, dict.fromkeys(RUN_COUNTS, 0))
+                for k in RUN_COUNTS:
+                    tot[k] += int(getattr(row, k))
             for name in sources:
                 last = conn.execute(select(c.started, c.ended, c.ok, c.error)
                                     .where(c.source == name, c.ended.is_not(None))
@@ -179,7 +183,7 @@ class Store:
                 good = conn.execute(select(c.started, c.ended)
                                     .where(c.source == name, c.ok.is_(True))
                                     .order_by(c.id.desc()).limit(1)).first()
-                tot = totals.get(name)
+                tot = totals.get(name, dict.fromkeys(RUN_COUNTS, 0))
                 failing_since = None
                 if last is not None and not last.ok:
                     after = [] if good is None else [c.started > good.started]
@@ -195,11 +199,9 @@ class Store:
                     last_error=last.error if last else None,
                     last_success=good.ended if good else None,
                     last_duration=float(last.ended - last.started) if last else None,
-                    records_total=int(tot.records) if tot else 0,
-                    rejects_total=int(tot.rejects) if tot else 0,
-                    requests_total=int(tot.requests) if tot else 0,
-                    retries_total=int(tot.retries) if tot else 0,
-                    throttled_total=int(tot.throttled) if tot else 0,
+                    records_total=tot["records"], rejects_total=tot["rejects"],
+                    requests_total=tot["requests"], retries_total=tot["retries"],
+                    throttled_total=tot["throttled"],
                     failing_since=int(failing_since) if failing_since is not None else None,
                 )
         return out
@@ -224,6 +226,13 @@ class Store:
                         .where(c.source == source, c.ended.is_not(None),
                                c.records + c.rejects > 0)
                         .order_by(c.id.desc()).limit(limit))]
+
+    def collected_sources(self, conn: Connection) -> set[str]:
+        """The sources that have completed at least one collection (an `import` included):
+        a successful run, kept or already purged by retention."""
+        c = t.collection_runs.c
+        done = set(conn.execute(select(c.source).where(c.ok.is_(True)).distinct()).scalars())
+        return done | set(conn.execute(select(t.purged_run_totals.c.source)).scalars())
 
     def open_ticket_counts(self, orgs: tuple[str, ...]) -> dict[tuple[str, str, str], int]:
         """Open tickets now by (kind, priority, org or `other`); excluded tickets left out."""
@@ -297,9 +306,27 @@ class Store:
                 ds.taken_at < before, ds.id.not_in(latest))).rowcount
             out["rejects"] = conn.execute(t.rejects.delete().where(
                 t.rejects.c.at < before)).rowcount
-            out["collection_runs"] = conn.execute(t.collection_runs.delete().where(
-                t.collection_runs.c.started < before)).rowcount
+            out["collection_runs"] = self._purge_runs(conn, before)
         return out
+
+    @staticmethod
+    def _purge_runs(conn: Connection, before: int) -> int:
+        """Delete the runs started before `before`, first adding their counts to the source's
+        purged totals, so the exported counters never go back."""
+        c = t.collection_runs.c
+        old = c.started < before
+        sums = conn.execute(select(c.source, *(func.coalesce(func.sum(c[k]), 0).label(k)
+                                               for k in RUN_COUNTS))
+                            .where(old).group_by(c.source)).all()
+        if sums:
+            stmt = _insert(conn, t.purged_run_totals)
+            p = t.purged_run_totals.c
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["source"],
+                set_={k: p[k] + stmt.excluded[k] for k in RUN_COUNTS})
+            conn.execute(stmt, [{"source": r.source, **{k: int(getattr(r, k))
+                                                        for k in RUN_COUNTS}} for r in sums])
+        return int(conn.execute(t.collection_runs.delete().where(old)).rowcount)
 
     def state_values(self, key: str) -> Mapping[str, str]:
         """One state key across sources (e.g. every source's `watermark`)."""

@@ -201,6 +201,19 @@ collection_runs = Table(
     Index("ix_collection_runs_source", "source", "started"),
 )
 
+# The sums of the collection runs that retention purged, per source. The exported counters
+# (kpimon_source_records_total …) are these plus the sums over the runs still kept, so a purge
+# never makes a counter go back.
+purged_run_totals = Table(
+    "purged_run_totals", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("records", BigInteger, nullable=False),
+    Column("rejects", BigInteger, nullable=False),
+    Column("requests", BigInteger, nullable=False),
+    Column("retries", BigInteger, nullable=False),
+    Column("throttled", BigInteger, nullable=False),
+)
+
 rejects = Table(
     "rejects", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
@@ -253,6 +266,8 @@ indicator_results = Table(
     Column("unknown", Integer),
     Column("target", String(64)),
     Column("status", String(16), nullable=False),
+    # What a rise/fall target was compared with (in the indicator's unit, like value).
+    Column("baseline", Float),
     Column("payload", Text, nullable=False),  # the indicator's §9 JSON object
     Column("config_hash", String(64), nullable=False),
     Column("computed_at", BigInteger, nullable=False),

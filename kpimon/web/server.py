@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.exposition import choose_encoder
 
 from kpimon.alerts.view import AlertsHolder
@@ -89,6 +89,11 @@ class WebServer:
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(SnapshotCollector(holder))
         self.registry.register(self.alerts)
+        # The client library's own: process_* (memory, CPU, open files) and python_* (the
+        # interpreter, its garbage collector), as on any Prometheus-instrumented service.
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
         self.evaluator = evaluator
         self.tz = tz
         self.ping = ping
@@ -189,7 +194,8 @@ class WebServer:
             return 200, "text/plain; charset=utf-8", b"ok\n"
         if path == "/readyz":
             if not snap.ready:
-                return 503, "text/plain; charset=utf-8", b"not ready: first compute not done\n"
+                return 503, "text/plain; charset=utf-8", \
+                    b"not ready: no stored figures, and the first compute not done\n"
             if not self.ping():
                 return 503, "text/plain; charset=utf-8", b"not ready: database unreachable\n"
             return 200, "text/plain; charset=utf-8", b"ready\n"

@@ -3,7 +3,8 @@
 The compute job builds a complete `Snapshot` and swaps it in whole (`SnapshotHolder.swap`), so
 a scrape never queries the database, never sees half an update and never waits on a job. Every
 expected label set is present from the first snapshot on: counts start at 0 and a value that
-does not exist is NaN, never 0 (DESIGN §8).
+does not exist is NaN, never 0 (DESIGN §8). At start-up the first snapshot is the last stored
+one (see kpimon.daemon), so a restart turns no value NaN, no source down and no counter to 0.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from kpimon import __version__
 from kpimon.config import CLOCK_KINDS, Config
 from kpimon.kpi.engine import Evaluation
 from kpimon.kpi.periods import Period
+from kpimon.kpi.results import baseline as target_baseline
 from kpimon.kpi.targets import STATUSES, absolute_target
 from kpimon.kpi.trend import TrendPoint
+from kpimon.kpi.units import base_unit, to_base
 from kpimon.records import KINDS, PRIORITIES
 from kpimon.store import RunInfo
 
@@ -104,24 +107,34 @@ def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
                   open_tickets: Mapping[tuple[str, str, str], int],
                   at_risk: Mapping[str, int], extras: SourceExtras,
                   reload_ok: bool = True) -> tuple[Metric, ...]:
-    """The §8 metric families; label sets come from the config, values from the results."""
-    value = GaugeMetricFamily("kpimon_indicator_value", "Indicator value in its unit; NaN when "
-                              "there is no value", labels=["indicator", "period"])
-    num = GaugeMetricFamily("kpimon_indicator_numerator", "Indicator numerator",
+    """The §8 metric families; label sets come from the config, values from the results.
+
+    Indicator figures are exported in base units (kpimon.kpi.units): a mean's numerator is a
+    sum and scales with its value, a denominator is a count and never does.
+    """
+    value = GaugeMetricFamily("kpimon_indicator_value", "Indicator value in base units (ratio "
+                              "0-1, seconds, count); NaN when there is no value",
+                              labels=["indicator", "period"])
+    num = GaugeMetricFamily("kpimon_indicator_numerator", "Indicator numerator (a count, or "
+                            "a mean's sum in seconds)", labels=["indicator", "period"])
+    den = GaugeMetricFamily("kpimon_indicator_denominator", "Indicator denominator (a count)",
                             labels=["indicator", "period"])
-    den = GaugeMetricFamily("kpimon_indicator_denominator", "Indicator denominator",
-                            labels=["indicator", "period"])
-    target = GaugeMetricFamily("kpimon_indicator_target", "Absolute target of the indicator",
-                               labels=["indicator"])
+    target = GaugeMetricFamily("kpimon_indicator_target", "Absolute target of the indicator, "
+                               "in base units", labels=["indicator"])
+    baseline = GaugeMetricFamily("kpimon_indicator_baseline", "What a rise/fall target is "
+                                 "compared with, in base units; NaN when there is none yet",
+                                 labels=["indicator", "period"])
     status = GaugeMetricFamily("kpimon_indicator_status", "Indicator status (state set: 1 for "
                                "the current status)", labels=["indicator", "period", "status"])
     goal = GaugeMetricFamily("kpimon_goal_status", "Goal status (state set)",
                              labels=["goal", "period", "status"])
     breakdown = GaugeMetricFamily("kpimon_indicator_breakdown_value", "Indicator value per "
-                                  "breakdown key", labels=["indicator", "period", "dimension",
-                                                           "key"])
+                                  "breakdown key, in base units",
+                                  labels=["indicator", "period", "dimension", "key"])
     period_info = GaugeMetricFamily("kpimon_period_info", "Which calendar period each running "
                                     "period label stands for", labels=["period", "label"])
+    relative = [ind for ind in config.indicators
+                if ind.target is not None and ind.target.relative]
     for pname, period in periods.items():
         period_info.add_metric([pname, period.label], 1)
         ev = evaluations.get(pname)
@@ -129,8 +142,8 @@ def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
         for ind in config.indicators:
             o = outcomes.get(ind.id)
             fig = o.figures if o else None
-            value.add_metric([ind.id, pname], _f(fig.value if fig else None))
-            num.add_metric([ind.id, pname], _f(fig.numerator if fig else None))
+            value.add_metric([ind.id, pname], _f(to_base(fig.value, ind) if fig else None))
+            num.add_metric([ind.id, pname], _f(to_base(fig.numerator, ind) if fig else None))
             den.add_metric([ind.id, pname], _f(fig.denominator if fig else None))
             current = o.status if o else None
             for s in STATUSES:
@@ -142,7 +155,11 @@ def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
                 for key in keys:
                     k = got.get(key)
                     breakdown.add_metric([ind.id, pname, dim, key],
-                                         _f(k.figures.value if k else None))
+                                         _f(to_base(k.figures.value, ind) if k else None))
+        for ind in relative:
+            o = outcomes.get(ind.id)
+            baseline.add_metric([ind.id, pname],
+                                _f(to_base(target_baseline(o), ind) if o else None))
         goal_status = {g.id: g.status for g in ev.goals} if ev else {}
         for g in config.goals:
             for s in STATUSES:
@@ -152,8 +169,9 @@ def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
     for ind in config.indicators:
         bound = absolute_target(ind)
         if bound is not None:
-            target.add_metric([ind.id], bound)
-    families: list[Metric] = [value, num, den, target, status, goal, breakdown, period_info]
+            target.add_metric([ind.id], _f(to_base(bound, ind)))
+    families: list[Metric] = [value, num, den, target, baseline, status, goal, breakdown,
+                              period_info, *_info_families(config)]
 
     open_t = GaugeMetricFamily("kpimon_open_tickets", "Open tickets now",
                                labels=["kind", "priority", "org"])
@@ -191,7 +209,10 @@ def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
                                 labels=["source"])
     for src in config.sources:
         r = runs.get(src.name)
-        up.add_metric([src.name], 1.0 if r and r.last_ok else 0.0)
+        if r is not None and r.last_ok is not None:
+            # A source that has never run is not down: it has no `up` series until its
+            # first collection ends (DESIGN §8).
+            up.add_metric([src.name], 1.0 if r.last_ok else 0.0)
         last.add_metric([src.name], _f(r.last_success if r else None))
         dur.add_metric([src.name], _f(r.last_duration if r else None))
         records.add_metric([src.name], float(r.records_total if r else 0))
@@ -219,6 +240,25 @@ def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
     build.add_metric([], {"version": __version__})
     families += [formula, reload, build]
     return tuple(families)
+
+
+def _info_families(config: Config) -> list[Metric]:
+    """Names, kinds, units and goals of the indicators, and the goals' names, for dashboards
+    that show names rather than ids. `unit` is the unit of the metric values (base units)."""
+    goals_of: dict[str, list[str]] = {}
+    for g in config.goals:
+        for ident in g.indicators:
+            goals_of.setdefault(ident, []).append(g.id)
+    info = InfoMetricFamily("kpimon_indicator", "The indicator's name, kind, unit of its metric "
+                            "values and the goals that include it (comma-joined ids)",
+                            labels=["indicator"])
+    for ind in config.indicators:
+        info.add_metric([ind.id], {"name": ind.name, "kind": ind.kind, "unit": base_unit(ind),
+                                   "goal": ",".join(goals_of.get(ind.id, []))})
+    goal_info = InfoMetricFamily("kpimon_goal", "The goal's name", labels=["goal"])
+    for g in config.goals:
+        goal_info.add_metric([g.id], {"name": g.name})
+    return [info, goal_info]
 
 
 def is_nan(x: float) -> bool:

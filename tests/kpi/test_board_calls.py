@@ -18,7 +18,7 @@ from typing import Literal
 import pytest
 
 from kpimon.records import Call, QueueInterval
-from kpimon.sources.base import Batch
+from kpimon.sources.base import Batch, SourceStats
 from kpimon.store import Store
 from tests.fixtures.board.kit import Board
 
@@ -119,8 +119,9 @@ def _write(db_url: str) -> None:
         store.upgrade()
         for source, items in (("växeln", calls), ("ace", [interval])):
             run = store.start_run(source, 0)
-            store.write_batch(run, 0, Batch(label="test", items=items), 0, source=source,
-                              derive_history=False)
+            counts = store.write_batch(run, 0, Batch(label="test", items=items), 0,
+                                       source=source, derive_history=False)
+            store.finish_run(run, 0, True, counts, SourceStats())
     finally:
         store.close()
 

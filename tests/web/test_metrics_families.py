@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from kpimon.config import DURATION_UNITS
 from tests.web.golden import TICKET_ID, get, golden_daemon, parse_exposition, sample
 
 # DESIGN §8, as sample names (counters carry `_total`, info families `_info`).
@@ -18,11 +19,15 @@ FAMILIES = [
     "kpimon_source_collect_duration_seconds", "kpimon_source_records_total",
     "kpimon_source_rejected_records_total", "kpimon_source_requests_total",
     "kpimon_source_retries_total", "kpimon_config_last_reload_successful", "kpimon_build_info",
+    "kpimon_indicator_info", "kpimon_goal_info",
+    # The client library's process and platform collectors.
+    "process_cpu_seconds_total", "process_resident_memory_bytes", "process_start_time_seconds",
+    "python_info", "python_gc_objects_collected_total",
 ]
 # Declared (HELP/TYPE) but with no series for the golden config: it has no call indicator, no
 # incremental source and no inventory.
 DECLARED_ONLY = ["kpimon_call_formula_info", "kpimon_source_watermark_timestamp_seconds",
-                 "kpimon_devices"]
+                 "kpimon_devices", "kpimon_indicator_baseline"]
 
 
 def test_every_family_and_value(tmp_path: Path, golden_dir: Path, db_url: str) -> None:
@@ -51,15 +56,18 @@ def test_every_family_and_value(tmp_path: Path, golden_dir: Path, db_url: str) -
     for pname, ev in snap.evaluations.items():
         assert sample(series, "kpimon_period_info", period=pname, label=ev.period.label) == 1
         for o in ev.indicators:
-            for metric, fig in (("kpimon_indicator_value", o.figures.value),
-                                ("kpimon_indicator_numerator", o.figures.numerator),
-                                ("kpimon_indicator_denominator", o.figures.denominator)):
+            # Base units: hours are exported in seconds; a denominator is a count.
+            scale = DURATION_UNITS.get(o.ind.unit, 1)
+            for metric, fig, factor in (
+                    ("kpimon_indicator_value", o.figures.value, scale),
+                    ("kpimon_indicator_numerator", o.figures.numerator, scale),
+                    ("kpimon_indicator_denominator", o.figures.denominator, 1)):
                 got = sample(series, metric, indicator=o.ind.id, period=pname)
                 if fig is None:
                     assert math.isnan(got), f"{metric}{{{o.ind.id},{pname}}} = {got}, not NaN"
                     checked_nan += 1
                 else:
-                    assert got == float(fig), (metric, o.ind.id, pname)
+                    assert got == float(fig) * factor, (metric, o.ind.id, pname)
             states = {s: sample(series, "kpimon_indicator_status", indicator=o.ind.id,
                                 period=pname, status=s)
                       for s in ("achieved", "partial", "not_achieved", "no_value", "no_target")}

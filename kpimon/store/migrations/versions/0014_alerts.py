@@ -1,14 +1,14 @@
 """alerts: alert state, notification groups, the outbox and silences
 
 Revision ID: 0014
-Revises: 0016
+Revises: 0015
 Create Date: 2026-11-27 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0014'
-down_revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
