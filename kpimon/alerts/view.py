@@ -6,8 +6,9 @@ outputs. Counters come from the outbox table, so they survive a restart.
 
 Metrics: `kpimon_alerts_firing{rule}` (firing alerts per configured rule, muted or not),
 `kpimon_notifications_total{channel,result}` (result `sent`, `error` for a failed attempt,
-`gave_up`), `kpimon_outbox_pending` (notifications due and not yet delivered) and
-`kpimon_outbox_oldest_age_seconds` (how long the oldest of them has been due; 0 when none).
+`gave_up`), `kpimon_outbox_pending` (notifications waiting for delivery: due, or failed and
+waiting for their retry) and `kpimon_outbox_oldest_age_seconds` (how long the oldest of them
+has waited; 0 when none).
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class AlertsView:
                 "author": s.author, "comment": s.comment,
             } for s in self.silences],
             "outbox": {"pending": self.stats.pending,
-                       "oldest_due": self._iso(self.stats.oldest_due)},
+                       "waiting_since": self._iso(self.stats.waiting_since)},
         }
 
     def metrics(self) -> list[Metric]:
@@ -129,12 +130,12 @@ class AlertsView:
             total.add_metric([ch, "sent"], float(self.stats.sent.get(ch, 0)))
             total.add_metric([ch, "error"], float(self.stats.errors.get(ch, 0)))
             total.add_metric([ch, "gave_up"], float(self.stats.gave_up.get(ch, 0)))
-        pending = GaugeMetricFamily("kpimon_outbox_pending", "Notifications due and not yet "
-                                    "delivered")
+        pending = GaugeMetricFamily("kpimon_outbox_pending", "Notifications waiting for "
+                                    "delivery (due, or failed and waiting for a retry)")
         pending.add_metric([], float(self.stats.pending))
         oldest = GaugeMetricFamily("kpimon_outbox_oldest_age_seconds", "How long the oldest "
-                                   "undelivered notification has been due")
-        due = self.stats.oldest_due
+                                   "notification waiting for delivery has waited")
+        due = self.stats.waiting_since
         oldest.add_metric([], float(max(0, (self.at or 0) - due)) if due is not None else 0.0)
         return [firing, total, pending, oldest]
 

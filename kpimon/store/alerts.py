@@ -19,9 +19,6 @@ from sqlalchemy import Connection, and_, case, func, insert, or_, select, update
 from kpimon.store import tables as t
 from kpimon.store.writer import _insert
 
-#: Outbox statuses that are still to be delivered.
-OPEN_STATUSES = ("scheduled", "ready", "sending")
-
 
 @dataclass
 class AlertRow:
@@ -294,8 +291,8 @@ class OutboxStats:
     sent: Mapping[str, int]  # channel → notifications delivered
     errors: Mapping[str, int]  # channel → failed attempts (retried or given up)
     gave_up: Mapping[str, int]  # channel → notifications given up
-    pending: int  # due and not yet delivered
-    oldest_due: int | None  # the earliest due time among them
+    pending: int  # waiting for delivery: due, or being retried
+    waiting_since: int | None  # since when the oldest of them has waited
 
 
 def outbox_stats(conn: Connection, now: int) -> OutboxStats:
@@ -313,8 +310,12 @@ def outbox_stats(conn: Connection, now: int) -> OutboxStats:
             sent[r.channel] = int(r.n)
         elif r.status == "failed":
             gave_up[r.channel] = int(r.n)
-    row = conn.execute(select(func.count(), func.min(c.due_at)).where(
-        c.status.in_(OPEN_STATUSES), c.due_at <= now)).one()
+    # Waiting: what has content and is not delivered (a retry included, whenever it is due),
+    # since it got its content; and a group notification that is due, since it fell due.
+    waiting = or_(c.status.in_(("ready", "sending")),
+                  and_(c.status == "scheduled", c.due_at <= now))
+    since = case((c.status == "scheduled", c.due_at), else_=c.created_at)
+    row = conn.execute(select(func.count(), func.min(since)).where(waiting)).one()
     return OutboxStats(sent, errors, gave_up, int(row[0]), row[1])
 
 

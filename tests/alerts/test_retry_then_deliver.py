@@ -36,7 +36,10 @@ def test_refused_then_accepted_is_one_mail(tmp_path: Path, db_url: str) -> None:
             view = b.view()
             assert _sample(view, "kpimon_notifications_total", channel="email",
                            result="error") == 1
-            assert _sample(view, "kpimon_outbox_pending") == 0  # waiting for its retry
+            # Waiting for its retry: pending, since the content was fixed.
+            assert _sample(view, "kpimon_outbox_pending") == 1
+            b.now = t0 + timedelta(seconds=7)
+            assert _sample(b.view(), "kpimon_outbox_oldest_age_seconds") == 7
 
             assert b.send(t0 + timedelta(seconds=5)) == 0  # not yet
             assert b.send(t0 + timedelta(seconds=10)) == 1
@@ -47,6 +50,7 @@ def test_refused_then_accepted_is_one_mail(tmp_path: Path, db_url: str) -> None:
             [n] = [n for n in b.notifications() if n.status == "sent"]
             assert n.attempts == 2 and n.result and n.result.startswith("250")
             view = b.view()
+            assert _sample(view, "kpimon_outbox_pending") == 0
             assert _sample(view, "kpimon_notifications_total", channel="email",
                            result="sent") == 1
             assert _sample(view, "kpimon_notifications_total", channel="email",
