@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_DIR ?= var/demo
+# The demo's SMTP sink (bench/mailsink.py) saves each alert mail here; config/demo/kpimon.toml
+# sends to 127.0.0.1:2525.
+DEMO_MAIL ?= $(DEMO_DIR)/mail
 
 .PHONY: run demo-data test test-slow lint bench wheelhouse lock install-service clean
 
@@ -17,7 +20,10 @@ venv: $(VENV)/.installed
 demo-data: $(VENV)/.installed
 	$(PY) bench/generate.py demo --out $(DEMO_DIR)
 
+# The daemon in the foreground and the mail sink beside it; Ctrl-C stops both.
 run: demo-data
+	$(PY) bench/mailsink.py --port 2525 --out $(DEMO_MAIL) & sink=$$!; \
+	trap 'kill $$sink 2>/dev/null; wait $$sink 2>/dev/null' EXIT; \
 	KPIMON_DEMO_DIR=$(abspath $(DEMO_DIR)) $(VENV)/bin/kpimon --config config/demo/kpimon.toml run
 
 test: $(VENV)/.installed

@@ -95,6 +95,22 @@ def _parser() -> argparse.ArgumentParser:
                     "Mindre avvikelser, Större avvikelser, Ej påbörjad")
     cr.add_argument("--comment")
     cr.add_argument("--by", help="who followed the control up (default: you)")
+    al = sub.add_parser("alerts", help="alert rules and states, silences, a test mail")
+    asub = al.add_subparsers(dest="action", metavar="ACTION", required=True)
+    asub.add_parser("list", help="rules, alerts with state and since, silences")
+    si = asub.add_parser("silence", help="mute the alerts matching every MATCHER")
+    si.add_argument("matchers", nargs="+", metavar="MATCHER",
+                    help="label=value, label!=value, label=~regex or label!~regex")
+    until = si.add_mutually_exclusive_group(required=True)
+    until.add_argument("--duration", help="e.g. 2h, 1d")
+    until.add_argument("--until", help="ISO 8601 time; without an offset it is local time")
+    si.add_argument("--comment", required=True)
+    si.add_argument("--author", help="default: the login name")
+    un = asub.add_parser("unsilence", help="end a silence now")
+    un.add_argument("id", type=int)
+    te = asub.add_parser("test", help="send a test mail through the configured relay")
+    te.add_argument("--to", action="append", metavar="ADDRESS",
+                    help="default: every e-mail receiver's addresses")
     sub.add_parser("check-config", help="validate the configuration and the drop folders; "
                    "exit 2 on errors")
     db = sub.add_parser("db", help="database maintenance")
@@ -692,10 +708,125 @@ def cmd_control(app: Any, args: argparse.Namespace, line: Any) -> int:
     return 0
 
 
+def cmd_alerts(app: Any, args: argparse.Namespace, line: Any = None) -> int:
+    return {"list": _alerts_list, "silence": _alerts_silence, "unsilence": _alerts_unsilence,
+            "test": _alerts_test}[args.action](app, args)
+
+
+def _alerts_list(app: Any, args: argparse.Namespace) -> int:
+    from kpimon.alerts.matchers import format_matcher
+    from kpimon.alerts.view import build_view
+
+    now = epoch(datetime.now(UTC))
+    view = build_view(app.config, app.store, app.calendars, now)
+    tz = app.config.tz
+    rules = app.config.alerts.rules
+    print(f"Rules ({len(rules)}):")
+    for r in rules:
+        what = ", ".join(r.indicators or r.sources) or ""
+        labels = " ".join(f"{k}={v}" for k, v in sorted(r.labels.items()))
+        print(f"  {r.id:<24} {r.kind:<18} {what:<24} for {_seconds(r.for_):<5} {labels}"
+              .rstrip())
+    print(f"\nAlerts ({len(view.alerts)}):")
+    for a in view.alerts:
+        since = datetime.fromtimestamp(a.since, tz).strftime("%Y-%m-%d %H:%M") \
+            if a.since else "-"
+        note = (f"silenced by #{', #'.join(map(str, a.silenced_by))}" if a.silenced_by
+                else f"muted by {', '.join(a.inhibited_by)}" if a.inhibited_by else "")
+        print(f"  {a.state:<9} {since:<17} {a.rule:<24} {a.title}"
+              + (f"  [{note}]" if note else ""))
+    print(f"\nSilences ({len(view.silences)}):")
+    for s in view.silences:
+        start = datetime.fromtimestamp(s.starts_at, tz).strftime("%Y-%m-%d %H:%M")
+        end = datetime.fromtimestamp(s.ends_at, tz).strftime("%Y-%m-%d %H:%M")
+        print(f"  #{s.id:<4} {start} – {end}  {' '.join(map(format_matcher, s.matchers))}  "
+              f"by {s.author}: {s.comment}")
+    return 0
+
+
+def _seconds(n: int) -> str:
+    """A duration as the config writes it: 2h, 15m, 90s, 1d."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if n and n % size == 0:
+            return f"{n // size}{unit}"
+    return f"{n}s"
+
+
+def _alerts_silence(app: Any, args: argparse.Namespace) -> int:
+    from kpimon.alerts.matchers import format_matcher, parse_matcher
+    from kpimon.durations import parse_duration
+    from kpimon.store import alerts as db
+
+    try:
+        matchers = [parse_matcher(m) for m in args.matchers]
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    now = epoch(datetime.now(UTC))
+    if args.duration:
+        try:
+            seconds = parse_duration(args.duration).seconds()
+        except ValueError as e:
+            raise UsageError(f"--duration: {e}") from None
+        if not 0 < seconds <= 3650 * 86400:
+            raise UsageError("--duration: more than 0 and at most 3650d")
+        ends = now + seconds
+    else:
+        try:
+            ends = epoch(parse_time(args.until, app.config.tz))
+        except ValueError as e:
+            raise UsageError(f"--until: {e}") from None
+        if ends <= now:
+            raise UsageError("--until: that time has passed")
+    comment = " ".join(args.comment.split())
+    if not comment:
+        raise UsageError("--comment: say why")
+    author = (args.author or _author()).strip()[:64] or "unknown"
+    with app.store.engine.begin() as conn:
+        ident = db.add_silence(conn, matchers, now, ends, author, comment, now)
+    until_text = datetime.fromtimestamp(ends, app.config.tz).strftime("%Y-%m-%d %H:%M")
+    print(f"silence #{ident}: {' '.join(map(format_matcher, matchers))} until {until_text}")
+    return 0
+
+
+def _alerts_unsilence(app: Any, args: argparse.Namespace) -> int:
+    from kpimon.store import alerts as db
+
+    with app.store.engine.begin() as conn:
+        done = db.expire_silence(conn, args.id, epoch(datetime.now(UTC)))
+    if not done:
+        print(f"kpimon: no active silence #{args.id}", file=sys.stderr)
+        return 1
+    print(f"silence #{args.id} ended")
+    return 0
+
+
+def _alerts_test(app: Any, args: argparse.Namespace) -> int:
+    from kpimon.alerts.errors import DeliveryError
+    from kpimon.alerts.outbox import Sender
+    from kpimon.config.alerts import address_ok
+
+    alerts = app.config.alerts
+    if alerts.smtp is None:
+        raise UsageError("no [alerts] smtp relay is configured")
+    to = args.to or sorted({a for r in alerts.receivers.values() for a in r.email})
+    if not to:
+        raise UsageError("no e-mail receiver is configured; give --to ADDRESS")
+    bad = [a for a in to if not address_ok(a)]
+    if bad:
+        raise UsageError(f"--to: {', '.join(map(repr, bad))} is not an e-mail address")
+    try:
+        answer = Sender(app.config, app.store, app.calendars).send_test(to)
+    except DeliveryError as e:
+        print(f"kpimon: test mail to {', '.join(to)} failed: {e}", file=sys.stderr)
+        return 1
+    print(f"test mail to {', '.join(to)} via {alerts.smtp.host}:{alerts.smtp.port}: {answer}")
+    return 0
+
+
 COMMANDS = {
     "collect": cmd_collect, "import": cmd_import, "kpis": cmd_kpis, "explain": cmd_explain,
     "exclude": cmd_exclude, "record": cmd_record, "recompute": cmd_recompute,
     "period": cmd_period, "report": cmd_report, "rejects": cmd_rejects,
-    "control": cmd_control,
+    "control": cmd_control, "alerts": cmd_alerts,
 }
 

@@ -34,6 +34,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from kpimon import logs
+from kpimon.alerts.alerter import Alerter
+from kpimon.alerts.outbox import Sender
+from kpimon.alerts.rules import RuleInputs
+from kpimon.alerts.view import AlertsHolder, build_view
 from kpimon.app import App
 from kpimon.config import Config, ConfigError, load_config
 from kpimon.kpi import results
@@ -58,6 +62,9 @@ from kpimon.web.snapshot import (
 from kpimon.web.webconfig import WebConfigError, load_web_config
 
 log = logging.getLogger("kpimon.daemon")
+
+#: How often the sender looks for due notifications (seconds).
+SEND_EVERY = 2.0
 
 
 class Notifier:
@@ -109,7 +116,11 @@ class Daemon:
         self.progress = progress if progress is not None and progress.enabled else None
         self.app = App.build(config)
         self.reload_ok = True
+        self.reload_error: str | None = None
         self.holder = SnapshotHolder(self._empty_snapshot())
+        self.alerts = AlertsHolder()
+        self.alerter, self.sender = self._alerting(self.app)
+        self.alert_lock = threading.Lock()
         self.stop_event = threading.Event()
         self.compute_lock = threading.Lock()
         self.notifier = Notifier(self.env)
@@ -125,6 +136,46 @@ class Daemon:
         self.abandoned_jobs = False  # True when a stop gave up waiting for running jobs
         self._running = 0  # collect and compute calls in progress, for a clean stop
         self._running_cond = threading.Condition()
+
+    # ------------------------------------------------------------------ alerts
+
+    @staticmethod
+    def _alerting(app: App) -> tuple[Alerter, Sender]:
+        return (Alerter(app.config, app.store, app.engine, app.calendars),
+                Sender(app.config, app.store, app.calendars))
+
+    def _refresh_alerts_view(self) -> None:
+        app = self.app
+        try:
+            self.alerts.swap(build_view(app.config, app.store, app.calendars,
+                                        int(time.time())))
+        except Exception:
+            log.exception("could not read the alerts for the outputs; the last view stays")
+
+    def alert_job(self) -> None:
+        """After each compute: evaluate the rules against the snapshot just computed and
+        store the state changes with their notifications (alerts/alerter.py). It runs with no
+        rules too: alerts of rules a reload removed then resolve instead of firing forever."""
+        snap = self.holder.current
+        with self.alert_lock:
+            try:
+                self.alerter.run(RuleInputs(
+                    now=snap.computed_at or datetime.now(UTC), evaluations=snap.evaluations,
+                    runs=snap.sources, reload_ok=self.reload_ok,
+                    reload_error=self.reload_error, trends=snap.trends))
+            except Exception:
+                log.exception("the alert job failed; alerts keep their state until the next")
+        self._refresh_alerts_view()
+
+    def send_notifications(self) -> None:
+        """The one path that sends: due notifications from the outbox (alerts/outbox.py).
+        Where several instances share a database, this is the call a leader lock gates;
+        without one the outbox's claims still keep each notification to one sender."""
+        try:
+            self.sender.deliver_due()
+        except Exception:
+            log.exception("the sender failed; due notifications wait for its next round")
+        self._refresh_alerts_view()
 
     # ------------------------------------------------------------------ snapshot
 
@@ -193,8 +244,14 @@ class Daemon:
         return bool(stored)
 
     def compute(self) -> None:
-        """Facts, the running month and year, and a new snapshot swapped in whole."""
-        with self._job(), self.compute_lock:
+        """Facts, the running month and year, and a new snapshot swapped in whole; then the
+        alert job on it."""
+        with self._job():
+            if self._compute():
+                self.alert_job()
+
+    def _compute(self) -> bool:
+        with self.compute_lock:
             started = time.monotonic()
             try:
                 now = datetime.now(UTC)
@@ -208,8 +265,10 @@ class Daemon:
                                                 trends=self._trends(now)))
                 log.debug("computed %d indicators in %.2f s", len(self.app.config.indicators),
                           time.monotonic() - started)
+                return True
             except Exception:
                 log.exception("compute failed; the previous snapshot stays")
+                return False
 
     def _trends(self, now: datetime) -> dict[str, list[TrendPoint]]:
         """Each indicator's last 12 months for the status page; a failure leaves the page
@@ -257,7 +316,7 @@ class Daemon:
     def schedule(self) -> None:
         now = datetime.now(UTC)
         for job in self.scheduler.get_jobs():
-            if job.id.startswith("collect:") or job.id in ("compute", "purge"):
+            if job.id.startswith("collect:") or job.id in ("compute", "purge", "send"):
                 job.remove()
         for i, src in enumerate(self.app.config.sources):
             self.scheduler.add_job(self.collect, "interval", seconds=src.every, args=[src.name],
@@ -267,6 +326,10 @@ class Daemon:
                                id="compute", name="compute",
                                next_run_time=now + timedelta(
                                    seconds=self.app.config.compute_every))
+        if self.app.config.alerts.enabled:
+            self.scheduler.add_job(self.send_notifications, "interval", seconds=SEND_EVERY,
+                                   id="send", name="send notifications",
+                                   next_run_time=now + timedelta(seconds=SEND_EVERY))
         if self.app.config.retention_years:
             self.scheduler.add_job(self.purge, "interval", hours=24, id="purge", name="purge",
                                    next_run_time=now + timedelta(minutes=5))
@@ -303,24 +366,29 @@ class Daemon:
             app.store.upgrade()
         except ConfigError as e:
             self.reload_ok = False
+            self.reload_error = "; ".join(e.errors)
             log.error("reload: the new configuration has %d error(s); keeping the old one:\n%s",
                       len(e.errors), "\n".join(f"  {x}" for x in e.errors))
             self.compute()
             return
         except Exception as e:
             self.reload_ok = False
+            self.reload_error = logs.redact(f"{type(e).__name__}: {e}")
             log.error("reload failed (%s); keeping the old configuration", e)
             self.compute()
             return
         # The new secrets must be redacted before anything can log them.
         logs.update_secrets(new.secrets)
-        with self.compute_lock:
+        alerter, sender = self._alerting(app)
+        with self.compute_lock, self.alert_lock:
             old = self.app
             self.config, self.app = new, app
+            self.alerter, self.sender = alerter, sender
             if old.store is not app.store:
                 old.store.close()
         logs.set_level(self.log_level or new.log_level)
         self.reload_ok = True
+        self.reload_error = None
         self.schedule()
         log.info("configuration reloaded from %s (%d sources, %d indicators)", path,
                  len(new.sources), len(new.indicators))
@@ -405,11 +473,13 @@ class Daemon:
                     log.error("web config: %s", err)
                 return 2
             web_tls = {"basic_auth": wc.users, "ssl_context": wc.ssl_context}
+        self._refresh_alerts_view()  # the stored alerts and counters, before the first scrape
         host, port = self.config.http.listen_host, self.config.http.listen_port
         try:
             self.web = WebServer(host, port, self.holder, self._api_evaluate, self.config.tz,
                                  self.app.store.ping, explainer=self._explain_page,
-                                 rejects=self._rejects, **web_tls)
+                                 rejects=self._rejects, alerts=self.alerts,
+                                 **web_tls)
         except OSError as e:
             log.error("cannot listen on %s:%d: %s; %s; set another address in [http] listen "
                       "(%s)", host, port, (e.strerror or str(e)).lower(),

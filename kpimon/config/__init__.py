@@ -4,10 +4,19 @@ Every error is collected with its key path (`sources[1].fields.priority: require
 at once by `ConfigError`. `${ENV_VAR}` is expanded in every string (`$$` is a literal `$`), and a
 `*_file` key reads a secret from a file (systemd credentials). Secrets are never put in messages.
 
-The package is split by section (`calendars`, `sources`, `indicators`, the top level in
+The package is split by section (`calendars`, `sources`, `indicators`, `alerts`, the top level in
 `loader`); `load_config` is the one entry point, and every public name is re-exported here.
 """
 
+from kpimon.config.alerts import (
+    RULE_KINDS,
+    AlertsConfig,
+    InhibitConfig,
+    ReceiverConfig,
+    RouteConfig,
+    RuleConfig,
+    SmtpConfig,
+)
 from kpimon.config.calendars import WEEKDAYS, CalendarConfig, business_day_length
 from kpimon.config.controls import AREAS, ControlConfig
 from kpimon.config.indicators import (
@@ -47,7 +56,8 @@ from kpimon.config.sources import (
 )
 
 __all__ = [
-    "AREAS", "LANGUAGES", "ControlConfig",
+    "AREAS", "LANGUAGES", "RULE_KINDS", "AlertsConfig", "ControlConfig", "InhibitConfig",
+    "ReceiverConfig", "RouteConfig", "RuleConfig", "SmtpConfig",
     "CALL_INDICATOR_KINDS", "CLOCK_KINDS", "DEFAULT_CONFIG", "DEFAULT_CSV_FIELDS", "DEFAULT_EVERY",
     "DEFAULT_UNIT", "DURATION_UNITS", "FILTER_KEYS", "INDICATOR_KINDS", "REQUIRED_TICKET_FIELDS",
     "SOURCE_KEYS", "SOURCE_KINDS", "THRESHOLD_KINDS", "TICKET_FIELDS", "TICKET_INDICATOR_KINDS",

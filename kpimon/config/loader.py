@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kpimon.config.alerts import AlertsConfig, parse_alerts
 from kpimon.config.calendars import CalendarConfig, business_day_length, parse_calendar
 from kpimon.config.controls import ControlConfig, parse_control
 from kpimon.config.indicators import GoalConfig, IndicatorConfig, parse_goal, parse_indicator
@@ -30,7 +31,7 @@ DEFAULT_CONFIG = "/etc/kpimon/kpimon.toml"
 _TOP_KEYS = {
     "timezone", "database", "orgs", "queues", "http", "calendars", "sources", "indicators",
     "goals", "log_level", "log_format", "state_dir", "retention_years", "compute_every",
-    "language", "controls",
+    "language", "controls", "alerts",
 }
 #: Languages of the page, the explain pages, the report and the command line's table.
 LANGUAGES = ("sv", "en")
@@ -63,6 +64,7 @@ class Config:
     compute_every: int = 300
     language: str = "sv"
     controls: tuple[ControlConfig, ...] = ()
+    alerts: AlertsConfig = AlertsConfig()
     path: str | None = None
     digest: str = ""
     # Things that are valid but probably not meant (`check-config` shows them; every command
@@ -93,7 +95,7 @@ class Config:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for src in self.sources for s in src.secrets)
+        return tuple(s for src in self.sources for s in src.secrets) + self.alerts.secrets
 
 
 def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
@@ -189,6 +191,8 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
     language = top.get("language", str, "sv")
     if language not in LANGUAGES:
         errors.add("language", f"{language!r} is not one of {', '.join(LANGUAGES)}")
+    alerts = parse_alerts(top.table("alerts"), errors, {i.id: i for i in indicators},
+                          {s.name: s for s in sources}, calendars)
 
     log_level = str(top.get("log_level", str, "INFO")).upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
@@ -208,8 +212,8 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
         http=http, calendars=calendars, sources=tuple(sources), indicators=tuple(indicators),
         goals=tuple(goals), log_level=log_level, log_format=log_format, state_dir=state_dir,
         retention_years=retention, compute_every=compute_every.seconds() if compute_every else 60,
-        language=language, controls=tuple(controls), path=path, digest=digest[:16],
-        warnings=tuple(_warnings(tz, sources)),
+        language=language, controls=tuple(controls), alerts=alerts, path=path,
+        digest=digest[:16], warnings=tuple(_warnings(tz, sources)),
     )
 
 

@@ -165,6 +165,17 @@ class Calendar:
         i = bisect_right(self._starts, t) - 1
         return i >= 0 and t < self._ends[i]
 
+    def next_open(self, t: int) -> int | None:
+        """The first business second at or after UTC epoch `t` (`t` itself when open), or None
+        past the table: where something held for opening hours may go."""
+        t = int(t)
+        if self._identity:
+            return t
+        i = bisect_right(self._starts, t) - 1
+        if i >= 0 and t < self._ends[i]:
+            return t
+        return self._starts[i + 1] if i + 1 < len(self._starts) else None
+
     def intervals(self) -> Int64Array:
         """The opening intervals as a read-only (n, 2) array of [start, end) epoch seconds."""
         out = np.stack([self._s, self._e], axis=1)

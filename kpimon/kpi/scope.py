@@ -2,8 +2,9 @@
 
 The sources of an indicator: ticket kinds read every ticket source, call kinds every ACE and
 queue_log source, `asset_reconciliation` its `a` and `b`, `manual` none (an indicator's own
-`sources` narrows the ticket and call kinds). The status page marks an indicator stale when
-one of them fails or is stale.
+`sources` narrows the ticket and call kinds); a ticket-kind source that reads devices (a CMDB)
+brings no tickets. The status page marks an indicator stale when one of them fails or is
+stale, and alerting mutes the indicator's alerts while one of them fails or is stale.
 """
 
 from __future__ import annotations
@@ -22,10 +23,16 @@ CALL_SOURCE_KINDS = ("ace_csv", "queue_log")
 DEVICE_SOURCE_KINDS = ("sccm", "inventory_csv")
 
 
+def ticket_sources(config: Config) -> tuple[str, ...]:
+    """The names of the sources that bring tickets."""
+    return tuple(s.name for s in config.sources
+                 if s.kind in TICKET_SOURCE_KINDS and not s.devices)
+
+
 def indicator_sources(config: Config, ind: IndicatorConfig) -> tuple[str, ...]:
     """The names of the sources `ind` is computed from."""
     if ind.kind in TICKET_INDICATOR_KINDS:
-        names = [s.name for s in config.sources if s.kind in TICKET_SOURCE_KINDS]
+        names = list(ticket_sources(config))
     elif ind.kind in CALL_INDICATOR_KINDS:
         names = [s.name for s in config.sources if s.kind in CALL_SOURCE_KINDS]
     elif ind.kind == "asset_reconciliation":

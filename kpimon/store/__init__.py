@@ -54,6 +54,17 @@ class RunInfo:
 
 
 @dataclass(frozen=True)
+class RunCounts:
+    """What one completed collection run read: accepted records and rejects."""
+
+    id: int
+    ok: bool
+    records: int
+    rejects: int
+    ended: int
+
+
+@dataclass(frozen=True)
 class RejectInfo:
     """One stored reject: where (file), the row number, the field, why, and the value."""
 
@@ -265,6 +276,27 @@ class Store:
                 )
         return out
 
+    def first_run_started(self, sources: list[str]) -> dict[str, int]:
+        """When each source's first kept collection run started (for staleness before any
+        success)."""
+        c = t.collection_runs.c
+        with self.engine.connect() as conn:
+            return {r.source: int(r.started) for r in conn.execute(
+                select(c.source, func.min(c.started).label("started"))
+                .where(c.source.in_(sources)).group_by(c.source))}
+
+    def recent_runs(self, source: str, limit: int) -> list[RunCounts]:
+        """The source's latest completed collection runs that read something (records or
+        rejects), newest first: what a data-quality check compares."""
+        c = t.collection_runs.c
+        with self.engine.connect() as conn:
+            return [RunCounts(r.id, bool(r.ok), int(r.records), int(r.rejects), int(r.ended))
+                    for r in conn.execute(
+                        select(c.id, c.ok, c.records, c.rejects, c.ended)
+                        .where(c.source == source, c.ended.is_not(None),
+                               c.records + c.rejects > 0)
+                        .order_by(c.id.desc()).limit(limit))]
+
     def collected_sources(self, conn: Connection) -> set[str]:
         """The sources that have completed at least one collection (an `import` included):
         a successful run, kept or already purged by retention."""
@@ -394,4 +426,5 @@ class Store:
                 .where(t.source_state.c.key == key))}
 
 
-__all__ = ["Store", "RunInfo", "RejectInfo", "RejectRun", "BatchCounts", "FileFailure"]
+__all__ = ["Store", "RunInfo", "RunCounts", "RejectInfo", "RejectRun", "BatchCounts",
+           "FileFailure"]

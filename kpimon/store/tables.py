@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 NAMING = {
@@ -325,4 +326,78 @@ control_records = Table(
     Column("author", String(64), nullable=False),  # who entered it (user, or the source)
     Column("entered_at", BigInteger, nullable=False),
     Index("ix_control_records_key", "control", "occasion", "entered_at"),
+)
+
+# --------------------------------------------------------------------------- alerts
+#
+# One row per alert (a rule and the fingerprint of its labels). Every change is a
+# compare-and-swap on `version`, so two processes (or one after a restart) never move an alert
+# twice; the notification a change causes is written in the same transaction.
+alert_state = Table(
+    "alert_state", metadata,
+    Column("rule", String(64), primary_key=True),
+    Column("fingerprint", String(32), primary_key=True),
+    Column("labels", Text, nullable=False),  # JSON object
+    Column("annotations", Text, nullable=False),  # JSON object (ticket ids go here)
+    Column("details", Text, nullable=False),  # JSON: value, target, trend … for the mail
+    Column("sources", String(1000), nullable=False),  # comma-joined: for source inhibition
+    Column("state", String(16), nullable=False),  # inactive | pending | firing | resolved
+    Column("active_since", BigInteger),
+    Column("fired_at", BigInteger),
+    Column("resolved_at", BigInteger),
+    Column("evaluated_at", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+# What each notification group (receiver + group labels) was last told: the fingerprints that
+# were firing in it, and when. Alertmanager's notification log.
+alert_groups = Table(
+    "alert_groups", metadata,
+    Column("receiver", String(64), primary_key=True),
+    Column("group_key", String(64), primary_key=True),
+    Column("labels", Text, nullable=False),  # JSON: the group_by labels
+    Column("notified", Text, nullable=False),  # JSON list of fingerprints
+    Column("last_notified", BigInteger),
+    Column("version", Integer, nullable=False),
+)
+
+# The outbox. `scheduled`: a group is due at `due_at`, its content is decided when it is taken;
+# `ready`: content fixed (message and Message-ID), waiting for `due_at` (a retry);
+# `sending`: taken by `claimed_by` until `lease_until`; then `sent`, `failed` (given up) or
+# `skipped` (nothing left to say). At most one `scheduled` row per group.
+notifications = Table(
+    "notifications", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("receiver", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),  # email | alertmanager
+    Column("group_key", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("due_at", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("message_id", String(255)),
+    Column("subject", String(1000)),
+    Column("recipients", Text),  # JSON list
+    Column("payload", Text),  # the whole MIME message, or the Alertmanager JSON
+    Column("claimed_by", String(64)),
+    Column("lease_until", BigInteger),
+    Column("sent_at", BigInteger),
+    Column("result", String(1000)),  # what the server answered
+    Column("last_error", String(1000)),
+    Index("ix_notifications_due", "status", "due_at"),
+    Index("uq_notifications_scheduled", "receiver", "group_key", unique=True,
+          sqlite_where=text("status = 'scheduled'"),
+          postgresql_where=text("status = 'scheduled'")),
+)
+
+silences = Table(
+    "silences", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("matchers", Text, nullable=False),  # JSON list of [label, op, value]
+    Column("starts_at", BigInteger, nullable=False),
+    Column("ends_at", BigInteger, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("comment", String(500), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_silences_ends_at", "ends_at"),
 )

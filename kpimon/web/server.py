@@ -1,9 +1,9 @@
 """The HTTP server (DESIGN §8 "Web"): a small threaded server on the standard library.
 
-`/metrics` and the status page read the in-memory snapshot only. `/api/kpis` answers the
-running month from the snapshot, and evaluates on demand (a read-only query) when `period`,
-`from`/`to` or `at` is given; `/rejects?source=NAME` (linked from the page) reads a source's
-latest rejected rows on demand. Binds to 127.0.0.1 by default; TLS and basic auth come from a
+`/metrics`, `/api/alerts` and the status page read the in-memory snapshots only. `/api/kpis`
+answers the running month from the snapshot, and evaluates on demand (a read-only query) when
+`period`, `from`/`to` or `at` is given; `/rejects?source=NAME` (linked from the page) reads a
+source's latest rejected rows on demand. Binds to 127.0.0.1 by default; TLS and basic auth come from a
 Prometheus-style `web-config.yml` (see web/webconfig.py).
 """
 
@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.exposition import choose_encoder
 
+from kpimon.alerts.view import AlertsHolder
 from kpimon.periods import Period, containing, date_range, parse_period
 from kpimon.timeutil import parse_time
 from kpimon.web.page import status_page
@@ -81,13 +82,15 @@ class WebServer:
     def __init__(self, host: str, port: int, holder: SnapshotHolder, evaluator: Evaluator,
                  tz: Any, ping: Callable[[], bool],
                  basic_auth: dict[str, str] | None = None, ssl_context: Any = None,
-                 explainer: Explainer | None = None,
+                 explainer: Explainer | None = None, alerts: AlertsHolder | None = None,
                  rejects: Callable[[str], str | None] | None = None):
         self.holder = holder
         self.explainer = explainer
         self.rejects = rejects  # source → its latest rejects as text (None: no such source)
+        self.alerts = alerts or AlertsHolder()
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(SnapshotCollector(holder))
+        self.registry.register(self.alerts)
         # The client library's own: process_* (memory, CPU, open files) and python_* (the
         # interpreter, its garbage collector), as on any Prometheus-instrumented service.
         ProcessCollector(registry=self.registry)
@@ -206,9 +209,13 @@ class WebServer:
             if text is None:
                 return 404, "text/plain; charset=utf-8", b"no such source\n"
             return 200, "text/plain; charset=utf-8", text.encode()
+        if path == "/api/alerts":
+            return 200, "application/json", json.dumps(self.alerts.current.api(),
+                                                       ensure_ascii=False).encode()
         if path in ("/", "/index.html"):
             return 200, "text/html; charset=utf-8", status_page(
-                snap, refresh=query.get("refresh") != "off").encode()
+                snap, firing_alerts=self.alerts.current.page_items(),
+                refresh=query.get("refresh") != "off").encode()
         if path.startswith("/indicators/") and self.explainer is not None:
             ident = unquote(path[len("/indicators/"):])
             status, html = self.explainer(ident, query)

@@ -89,3 +89,13 @@ def test_the_demo_readme_describes_the_demo() -> None:
     assert f"is {figures[2]} computers on each side" in readme.replace("\n", " ")
     assert rec.count_a == rec.count_b and f"`computers` indicator is {rec.value}" in \
         readme.replace("\n", " ")
+
+
+def test_demo_alerts_go_to_the_local_sink() -> None:
+    """`make run` starts bench/mailsink.py on 127.0.0.1:2525; the demo mails go there."""
+    alerts = load_config(CONFIG, env={"KPIMON_DEMO_DIR": "/srv/demo"}).alerts
+    assert alerts.smtp is not None
+    assert (alerts.smtp.host, alerts.smtp.port, alerts.smtp.starttls) == ("127.0.0.1", 2525,
+                                                                          False)
+    assert "--port 2525" in (CONFIG.parents[2] / "Makefile").read_text(encoding="utf-8")
+    assert {r.kind for r in alerts.rules} >= {"indicator_status", "source_failing"}

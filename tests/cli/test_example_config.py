@@ -32,7 +32,7 @@ BOARD = {
 @pytest.fixture
 def credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """What systemd's LoadCredential= provides: a directory with one file per secret."""
-    for name in ("efecte", "cmdb", "sccm"):
+    for name in ("efecte", "cmdb", "sccm", "smtp"):
         (tmp_path / name).write_text(f"secret-{name}\n")
     monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
     return tmp_path
@@ -73,9 +73,25 @@ def test_the_boards_table(credentials: Path) -> None:
     assert config.indicator("orders_2d").threshold == 18 * 3600
 
 
+def test_the_boards_goals_have_alert_rules(credentials: Path) -> None:
+    config = load_config(EXAMPLE)
+    alerts = config.alerts
+    assert alerts.smtp is not None and alerts.smtp.password == "secret-smtp"
+    assert alerts.active_calendar == "office"
+    watched = {i for r in alerts.rules for i in r.indicators}
+    board = {i for g in config.goals for i in g.indicators}
+    # Every indicator of the board has a rule; the two about old open tickets are watched
+    # through the tickets themselves (open_older, with their ids in the mail).
+    assert board - watched == {"open_1mo", "oldest_open"}
+    assert any(r.kind == "open_older" and r.limit == 30 * 86400 for r in alerts.rules)
+    assert {r.kind for r in alerts.rules} >= {
+        "indicator_status", "target_unreachable", "tickets_at_risk", "open_older",
+        "source_failing", "source_stale", "data_quality", "reload_failed"}
+
+
 def test_without_the_credentials_directory_every_missing_one_is_reported(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
     assert main(["--config", str(EXAMPLE), "check-config"]) == 2
     err = capsys.readouterr().err
-    assert err.count("CREDENTIALS_DIRECTORY is not set") == 3
+    assert err.count("CREDENTIALS_DIRECTORY is not set") == 4  # efecte, cmdb, sccm, smtp

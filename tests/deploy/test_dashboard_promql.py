@@ -16,6 +16,7 @@ from tests.deploy.grafana.demo import (
     break_config_and_reload,
     collect,
     demo_config,
+    mail_waiting_since,
     metrics,
     succeeded_long_ago,
 )
@@ -64,6 +65,7 @@ def test_every_query_returns_series(tmp_path: Path) -> None:
     config, env = demo_config(tmp_path)
     collect(config, env)
     succeeded_long_ago(f"sqlite:///{env['KPIMON_DEMO_DIR']}/kpimon.db", "arkiv", 2 * 86400)
+    mail_waiting_since(f"sqlite:///{env['KPIMON_DEMO_DIR']}/kpimon.db", 3600)
     with DaemonProcess(config, env) as daemon:
         wait_for(lambda: metrics(daemon.url).get(
             ("kpimon_source_up", (("source", "arkiv"),))) == 0.0, 30,

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kpimon.alerts.view import AlertsView
 from kpimon.config import load_config
 from kpimon.periods import containing
 from kpimon.web.snapshot import SourceExtras, build_metrics
@@ -21,7 +22,8 @@ def test_every_metric_is_explained(tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path))
     now = datetime.now(UTC)
     periods = {p: containing(p, now, config.tz) for p in ("month", "year")}
-    families = build_metrics(config, {}, periods, {}, {}, {}, SourceExtras())
+    families = [*build_metrics(config, {}, periods, {}, {}, {}, SourceExtras()),
+                *AlertsView(rules=("a_rule",)).metrics()]  # the alerting families
     names = {f.name + SUFFIX.get(f.type, "") for f in families}
     documented = set(re.findall(r"^\| `(kpimon_\w+)` \|", DOC, re.M))
     assert names - documented == set(), "metrics missing from docs/operations.md"

@@ -35,6 +35,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 import kpimon.daemon
+from kpimon.alerts.view import AlertsHolder
 from kpimon.config import load_config
 from kpimon.daemon import Daemon
 from kpimon.web.snapshot import Snapshot, SnapshotCollector, SnapshotHolder
@@ -244,10 +245,13 @@ def parse_exposition(text: str) -> dict[Series, float]:
     return out
 
 
-def exposition_of(snapshot: Snapshot) -> str:
-    """The text exposition of one snapshot, exactly as `/metrics` would render it."""
+def exposition_of(snapshot: Snapshot, alerts: AlertsHolder | None = None) -> str:
+    """The text exposition of one snapshot (and the alerts' view), exactly as `/metrics`
+    would render it."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SnapshotCollector(SnapshotHolder(snapshot)))
+    if alerts is not None:
+        registry.register(alerts)
     return generate_latest(registry).decode("utf-8")
 
 

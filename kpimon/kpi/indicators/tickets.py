@@ -535,3 +535,24 @@ def at_risk(ctx: EvalContext, ind: IndicatorConfig) -> int:
     query = query.with_only_columns(func.count()).where(
         e["stop"].is_(None), e["running"] * 4 > threshold * 3, e["running"] <= threshold)
     return int(ctx.conn.execute(query).scalar_one())
+
+
+def at_risk_tickets(ctx: EvalContext, ind: IndicatorConfig, share: float = 0.75
+                    ) -> list[dict[str, Any]]:
+    """The tickets `at_risk` counts, for a warning `share` of the threshold: id, source and
+    elapsed seconds on the indicator's clock, the longest-running first."""
+    threshold = ind.threshold or 0
+    # Elapsed times are whole seconds, so "more than share × threshold" is "more than its
+    # floor", which keeps the comparison in integers on both databases.
+    floor = math.floor(threshold * share)
+    if ind.pause:
+        rows = [(source, ident, running) for (source, ident), (_, running)
+                in _paused_running(ctx, ind).items() if floor < running <= threshold]
+    else:
+        query, e = _clock_select(ctx, ind, [])
+        rows = [(r.source, r.id, int(r.running)) for r in ctx.conn.execute(
+            query.with_only_columns(tk.source, tk.id, e["running"].label("running")).where(
+                e["stop"].is_(None), e["running"] > floor, e["running"] <= threshold))]
+    rows.sort(key=lambda r: (-r[2], r[1]))
+    return [{"ticket": ident, "source": source, "elapsed_seconds": running,
+             "threshold_seconds": threshold} for source, ident, running in rows]

@@ -1,7 +1,8 @@
 """A kpimon daemon for the dashboard and rule tests: the demo configuration on freshly
 generated demo data, plus what makes every shipped query and alert have something to show —
 a manual indicator in a unit of its own, a source that fails after having once succeeded two
-days ago (down and stale), and a reload of a broken configuration (reload failed)."""
+days ago (down and stale), a reload of a broken configuration (reload failed), and an alert
+mail that has waited an hour for delivery."""
 
 from __future__ import annotations
 
@@ -75,6 +76,28 @@ def succeeded_long_ago(db_url: str, source: str, seconds: int) -> None:
         now = int(time.time())
         run = store.start_run(source, now - seconds - 5)
         store.finish_run(run, now - seconds, True, BatchCounts(), SourceStats())
+    finally:
+        store.close()
+
+
+def mail_waiting_since(db_url: str, seconds: int) -> None:
+    """An alert mail that has waited `seconds` for delivery and is due for a retry in an hour
+    (the relay refused it so far): kpimon's outbox age alert has something to show."""
+    from sqlalchemy import insert
+
+    from kpimon.store import tables as t
+
+    store = Store.open(db_url)
+    try:
+        store.upgrade()
+        now = int(time.time())
+        with store.engine.begin() as conn:
+            conn.execute(insert(t.notifications).values(
+                receiver="servicedesk", channel="email", group_key="stuck", status="ready",
+                created_at=now - seconds, due_at=now + 3600, attempts=3,
+                message_id="<stuck.kpimon@demo.invalid>", subject="[kpimon] stuck",
+                recipients='["servicedesk-ledning@demo.invalid"]', payload="Subject: x\r\n\r\nx",
+                last_error="connection refused"))
     finally:
         store.close()
 

@@ -1,14 +1,14 @@
 """file failures and the period log
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0013
 Create Date: 2026-11-27 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0017'
-down_revision = '0015'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
