@@ -3,8 +3,8 @@
 `/metrics`, `/api/alerts` and the status page read the in-memory snapshots only. `/api/kpis`
 answers the running month from the snapshot, and evaluates on demand (a read-only query) when
 `period`, `from`/`to` or `at` is given; `/rejects?source=NAME` (linked from the page) reads a
-source's latest rejected rows on demand. Binds to 127.0.0.1 by default; TLS and basic auth come from a
-Prometheus-style `web-config.yml` (see web/webconfig.py).
+source's latest rejected rows on demand. Binds to 127.0.0.1 by default; TLS and basic auth come
+from a Prometheus-style `web-config.yml` (see web/webconfig.py).
 """
 
 from __future__ import annotations
