@@ -45,13 +45,15 @@ SOURCES = """
 [[sources]]
 name = "broken"
 kind = "ticket_csv"
-path = "{folder}/x{evil}/*.csv"
+every = "5m"
+path = "{folder}/tickets.csv/x{evil}/*.csv"
 values.priority = {{ "3. Normal" = "normal" }}
 values.status = {{ "02 - Pågår" = "in_progress" }}
 
 [[sources]]
 name = "export"
 kind = "ticket_csv"
+every = "5m"
 path = "{folder}/*.csv"
 settle = "0s"
 values.priority = {{ "3. Normal" = "normal" }}
@@ -89,7 +91,8 @@ def test_nothing_injects(bench, smtp, tmp_path: Path) -> None:  # type: ignore[n
     t0 = at("2020-03-10 12:00")
     b.record("calls", 0.5, t0)
     assert b.tick(t0) == 2
-    # `broken` reads a folder that does not exist, whose name carries the payload: the
+    # `broken` reads a folder that does not exist and cannot be created (it would be under a
+    # file), whose name carries the payload: the
     # source's error text (shown in its mail) has it, CR/LF and all.
     [failed] = b.app.collect(["broken"])
     assert not failed.ok and "\r\nBcc: evil@example.com" in (failed.error or "")

@@ -19,7 +19,7 @@ BASE = {
         {"id": "acute", "kind": "response_within", "threshold": "30m", "target": "rise"},
         {"id": "info", "kind": "oldest_open_age"},
     ],
-    "sources": [{"name": "tele", "kind": "ace_csv", "path": "/x/*.csv"}],
+    "sources": [{"name": "tele", "kind": "ace_csv", "path": "/x/*.csv", "every": "15m"}],
     "calendars": {"office": {"hours": {"mon": ["08:00-17:00"]}}},
 }
 

@@ -17,8 +17,9 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def _secrets() -> set[str]:
-    names = set(re.findall(r"\$\{CREDENTIALS_DIRECTORY\}/([\w.-]+)", EXAMPLE))
-    assert names == {"efecte", "cmdb", "sccm"}, names
+    settings = "\n".join(line for line in EXAMPLE.splitlines() if not line.startswith("#"))
+    names = set(re.findall(r"\$\{CREDENTIALS_DIRECTORY\}/([\w.-]+)", settings))
+    assert names == {"efecte", "cmdb", "sccm", "smtp"}, names
     return names
 
 

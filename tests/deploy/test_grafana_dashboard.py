@@ -75,11 +75,12 @@ TICKETS = {"id": "a", "created": "b", "status": "c", "priority": "d"}
 EVERY_KIND = {
     "database": "sqlite://", "queues": ["Servicedesk"], "orgs": ["Laxå"],
     "sources": [
-        {"name": "export", "kind": "ticket_csv", "path": "/x/*.csv", "fields": TICKETS,
+        {"name": "export", "kind": "ticket_csv", "path": "/x/*.csv", "every": "5m",
+         "fields": TICKETS,
          "values": {"status": {"N": "new"}, "priority": {"N": "normal"}}},
-        {"name": "ace", "kind": "ace_csv", "path": "/x/*.csv"},
-        {"name": "cmdb", "kind": "inventory_csv", "path": "/x/a.csv"},
-        {"name": "sccm", "kind": "inventory_csv", "path": "/x/b.csv"},
+        {"name": "ace", "kind": "ace_csv", "path": "/x/*.csv", "every": "15m"},
+        {"name": "cmdb", "kind": "inventory_csv", "path": "/x/a.csv", "every": "1h"},
+        {"name": "sccm", "kind": "inventory_csv", "path": "/x/b.csv", "every": "1h"},
     ],
     "indicators": [
         {"id": "resp", "kind": "response_within", "threshold": "30m", "target": "rise",

@@ -110,7 +110,7 @@ def test_install_from_the_wheelhouse_alone(tmp_path: Path) -> None:
     assert "export: 3 records" in run.stdout
     creds = tmp_path / "credentials"
     creds.mkdir()
-    for name in ("efecte", "cmdb", "sccm"):
+    for name in ("efecte", "cmdb", "sccm", "smtp"):
         (creds / name).write_text("x\n")
     run = subprocess.run([kpimon, "--config", str(example), "check-config"],
                          capture_output=True, text=True, cwd=tmp_path, timeout=120,

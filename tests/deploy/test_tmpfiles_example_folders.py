@@ -36,7 +36,7 @@ def test_the_example_folders_exist_after_tmpfiles(tmp_path: Path) -> None:
 
     creds = tmp_path / "credentials"
     creds.mkdir()
-    for name in ("efecte", "cmdb", "sccm"):
+    for name in ("efecte", "cmdb", "sccm", "smtp"):
         (creds / name).write_text("x\n")
     config = load_config(EXAMPLE, env={**os.environ, "CREDENTIALS_DIRECTORY": str(creds)})
     # The example's folders, moved into the test root.
