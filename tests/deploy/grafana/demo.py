@@ -1,6 +1,6 @@
 """A kpimon daemon for the dashboard and rule tests: the demo configuration on freshly
 generated demo data, plus what makes every shipped query and alert have something to show —
-a manual indicator in a unit of its own, a source that fails after having once succeeded two
+a manual indicator in a unit of its own (beside the demo's `hme`), a source that fails after having once succeeded two
 days ago (down and stale), a reload of a broken configuration (reload failed), and an alert
 mail that has waited an hour for delivery."""
 
@@ -19,13 +19,6 @@ from kpimon.store import BatchCounts, Store
 from tests.web.golden import REPO, DaemonProcess, broken_source, get, parse_exposition, wait_for
 
 EXTRA = """
-[[indicators]]
-id = "hme"
-name = "Hållbart medarbetarengagemang (HME)"
-kind = "manual"
-unit = "index"
-target = "rise from 71.13"
-
 [[indicators]]
 id = "budget"
 name = "Budgetresultat (tkr)"
