@@ -34,6 +34,7 @@ GOALS = [{"id": "service", "name": "Ge god service", "indicators": ["handling", 
 def _config() -> Config:
     return parse_config({"database": "sqlite://", "indicators": INDICATORS, "goals": GOALS,
                          "sources": [{"name": "t", "kind": "ticket_csv", "path": "/x/*.csv",
+                                      "every": "5m",
                                       "fields": {"id": "a", "created": "b", "status": "c",
                                                  "priority": "d"},
                                       "values": {"status": {"N": "new"},

@@ -1,6 +1,7 @@
 """A kpimon daemon for the dashboard and rule tests: the demo configuration on freshly
 generated demo data, plus what makes every shipped query and alert have something to show —
-a manual indicator in a unit of its own (beside the demo's `hme`), a source that fails after having once succeeded two
+a manual indicator in a unit of its own (beside the demo's `hme`),
+a source that fails after having once succeeded two
 days ago (down and stale), a reload of a broken configuration (reload failed), and an alert
 mail that has waited an hour for delivery."""
 
