@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from kpimon.config.indicators import FILTER_KEYS
+from kpimon.config.indicators import parse_filter
 from kpimon.config.parsing import Errors, Section, read_secret
-from kpimon.config.sources import VOCABULARY
 
 RULE_KINDS = (
     "indicator_status", "target_unreachable", "tickets_at_risk", "open_older",
@@ -379,17 +378,7 @@ def parse_rule(sec: Section, errors: Errors) -> RuleConfig | None:
             if d.seconds() > MAX_SECONDS or d.seconds() <= 0:
                 errors.add(sec.p("limit"), "more than 0 and at most 3650d")
             kw["limit"], kw["limit_text"] = d.seconds(), d.text
-        filt = sec.table("filter")
-        filt.unknown(set(FILTER_KEYS), "a filter")
-        fvals: dict[str, tuple[str, ...]] = {}
-        for key in FILTER_KEYS:
-            if key in filt.data:
-                fvals[key] = filt.str_list(key, one_ok=True)
-                vocab = VOCABULARY.get(key)
-                for v in fvals[key]:
-                    if vocab is not None and v not in vocab:
-                        errors.add(filt.p(key), f"{v!r} is not one of {', '.join(vocab)}")
-        kw["filter"] = fvals
+        kw["filter"] = parse_filter(sec, errors)
         kw["max_count"] = _count(sec, "max", 0, 0)
     if kind in SOURCE_RULE_KINDS:
         kw["sources"] = _one_or_list(sec, "source")

@@ -90,6 +90,22 @@ class GoalConfig:
     indicators: tuple[str, ...]
 
 
+def parse_filter(sec: Section, errors: Errors) -> dict[str, tuple[str, ...]]:
+    """A `filter` table (kind, priority, org, category, support_group → one value or a list),
+    its vocabulary values checked; used by indicators and by alert rules alike."""
+    filt = sec.table("filter")
+    filt.unknown(set(FILTER_KEYS), "a filter")
+    fvals: dict[str, tuple[str, ...]] = {}
+    for key in FILTER_KEYS:
+        if key in filt.data:
+            fvals[key] = filt.str_list(key, one_ok=True)
+            vocab = VOCABULARY.get(key)
+            for v in fvals[key]:
+                if vocab is not None and v not in vocab:
+                    errors.add(filt.p(key), f"{v!r} is not one of {', '.join(vocab)}")
+    return fvals
+
+
 def parse_target(text: str) -> Target:
     """Parse a target or partial comparison; raises ValueError."""
     t = text.strip()
@@ -146,17 +162,7 @@ def parse_indicator(sec: Section, calendars: Mapping[str, CalendarConfig],
     if kind == "asset_reconciliation":
         kw["a"] = sec.get("a", str, required=True)
         kw["b"] = sec.get("b", str, required=True)
-    filt = sec.table("filter")
-    filt.unknown(set(FILTER_KEYS), "a filter")
-    fvals: dict[str, tuple[str, ...]] = {}
-    for key in FILTER_KEYS:
-        if key in filt.data:
-            fvals[key] = filt.str_list(key, one_ok=True)
-            vocab = VOCABULARY.get(key)
-            for v in fvals[key]:
-                if vocab is not None and v not in vocab:
-                    errors.add(filt.p(key), f"{v!r} is not one of {', '.join(vocab)}")
-    kw["filter"] = fvals
+    kw["filter"] = parse_filter(sec, errors)
     for key in ("target", "partial"):
         text = sec.get(key, str)
         if text is not None:

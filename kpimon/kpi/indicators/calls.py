@@ -35,6 +35,15 @@ def _bucket(ctx: EvalContext, column: Any) -> Any:
     return case((column.in_(ctx.config.queues), column), else_=literal(OTHER))
 
 
+def _call_conditions(ctx: EvalContext, ind: IndicatorConfig) -> list[Any]:
+    """The calls that count: entered in the period up to `at`, from the indicator's sources."""
+    c = t.calls.c
+    conds = [c.entered >= ctx.start, c.entered < ctx.period.end_s, c.entered <= ctx.at]
+    if ind.sources:
+        conds.append(c.source.in_(ind.sources))
+    return conds
+
+
 def _totals(ctx: EvalContext, ind: IndicatorConfig) -> dict[str, dict[str, int]]:
     """Per queue bucket: answered, abandoned, short abandons, answered within S, wait sum and
     offered (before the short-abandon rule)."""
@@ -45,9 +54,7 @@ def _totals(ctx: EvalContext, ind: IndicatorConfig) -> dict[str, dict[str, int]]
     bucket = _bucket(ctx, c.queue).label("bucket")
     answered = c.outcome == "answered"
     abandoned = c.outcome == "abandoned"
-    conds = [c.entered >= ctx.start, c.entered < ctx.period.end_s, c.entered <= ctx.at]
-    if ind.sources:
-        conds.append(c.source.in_(ind.sources))
+    conds = _call_conditions(ctx, ind)
     q = select(
         bucket,
         func.sum(case((answered, 1), else_=0)).label("answered"),
@@ -127,9 +134,7 @@ def explain(ctx: EvalContext, ind: IndicatorConfig) -> list[dict[str, Any]]:
     bucket = _bucket(ctx, c.queue).label("bucket")
     answered = c.outcome == "answered"
     abandoned = c.outcome == "abandoned"
-    conds = [c.entered >= ctx.start, c.entered < ctx.period.end_s, c.entered <= ctx.at]
-    if ind.sources:
-        conds.append(c.source.in_(ind.sources))
+    conds = _call_conditions(ctx, ind)
     q = select(
         bucket, hour,
         func.sum(case((answered, 1), else_=0)).label("answered"),
