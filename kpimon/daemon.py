@@ -44,7 +44,7 @@ from kpimon.config import Config, ConfigError, load_config
 from kpimon.kpi import results
 from kpimon.kpi.engine import Evaluation
 from kpimon.kpi.indicators.base import EvalContext
-from kpimon.kpi.indicators.tickets import at_risk
+from kpimon.kpi.indicators.tickets import at_risk_counts
 from kpimon.kpi.output import evaluation_json
 from kpimon.kpi.results import as_adopted
 from kpimon.kpi.trend import TrendPoint, last_months, monthly
@@ -288,9 +288,9 @@ class Daemon:
         window = date_range(local - timedelta(days=366), local, app.config.tz)
         with app.store.engine.connect() as conn:
             ctx = EvalContext(conn, app.config, window, int(now.timestamp()), app.calendars)
-            for ind in app.config.indicators:
-                if ind.kind in ("response_within", "resolution_within"):
-                    out[ind.id] = at_risk(ctx, ind)
+            out.update(at_risk_counts(ctx, [
+                ind for ind in app.config.indicators
+                if ind.kind in ("response_within", "resolution_within")]))
         return out
 
     # ------------------------------------------------------------------ jobs

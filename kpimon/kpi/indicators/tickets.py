@@ -100,7 +100,8 @@ def _clock_of(ind: IndicatorConfig) -> str:
 class _Population:
     """Tickets joined with the facts of every clock a group of indicators uses."""
 
-    def __init__(self, ctx: EvalContext, inds: list[IndicatorConfig], mode: str):
+    def __init__(self, ctx: EvalContext, inds: list[IndicatorConfig], mode: str,
+                 window: tuple[int, int] | None = None):
         self.r = t.resolutions.alias("r")
         self.facts: dict[str, tuple[Any, Any]] = {}
         # Only the clocks something is measured with: in the resolved population just the
@@ -129,7 +130,10 @@ class _Population:
         if all(indicator_filter(i) for i in inds):
             # No row that no indicator of the group wants.
             conds.append(or_(*[_filter(i) for i in inds]))
-        if mode == "created":
+        if mode == "created" and window is not None:  # [lo, hi) within the created period
+            conds += [tk.created >= max(window[0], ctx.start),
+                      tk.created < min(window[1], ctx.period.end_s, ctx.at + 1)]
+        elif mode == "created":
             conds.append(_created_in(ctx))
         elif mode == "resolved":
             conds.append(_resolved_in(ctx, self.r))
@@ -524,6 +528,44 @@ def explain_resolved(ctx: EvalContext, ind: IndicatorConfig) -> list[dict[str, A
     return out
 
 
+def _risk_window(ctx: EvalContext, ind: IndicatorConfig, floor: int) -> tuple[int, int]:
+    """[lo, hi): the creation times a ticket whose clock has run more than `floor` and at
+    most the threshold by `at` can have. From the calendar's inverse position, so the index on
+    `created` limits the scan to them (a necessary condition: the count itself is unchanged)."""
+    cal = ctx.calendars[ind.calendar]
+    at_c = cal.position(ctx.at)
+    return (cal.first_reaching(at_c - (ind.threshold or 0)), cal.first_reaching(at_c - floor))
+
+
+def at_risk_counts(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, int]:
+    """`at_risk` of every clock indicator given: those without a pause in one query over the
+    tickets created in the window their thresholds allow (see `_risk_window`)."""
+    out = {ind.id: at_risk(ctx, ind) for ind in inds if ind.pause}
+    plain = [ind for ind in inds if not ind.pause]
+    if not plain:
+        return out
+    windows = [_risk_window(ctx, ind, (ind.threshold or 0) * 3 // 4) for ind in plain]
+    pop = _Population(ctx, plain, "created",
+                      window=(min(w[0] for w in windows), max(w[1] for w in windows)))
+    cols = []
+    for n, (ind, (lo, hi)) in enumerate(zip(plain, windows, strict=True)):
+        f, rf = pop.facts[_clock_of(ind)]
+        if ind.kind == "response_within":
+            responded = and_(f.c.response_at.is_not(None), f.c.response_at <= ctx.at)
+            stop: Any = case((responded, f.c.response_c), else_=rf.c.resolved_c)
+        else:
+            stop = rf.c.resolved_c
+        threshold = ind.threshold or 0
+        running = ctx.calendars[ind.calendar].position(ctx.at) - f.c.created_c
+        cols.append(_when(and_(_filter(ind), tk.created >= lo, tk.created < hi,
+                               stop.is_(None), running * 4 > threshold * 3,
+                               running <= threshold)).label(f"n{n}"))
+    row = ctx.conn.execute(select(*cols).select_from(pop.from_).where(*pop.where)).one()
+    for n, ind in enumerate(plain):
+        out[ind.id] = int(getattr(row, f"n{n}") or 0)
+    return out
+
+
 def at_risk(ctx: EvalContext, ind: IndicatorConfig) -> int:
     """Open tickets of a clock indicator whose clock is still running at `at` and has passed
     75 % of the threshold without reaching it: the ones staff can still save."""
@@ -531,10 +573,7 @@ def at_risk(ctx: EvalContext, ind: IndicatorConfig) -> int:
     if ind.pause:  # each running ticket's own paused clock
         return sum(1 for _, running in _paused_running(ctx, ind).values()
                    if running * 4 > threshold * 3 and running <= threshold)
-    query, e = _clock_select(ctx, ind, [])
-    query = query.with_only_columns(func.count()).where(
-        e["stop"].is_(None), e["running"] * 4 > threshold * 3, e["running"] <= threshold)
-    return int(ctx.conn.execute(query).scalar_one())
+    return at_risk_counts(ctx, [ind])[ind.id]
 
 
 def at_risk_tickets(ctx: EvalContext, ind: IndicatorConfig, share: float = 0.75
@@ -550,8 +589,10 @@ def at_risk_tickets(ctx: EvalContext, ind: IndicatorConfig, share: float = 0.75
                 in _paused_running(ctx, ind).items() if floor < running <= threshold]
     else:
         query, e = _clock_select(ctx, ind, [])
+        lo, hi = _risk_window(ctx, ind, floor)
         rows = [(r.source, r.id, int(r.running)) for r in ctx.conn.execute(
             query.with_only_columns(tk.source, tk.id, e["running"].label("running")).where(
+                tk.created >= lo, tk.created < hi,
                 e["stop"].is_(None), e["running"] > floor, e["running"] <= threshold))]
     rows.sort(key=lambda r: (-r[2], r[1]))
     return [{"ticket": ident, "source": source, "elapsed_seconds": running,
