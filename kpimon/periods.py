@@ -109,6 +109,16 @@ def week(y: int, w: int, tz: ZoneInfo) -> Period:
     return Period(f"{y:04d}-W{w:02d}", "week", first, first + timedelta(days=6), tz)
 
 
+def months_of(period: Period) -> list[Period]:
+    """The calendar months that overlap `period` (a year: its twelve), oldest first."""
+    out = []
+    y, m = period.first.year, period.first.month
+    while date(y, m, 1) <= period.last:
+        out.append(month(y, m, period.tz))
+        y, m = (y, m + 1) if m < 12 else (y + 1, 1)
+    return out
+
+
 def date_range(first: date, last: date, tz: ZoneInfo) -> Period:
     if last < first:
         raise ValueError(f"--to {last} is before --from {first}")

@@ -13,7 +13,7 @@ from typing import Any
 
 from kpimon.config import Config, IndicatorConfig
 from kpimon.kpi import goals as goal_rules
-from kpimon.kpi import targets
+from kpimon.kpi import settled, targets
 from kpimon.kpi.calendar import Calendar
 from kpimon.kpi.indicators import assets, calls, manual, tickets
 from kpimon.kpi.indicators.base import EvalContext, Figures, Measured, breakdown_keys
@@ -69,12 +69,30 @@ GROUPS: tuple[tuple[tuple[str, ...], Callable[[EvalContext, list[IndicatorConfig
 )
 
 
-def measure_all(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, Measured]:
-    """Every indicator given, for one period: grouped where a population is shared."""
+# The groups whose figures are sums per bucket over the tickets created or resolved in the
+# period: a year or quarter adds them up from its months (kpi/settled.py).
+SUMS: dict[Callable[..., Any], tuple[settled.SumsFn, settled.FiguresFn]] = {
+    tickets.measure_created: (tickets.created_sums, tickets.created_figures),
+    tickets.measure_resolved: (tickets.resolved_sums, tickets.resolved_figures),
+}
+
+
+def measure_all(ctx: EvalContext, inds: list[IndicatorConfig],
+                months: tuple[settled.SettledSums, tuple[Any, ...]] | None = None
+                ) -> dict[str, Measured]:
+    """Every indicator given, for one period: grouped where a population is shared. With
+    `months` (the stored month sums and the data version), a year's or quarter's sum-based
+    groups come from its settled months plus the rest."""
     out: dict[str, Measured] = {}
     for kinds, group_measure in GROUPS:
         group = [i for i in inds if i.kind in kinds and MEASURES[i.kind] is not None]
-        if group:
+        if not group:
+            continue
+        if months is not None and group_measure in SUMS \
+                and ctx.period.kind in settled.SPLIT_PERIODS:
+            sums_fn, figures_fn = SUMS[group_measure]
+            out.update(months[0].measure(ctx, group, sums_fn, figures_fn, months[1]))
+        else:
             out.update(group_measure(ctx, group))
     for ind in inds:
         if ind.id not in out:
@@ -172,6 +190,7 @@ class KpiEngine:
         # Figures of settled periods (see evaluate), with the data version they were read at.
         self._settled: dict[tuple[str, tuple[str, ...]], tuple[tuple[Any, ...],
                                                                 dict[str, Measured]]] = {}
+        self.months = settled.SettledSums(config, store, calendars)
 
     def measure(self, ind: IndicatorConfig, period: Period, at: datetime) -> Measured:
         with self.store.engine.connect() as conn:
@@ -226,7 +245,7 @@ class KpiEngine:
             if hit is not None and hit[0] == version:
                 return hit[1]
         result = measure_all(EvalContext(conn, self.config, p, epoch(at), self.calendars),
-                             group)
+                             group, (self.months, version))
         if settled:
             self._settled[key] = (version, result)
         return result

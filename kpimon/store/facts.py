@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, tuple_
 
+from kpimon.store import settled
 from kpimon.store import tables as t
 
 
@@ -48,6 +49,7 @@ def clear_dirty(conn: Connection) -> int:
     returns how many tickets are dirty. Driven from the dirty tickets (an index), so a pass
     with nothing to do costs one lookup."""
     tk = t.tickets.c
+    settled.forget_dirty(conn)  # the stored sums of the months these tickets touch
     dirty = select(tk.source, tk.id).where(tk.facts_dirty.is_(True))
     count = int(conn.execute(select(func.count()).select_from(dirty.subquery())).scalar_one())
     if count:

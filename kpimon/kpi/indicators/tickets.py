@@ -185,9 +185,19 @@ def _clock_select(ctx: EvalContext, ind: IndicatorConfig, columns: list[Any]) ->
     return query, exprs
 
 
+# Raw sums per breakdown bucket, one dict per indicator: what a period's figures are made of.
+# Those of indicators without a pause add up over consecutive periods (kpi/settled.py).
+Sums = list[dict[str, list[float]]]
+
+
 def measure_created(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, Measured]:
     """`response_within` / `resolution_within` over the tickets created in the period:
     met / (met + missed); pending left out. One pass for every indicator given."""
+    return created_figures(ctx, inds, created_sums(ctx, inds))
+
+
+def created_sums(ctx: EvalContext, inds: list[IndicatorConfig]) -> Sums:
+    """[met, missed] per bucket of each clock indicator, running paused clocks included."""
     pop = _Population(ctx, inds, "created")
     bucket = org_bucket(ctx.config).label("bucket")
     cols = []
@@ -207,18 +217,24 @@ def measure_created(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, 
         flt = _filter(ind)
         cols += [_when(and_(flt, met)).label(f"met{n}"),
                  _when(and_(flt, missed)).label(f"missed{n}")]
-    counts: list[dict[str, list[int]]] = [defaultdict(lambda: [0, 0]) for _ in inds]
+    counts: Sums = [defaultdict(lambda: [0, 0]) for _ in inds]
     for row in ctx.conn.execute(pop.query(cols, bucket)):
         for n in range(len(inds)):
             counts[n][row.bucket][0] += int(getattr(row, f"met{n}") or 0)
             counts[n][row.bucket][1] += int(getattr(row, f"missed{n}") or 0)
-    out = {}
     for n, ind in enumerate(inds):
         if ind.pause:
             for bucket_key, running in _paused_running(ctx, ind).values():
                 if running > (ind.threshold or 0):
                     counts[n][bucket_key][1] += 1
-        rows = {k: ratio(met, met + missed) for k, (met, missed) in counts[n].items()}
+    return counts
+
+
+def created_figures(ctx: EvalContext, inds: list[IndicatorConfig], counts: Sums
+                    ) -> dict[str, Measured]:
+    out = {}
+    for n, ind in enumerate(inds):
+        rows = {k: ratio(met, met + missed) for k, (met, missed) in sorted(counts[n].items())}
         out[ind.id] = group_figures(ind, ctx.config, rows, sum_ratio)
     return out
 
@@ -298,9 +314,20 @@ def _first_line_met(ctx: EvalContext) -> ColumnElement[bool]:
 def measure_resolved(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, Measured]:
     """The indicators over the tickets resolved in the period, in one pass: first-line share,
     handling time, missing solution and status flow."""
+    return resolved_figures(ctx, inds, resolved_sums(ctx, inds))
+
+
+def _mapped(ctx: EvalContext) -> list[str]:
+    """The ticket sources that map a solution text."""
+    return [s.name for s in ctx.config.sources if "solution" in s.fields]
+
+
+def resolved_sums(ctx: EvalContext, inds: list[IndicatorConfig]) -> Sums:
+    """Per bucket of each indicator resolved in the period: [met, resolved] (first line),
+    [elapsed sum, n] (handling), [count, 0] (missing solution), [count, unknown] (flow)."""
     pop = _Population(ctx, inds, "resolved")
     bucket = org_bucket(ctx.config).label("bucket")
-    mapped = [s.name for s in ctx.config.sources if "solution" in s.fields]
+    mapped = _mapped(ctx)
     cols = []
     for n, ind in enumerate(inds):
         flt = _filter(ind)
@@ -321,15 +348,23 @@ def measure_resolved(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str,
                 if ind.required else literal(True)
             cols += [_when(and_(flt, tk.flow_origin == "source", not_(passed))).label(f"a{n}"),
                      _when(and_(flt, tk.flow_origin != "source", not_(passed))).label(f"b{n}")]
-    sums: list[dict[str, tuple[float, int]]] = [{} for _ in inds]
+    sums: Sums = [{} for _ in inds]
     for row in ctx.conn.execute(pop.query(cols, bucket)):
         for n in range(len(inds)):
-            sums[n][row.bucket] = (float(getattr(row, f"a{n}") or 0),
-                                   int(getattr(row, f"b{n}") or 0))
-    return {ind.id: _resolved_figures(ctx, ind, sums[n], mapped) for n, ind in enumerate(inds)}
+            sums[n][row.bucket] = [float(getattr(row, f"a{n}") or 0),
+                                   int(getattr(row, f"b{n}") or 0)]
+    return sums
 
 
-def _resolved_figures(ctx: EvalContext, ind: IndicatorConfig, sums: dict[str, tuple[float, int]],
+def resolved_figures(ctx: EvalContext, inds: list[IndicatorConfig], sums: Sums
+                     ) -> dict[str, Measured]:
+    mapped = _mapped(ctx)
+    # Buckets in one order, whatever order the rows came in: totals are float sums.
+    return {ind.id: _resolved_figures(ctx, ind, dict(sorted(sums[n].items())), mapped)
+            for n, ind in enumerate(inds)}
+
+
+def _resolved_figures(ctx: EvalContext, ind: IndicatorConfig, sums: dict[str, list[float]],
                       mapped: list[str]) -> Measured:
     if ind.kind == "first_line_share":
         rows = {k: ratio(a, b) for k, (a, b) in sums.items()}
@@ -340,7 +375,7 @@ def _resolved_figures(ctx: EvalContext, ind: IndicatorConfig, sums: dict[str, tu
         rows = {k: Figures(a, None, None) for k, (a, _b) in sums.items()}
         return _counts_default_zero(group_figures(ind, ctx.config, rows, sum_count))
     if ind.kind == "status_flow":
-        rows = {k: Figures(a, None, None, b) for k, (a, b) in sums.items()}
+        rows = {k: Figures(a, None, None, int(b)) for k, (a, b) in sums.items()}
 
         def flow(parts: list[Figures]) -> Figures:
             return Figures(float(sum(p.value or 0 for p in parts)), None, None,
@@ -348,7 +383,7 @@ def _resolved_figures(ctx: EvalContext, ind: IndicatorConfig, sums: dict[str, tu
 
         return _counts_default_zero(group_figures(ind, ctx.config, rows, flow))
     if ind.aggregate == "mean":
-        rows = {k: Figures(in_unit(a / b, ind) if b else None, in_unit(a, ind), b)
+        rows = {k: Figures(in_unit(a / b, ind) if b else None, in_unit(a, ind), int(b))
                 for k, (a, b) in sums.items()}
 
         def mean(parts: list[Figures]) -> Figures:
@@ -357,7 +392,7 @@ def _resolved_figures(ctx: EvalContext, ind: IndicatorConfig, sums: dict[str, tu
             return Figures(total / n if n else None, total, n)
 
         return group_figures(ind, ctx.config, rows, mean)
-    return _handling_quantile(ctx, ind, {k: b for k, (_a, b) in sums.items()})
+    return _handling_quantile(ctx, ind, {k: int(b) for k, (_a, b) in sums.items()})
 
 
 def _handling_quantile(ctx: EvalContext, ind: IndicatorConfig, counts: dict[str, int]
