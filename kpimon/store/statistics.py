@@ -16,7 +16,7 @@ log = logging.getLogger("kpimon.store")
 
 # The tables the indicator queries read, in the order they are analyzed.
 READ_TABLES = ("tickets", "resolutions", "ticket_facts", "resolution_facts", "status_changes",
-               "calls", "queue_intervals", "exclusions", "settled_sums")
+               "calls", "queue_intervals", "exclusions")
 # autovacuum's defaults: analyze after 50 rows plus 10 % of the table have changed; vacuum
 # after 50 dead rows plus 20 %, or 1000 inserted rows plus 20 % (PostgreSQL 13 and later).
 ANALYZE_BASE, ANALYZE_SCALE = 50, 0.1

@@ -28,7 +28,7 @@ from kpimon.alerts.view import AlertsHolder
 from kpimon.periods import Period, containing, date_range, parse_period
 from kpimon.timeutil import parse_time
 from kpimon.web.page import status_page
-from kpimon.web.snapshot import SnapshotCollector, SnapshotHolder
+from kpimon.web.snapshot import SnapshotHolder
 
 log = logging.getLogger("kpimon.web")
 
@@ -88,8 +88,9 @@ class WebServer:
         self.explainer = explainer
         self.rejects = rejects  # source → its latest rejects as text (None: no such source)
         self.alerts = alerts or AlertsHolder()
+        # What /metrics encodes per scrape; the snapshot's own metrics come pre-rendered from
+        # the holder, once per snapshot (see SnapshotHolder.exposition).
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(SnapshotCollector(holder))
         self.registry.register(self.alerts)
         # The client library's own: process_* (memory, CPU, open files) and python_* (the
         # interpreter, its garbage collector), as on any Prometheus-instrumented service.
@@ -191,7 +192,7 @@ class WebServer:
             # asks for it (Prometheus does), else the classic text format 0.0.4. Labelling
             # every answer `version=1.0.0` claimed a format the scraper had not asked for.
             encoder, ctype = choose_encoder(accept)
-            return 200, ctype, encoder(self.registry)
+            return 200, ctype, self.holder.exposition(encoder) + encoder(self.registry)
         if path == "/healthz":
             return 200, "text/plain; charset=utf-8", b"ok\n"
         if path == "/readyz":
