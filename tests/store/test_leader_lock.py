@@ -1,0 +1,177 @@
+"""The leader lock (kpimon.store.leader) on SQLite (an flock beside the file) and PostgreSQL
+(a session-level advisory lock): one holder at a time, freed by a release, by the holder's
+death and — on PostgreSQL — noticed as lost when the holder's session is gone."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from kpimon.store.db import make_engine
+from kpimon.store.leader import (
+    CLIENT_TIMEOUT,
+    KEEPALIVE_IDLE,
+    AdvisoryLock,
+    FileLock,
+    SoleLock,
+    leader_lock,
+    lock_key,
+)
+from tests.conftest import PG_RUN, PG_URL
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def engines(db_url: str) -> Iterator[tuple[Engine, Engine]]:
+    """Two engines on the test's database, as two instances would have."""
+    a, b = make_engine(db_url), make_engine(db_url)
+    yield a, b
+    a.dispose()
+    b.dispose()
+
+
+def _admin() -> object:
+    import psycopg
+
+    return psycopg.connect(PG_URL.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+
+
+@pytest.mark.timeout(60)
+def test_one_holder_at_a_time(engines: tuple[Engine, Engine]) -> None:
+    a, b = leader_lock(engines[0]), leader_lock(engines[1])
+    try:
+        assert a.try_acquire() is True
+        assert b.try_acquire() is False and b.try_acquire() is False  # a follower retries
+        assert a.check() is True and b.check() is False
+        assert a.try_acquire() is True  # the holder asking again still holds it
+        a.release()
+        assert a.check() is False
+        assert b.try_acquire() is True
+        assert a.try_acquire() is False
+    finally:
+        a.release()
+        b.release()
+
+
+@pytest.mark.timeout(90)
+def test_a_killed_holder_frees_the_lock(engines: tuple[Engine, Engine], db_url: str) -> None:
+    script = textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from kpimon.store.db import make_engine
+        from kpimon.store.leader import leader_lock
+        lock = leader_lock(make_engine({db_url!r}))  # kept: a lock dropped is released
+        print(lock.try_acquire(), flush=True)
+        time.sleep(120)
+    """)
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                              text=True)
+    mine = leader_lock(engines[1])
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "True"
+        assert mine.try_acquire() is False
+        holder.kill()  # SIGKILL: no release, no goodbye to the database
+        holder.wait(30)
+        deadline = time.monotonic() + 30
+        while not mine.try_acquire():
+            assert time.monotonic() < deadline, "the dead holder's lock was never freed"
+            time.sleep(0.1)
+    finally:
+        holder.kill()
+        holder.wait()
+        mine.release()
+
+
+@pytest.mark.timeout(60)
+def test_sqlite_locks_a_file_beside_the_database(tmp_path: Path) -> None:
+    lock = leader_lock(make_engine(f"sqlite:///{tmp_path}/kpimon.db"))
+    assert isinstance(lock, FileLock) and lock.path == tmp_path / "kpimon.db.leader"
+    assert lock.try_acquire() and lock.path.exists()
+    # A lock file deleted and made anew behind the holder's back could be locked by another
+    # process: the holder counts its lock as lost.
+    lock.path.unlink()
+    other = leader_lock(make_engine(f"sqlite:///{tmp_path}/kpimon.db"))
+    assert other.try_acquire()
+    assert lock.check() is False
+    other.release()
+    assert isinstance(leader_lock(make_engine("sqlite://")), SoleLock)
+
+
+def _pg(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's advisory lock")
+
+
+@pytest.mark.timeout(60)
+def test_a_lost_session_is_noticed(engines: tuple[Engine, Engine], db_url: str) -> None:
+    _pg(db_url)
+    a, b = leader_lock(engines[0]), leader_lock(engines[1])
+    try:
+        assert a.try_acquire() and not b.try_acquire()
+        assert isinstance(a, AdvisoryLock)
+        key = (a._key or 0) & 0xFFFFFFFFFFFFFFFF
+        with _admin() as conn:  # type: ignore[attr-defined]
+            # The holder's session ends (a restarted server, an administrator, a proxy).
+            [(pid,)] = conn.execute(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND classid = %s AND objid = %s", (key >> 32, key & 0xFFFFFFFF)).fetchall()
+            conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        assert a.check() is False
+        assert b.try_acquire() is True
+        assert a.try_acquire() is False  # it reconnects as a follower
+    finally:
+        a.release()
+        b.release()
+
+
+@pytest.mark.timeout(60)
+def test_each_schema_has_its_own_leader(engines: tuple[Engine, Engine], db_url: str) -> None:
+    _pg(db_url)
+    schema = PG_RUN.create("SCHEMA", "t_")
+    other = make_engine(f"{PG_URL}?options=-csearch_path%3D{schema}")
+    a, b = leader_lock(engines[0]), leader_lock(other)
+    try:
+        assert a.try_acquire() and b.try_acquire()
+        assert lock_key(schema) != lock_key(db_url.rsplit("%3D", 1)[1])
+    finally:
+        a.release()
+        b.release()
+        other.dispose()
+        PG_RUN.drop("SCHEMA", schema)
+
+
+@pytest.mark.timeout(60)
+def test_the_lock_session_keeps_short_keepalives(engines: tuple[Engine, Engine],
+                                                db_url: str) -> None:
+    """Both ends probe an idle connection, so a cut network ends the session (and frees the
+    lock) on the server and is noticed by the leader."""
+    _pg(db_url)
+    lock = leader_lock(engines[0])
+    assert isinstance(lock, AdvisoryLock)
+    try:
+        assert lock.try_acquire()
+        conn = lock._conn  # the dedicated session itself
+        settings = dict(conn.execute(
+            "SELECT name, setting FROM pg_settings WHERE name IN ('tcp_keepalives_idle', "
+            "'tcp_user_timeout')").fetchall())
+        assert settings == {"tcp_keepalives_idle": str(KEEPALIVE_IDLE),  # seconds
+                            "tcp_user_timeout": str(CLIENT_TIMEOUT * 1000)}  # milliseconds
+        sock = socket.socket(fileno=conn.pgconn.socket)
+        try:
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == KEEPALIVE_IDLE
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == \
+                CLIENT_TIMEOUT * 1000
+        finally:
+            sock.detach()  # the socket belongs to libpq
+    finally:
+        lock.release()
