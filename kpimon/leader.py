@@ -16,6 +16,7 @@ The role is also a Prometheus collector: `kpimon_leader` is 1 on the leader, 0 e
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -48,8 +49,11 @@ class Leadership(Collector):
 
     @classmethod
     def sole(cls) -> Leadership:
-        """The role of a process that is alone on its database: always the leader."""
-        return cls(SoleLock())
+        """The role of a process that is alone on its database: the leader from the start,
+        for good."""
+        role = cls(SoleLock(), hold_for=math.inf)
+        role.step()
+        return role
 
     # ------------------------------------------------------------------ the role
 
@@ -64,7 +68,8 @@ class Leadership(Collector):
     def step(self) -> bool:
         """One round: take the lock (a follower) or prove it (the leader); logs changes.
         A round that cannot start because another hangs (a cut network) answers False."""
-        if not self._mutex.acquire(timeout=self.hold_for):
+        if not self._mutex.acquire(timeout=self.hold_for if math.isfinite(self.hold_for)
+                                   else -1):
             return False
         try:
             started = self.clock()

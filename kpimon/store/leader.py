@@ -27,7 +27,9 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 log = logging.getLogger("kpimon.leader")
 
@@ -62,15 +64,17 @@ class LeaderLock(Protocol):
     def release(self) -> None: ...
 
 
-def leader_lock(engine: Engine) -> LeaderLock:
-    """The lock for the database behind `engine`."""
-    url = engine.url
+def leader_lock(database: str) -> LeaderLock:
+    """The lock for the database at the SQLAlchemy URL `database`."""
+    url = make_url(database)
     if url.get_backend_name() == "sqlite":
         path = url.database or ""
         if not path or path == ":memory:" or path.startswith("file:"):
             return SoleLock("a database of this process alone")
         return FileLock(Path(path + ".leader"))
-    return AdvisoryLock(engine)
+    # An engine only to translate the URL into the driver's connection arguments; it never
+    # connects (the lock's connection is its own, outside any pool).
+    return AdvisoryLock(create_engine(url, poolclass=NullPool))
 
 
 class SoleLock:

@@ -9,13 +9,10 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
-from kpimon.store.db import make_engine
 from kpimon.store.leader import (
     CLIENT_TIMEOUT,
     KEEPALIVE_IDLE,
@@ -30,15 +27,6 @@ from tests.conftest import PG_RUN, PG_URL
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def engines(db_url: str) -> Iterator[tuple[Engine, Engine]]:
-    """Two engines on the test's database, as two instances would have."""
-    a, b = make_engine(db_url), make_engine(db_url)
-    yield a, b
-    a.dispose()
-    b.dispose()
-
-
 def _admin() -> object:
     import psycopg
 
@@ -46,8 +34,8 @@ def _admin() -> object:
 
 
 @pytest.mark.timeout(60)
-def test_one_holder_at_a_time(engines: tuple[Engine, Engine]) -> None:
-    a, b = leader_lock(engines[0]), leader_lock(engines[1])
+def test_one_holder_at_a_time(db_url: str) -> None:
+    a, b = leader_lock(db_url), leader_lock(db_url)
     try:
         assert a.try_acquire() is True
         assert b.try_acquire() is False and b.try_acquire() is False  # a follower retries
@@ -63,19 +51,18 @@ def test_one_holder_at_a_time(engines: tuple[Engine, Engine]) -> None:
 
 
 @pytest.mark.timeout(90)
-def test_a_killed_holder_frees_the_lock(engines: tuple[Engine, Engine], db_url: str) -> None:
+def test_a_killed_holder_frees_the_lock(db_url: str) -> None:
     script = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(ROOT)!r})
-        from kpimon.store.db import make_engine
         from kpimon.store.leader import leader_lock
-        lock = leader_lock(make_engine({db_url!r}))  # kept: a lock dropped is released
+        lock = leader_lock({db_url!r})  # kept: a lock dropped is released
         print(lock.try_acquire(), flush=True)
         time.sleep(120)
     """)
     holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
                               text=True)
-    mine = leader_lock(engines[1])
+    mine = leader_lock(db_url)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "True"
         assert mine.try_acquire() is False
@@ -93,17 +80,17 @@ def test_a_killed_holder_frees_the_lock(engines: tuple[Engine, Engine], db_url: 
 
 @pytest.mark.timeout(60)
 def test_sqlite_locks_a_file_beside_the_database(tmp_path: Path) -> None:
-    lock = leader_lock(make_engine(f"sqlite:///{tmp_path}/kpimon.db"))
+    lock = leader_lock(f"sqlite:///{tmp_path}/kpimon.db")
     assert isinstance(lock, FileLock) and lock.path == tmp_path / "kpimon.db.leader"
     assert lock.try_acquire() and lock.path.exists()
     # A lock file deleted and made anew behind the holder's back could be locked by another
     # process: the holder counts its lock as lost.
     lock.path.unlink()
-    other = leader_lock(make_engine(f"sqlite:///{tmp_path}/kpimon.db"))
+    other = leader_lock(f"sqlite:///{tmp_path}/kpimon.db")
     assert other.try_acquire()
     assert lock.check() is False
     other.release()
-    assert isinstance(leader_lock(make_engine("sqlite://")), SoleLock)
+    assert isinstance(leader_lock("sqlite://"), SoleLock)
 
 
 def _pg(db_url: str) -> None:
@@ -112,9 +99,9 @@ def _pg(db_url: str) -> None:
 
 
 @pytest.mark.timeout(60)
-def test_a_lost_session_is_noticed(engines: tuple[Engine, Engine], db_url: str) -> None:
+def test_a_lost_session_is_noticed(db_url: str) -> None:
     _pg(db_url)
-    a, b = leader_lock(engines[0]), leader_lock(engines[1])
+    a, b = leader_lock(db_url), leader_lock(db_url)
     try:
         assert a.try_acquire() and not b.try_acquire()
         assert isinstance(a, AdvisoryLock)
@@ -134,28 +121,26 @@ def test_a_lost_session_is_noticed(engines: tuple[Engine, Engine], db_url: str) 
 
 
 @pytest.mark.timeout(60)
-def test_each_schema_has_its_own_leader(engines: tuple[Engine, Engine], db_url: str) -> None:
+def test_each_schema_has_its_own_leader(db_url: str) -> None:
     _pg(db_url)
     schema = PG_RUN.create("SCHEMA", "t_")
-    other = make_engine(f"{PG_URL}?options=-csearch_path%3D{schema}")
-    a, b = leader_lock(engines[0]), leader_lock(other)
+    other = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    a, b = leader_lock(db_url), leader_lock(other)
     try:
         assert a.try_acquire() and b.try_acquire()
         assert lock_key(schema) != lock_key(db_url.rsplit("%3D", 1)[1])
     finally:
         a.release()
         b.release()
-        other.dispose()
         PG_RUN.drop("SCHEMA", schema)
 
 
 @pytest.mark.timeout(60)
-def test_the_lock_session_keeps_short_keepalives(engines: tuple[Engine, Engine],
-                                                db_url: str) -> None:
+def test_the_lock_session_keeps_short_keepalives(db_url: str) -> None:
     """Both ends probe an idle connection, so a cut network ends the session (and frees the
     lock) on the server and is noticed by the leader."""
     _pg(db_url)
-    lock = leader_lock(engines[0])
+    lock = leader_lock(db_url)
     assert isinstance(lock, AdvisoryLock)
     try:
         assert lock.try_acquire()
