@@ -38,6 +38,7 @@ import kpimon.daemon
 from kpimon.alerts.view import AlertsHolder
 from kpimon.config import load_config
 from kpimon.daemon import Daemon
+from kpimon.leader import Leadership
 from kpimon.web.snapshot import Snapshot, SnapshotCollector, SnapshotHolder
 
 REPO = Path(__file__).resolve().parents[2]
@@ -298,9 +299,11 @@ class DaemonThread:
     subprocess cannot. Leave with `stop()` (or the context manager).
     """
 
-    def __init__(self, config_path: Path, env: Mapping[str, str]):
+    def __init__(self, config_path: Path, env: Mapping[str, str],
+                 leader: Leadership | None = None):
+        """`leader`: the daemon's role among instances (default: alone, the leader)."""
         with environment(env):  # the config expands ${GOLDEN_*} when it is loaded
-            self.daemon = Daemon(load_config(str(config_path)))
+            self.daemon = Daemon(load_config(str(config_path)), leader=leader)
         self._thread = threading.Thread(target=self._run, name="kpimon-daemon-test",
                                         daemon=True)
         self.exit_code: int | None = None
