@@ -429,6 +429,9 @@ class Daemon:
             new = load_config(path or "")
             if new.http != self.config.http:
                 log.warning("reload: [http] changes need a restart; the listener stays as it is")
+            if new.database != self.config.database:
+                log.warning("reload: the leader lock stays on the database kpimon started "
+                            "with until a restart")
             app = App.build(new, store=None if new.database != self.config.database
                             else self.app.store)
             app.store.upgrade()

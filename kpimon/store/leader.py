@@ -147,6 +147,7 @@ class AdvisoryLock:
         self._conn: Any = None
         self._key: int | None = None
         self._held = False
+        self._last_error: str | None = None
         self._mutex = threading.Lock()
 
     def _connect(self) -> Any:
@@ -189,9 +190,14 @@ class AdvisoryLock:
                 self._held = bool(self._conn.execute("SELECT pg_try_advisory_lock(%s)",
                                                      (self._key,)).fetchone()[0])
             except Exception as e:
-                log.warning("cannot reach the database for the leader lock: %s",
-                            _first_line(e))
+                # Once per kind of failure, not at every try (a follower tries each second).
+                error = _first_line(e)
+                log.log(logging.DEBUG if error == self._last_error else logging.WARNING,
+                        "cannot reach the database for the leader lock: %s", error)
+                self._last_error = error
                 self._drop()
+                return False
+            self._last_error = None
             return self._held
         finally:
             self._mutex.release()
