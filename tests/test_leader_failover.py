@@ -32,8 +32,8 @@ from tests.sources.efecte_server import PASSWORD, FakeEfecte
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
-INTERVAL = 10  # the source's `every`, seconds
-GROUP_WAIT = 40  # long enough to kill the leader while the notification waits
+INTERVAL = 15  # the source's `every`, seconds
+GROUP_WAIT = 30  # long enough to kill the leader while the notification waits
 # Starting three interpreters on a loaded machine takes a while.
 START = 120
 
@@ -112,7 +112,6 @@ def test_three_instances_one_leader_and_a_failover(tmp_path: Path) -> None:
                                          timeout=START, what="an instance listening")[1])
                      for run in runs}
             b = Bench(path)
-            b.record("calls", 0.5, datetime.now(UTC))  # below its target: an alert fires
 
             # Exactly one leader; it collects, and the others serve what it stored.
             [leader] = wait_until(lambda: _leaders(ports), timeout=START, what="a leader")
@@ -128,7 +127,9 @@ def test_three_instances_one_leader_and_a_failover(tmp_path: Path) -> None:
                 assert "source efecte:" not in run.log, run.log  # it collected nothing
             assert _leaders(ports) == [leader]
 
-            # The notification waits for its group_wait: kill the leader now.
+            # A value below its target: an alert fires, and its notification waits for its
+            # group_wait. Kill the leader then.
+            b.record("calls", 0.5, datetime.now(UTC))
             wait_until(lambda: [n for n in b.notifications() if n.status == "scheduled"],
                        timeout=3 * INTERVAL + 30, what="the notification in the outbox")
             killed_at = time.time()
