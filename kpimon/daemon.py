@@ -613,9 +613,12 @@ class Daemon:
             self.scheduler.shutdown(wait=False)
         with self._running_cond:
             done = self._running_cond.wait_for(lambda: self._running == 0, self.STOP_GRACE)
-        # Given up only now, so another instance takes over once this one's work is done.
-        self.leader.stop()
-        if not done:
+        if done:
+            # Given up only now, so that another instance takes over once this one's work
+            # is done. With jobs abandoned the lock goes with the process, which exits at
+            # once (run_daemon), so no new leader collects beside a job still writing.
+            self.leader.stop()
+        else:
             self.abandoned_jobs = True
             log.warning("jobs still running after %.0f s are abandoned (their transactions "
                         "roll back)", self.STOP_GRACE)
