@@ -9,6 +9,9 @@ every `every` seconds, the leader proves each time that it still holds it.
 `is_leader()` is what gated work asks before it starts; it answers from memory and turns False
 at once when a check fails — or when no check has succeeded for `HOLD_FOR` seconds (a check
 hanging on a cut network), which is before the database can have given the lock to another.
+An instance that takes the lock over from another (or after any failed try) leads only
+`settle` seconds later: an old leader whose session the database ended has by then had its
+next check, found the lock gone and stopped.
 `confirm()` proves the lock anew, for the moment just before a side effect (a send, a purge).
 The role is also a Prometheus collector: `kpimon_leader` is 1 on the leader, 0 elsewhere.
 """
@@ -36,12 +39,15 @@ class Leadership(Collector):
     """This instance's role, kept up to date by a thread (`start`/`stop`)."""
 
     def __init__(self, lock: LeaderLock, every: float = TICK, hold_for: float = HOLD_FOR,
-                 clock: Callable[[], float] = time.monotonic):
+                 settle: float | None = None, clock: Callable[[], float] = time.monotonic):
         self.lock = lock
         self.every = every
         self.hold_for = hold_for
+        self.settle = 2 * every if settle is None else settle
         self.clock = clock
         self._proven: float | None = None  # when the last successful check started
+        self._leads_from = 0.0  # when the lock was taken (+ settle after a takeover)
+        self._contended = False  # a try has failed: another may have led
         self._mutex = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -58,8 +64,8 @@ class Leadership(Collector):
     # ------------------------------------------------------------------ the role
 
     def is_leader(self) -> bool:
-        proven = self._proven
-        return proven is not None and self.clock() - proven < self.hold_for
+        proven, now = self._proven, self.clock()
+        return proven is not None and now - proven < self.hold_for and now >= self._leads_from
 
     def confirm(self) -> bool:
         """Prove the lock now (a round trip to the database on PostgreSQL)."""
@@ -79,6 +85,9 @@ class Leadership(Collector):
             except Exception:
                 log.exception("the leader lock failed")
                 held = False
+            if held and self._proven is None:
+                self._leads_from = started + (self.settle if self._contended else 0.0)
+            self._contended = self._contended or not held
             self._proven = started if held else None
             if held != self._was_leader:
                 self._was_leader = held

@@ -1,6 +1,7 @@
 """The leadership role (kpimon/leader.py): one leader among instances on a database (two
-roles on one SQLite file's real lock), a leader that steps down at once when its lock fails or
-cannot be proven in time, and the `kpimon_leader` gauge that follows the role."""
+roles on one SQLite file's real lock), a new leader that waits for an old one to find out, a
+leader that steps down at once when its lock fails or cannot be proven in time, and the
+`kpimon_leader` gauge that follows the role."""
 
 from __future__ import annotations
 
@@ -26,14 +27,18 @@ def _gauge(role: Leadership) -> str:
 @pytest.mark.timeout(60)
 def test_one_leader_and_the_gauge_follows(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/kpimon.db"
-    a, b = Leadership(leader_lock(url)), Leadership(leader_lock(url))
+    now = [100.0]
+    a, b = (Leadership(leader_lock(url), settle=2.0, clock=lambda: now[0]) for _ in "ab")
     assert not a.is_leader() and _gauge(a) == "kpimon_leader 0.0"  # before its first round
-    assert a.step() and a.is_leader() and _gauge(a) == "kpimon_leader 1.0"
+    assert a.step() and a.is_leader() and _gauge(a) == "kpimon_leader 1.0"  # a free lock
     assert not b.step() and not b.is_leader() and _gauge(b) == "kpimon_leader 0.0"
     assert a.confirm() and not b.confirm()
     a.stop()  # gives the lock up
     assert not a.is_leader() and _gauge(a) == "kpimon_leader 0.0"
-    assert b.step() and _gauge(b) == "kpimon_leader 1.0"
+    # Taken over from another: it leads once an old leader has had time to find out.
+    assert b.step() and not b.is_leader()
+    now[0] += 2.0
+    assert b.step() and b.is_leader() and _gauge(b) == "kpimon_leader 1.0"
     b.stop()
 
 
@@ -63,7 +68,7 @@ class _Lock:
 @pytest.mark.timeout(60)
 def test_a_failed_check_steps_down_at_once() -> None:
     lock = _Lock()
-    role = Leadership(lock)
+    role = Leadership(lock, settle=0.0)
     assert role.step() and role.is_leader()
     lock.answer = False
     assert not role.step() and not role.is_leader() and not role.confirm()
