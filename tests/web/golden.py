@@ -246,13 +246,15 @@ def parse_exposition(text: str) -> dict[Series, float]:
     return out
 
 
-def exposition_of(snapshot: Snapshot, alerts: AlertsHolder | None = None) -> str:
-    """The text exposition of one snapshot (and the alerts' view), exactly as `/metrics`
-    would render it."""
+def exposition_of(snapshot: Snapshot, alerts: AlertsHolder | None = None,
+                  leader: Leadership | None = None) -> str:
+    """The text exposition of one snapshot (and the alerts' view, and the role's
+    `kpimon_leader`), exactly as `/metrics` would render it."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SnapshotCollector(SnapshotHolder(snapshot)))
-    if alerts is not None:
-        registry.register(alerts)
+    for extra in (alerts, leader):
+        if extra is not None:
+            registry.register(extra)
     return generate_latest(registry).decode("utf-8")
 
 
