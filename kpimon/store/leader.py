@@ -163,11 +163,14 @@ class AdvisoryLock:
         try:
             # The server's side of the same: a leader that vanishes from the network is
             # noticed by the server, which ends its session and so frees the lock. (Ignored
-            # on a Unix socket, where a network cannot be cut.)
+            # on a Unix socket, where a network cannot be cut.) The server's tcp_user_timeout
+            # off, whatever the server's own setting: Linux lets it cut the keepalive probes
+            # short, and the server could then free the lock before the leader's HOLD_FOR has
+            # run out.
             for name, value in (("tcp_keepalives_idle", KEEPALIVE_IDLE),
                                 ("tcp_keepalives_interval", KEEPALIVE_INTERVAL),
                                 ("tcp_keepalives_count", KEEPALIVE_COUNT),
-                                ("tcp_user_timeout", CLIENT_TIMEOUT * 1000)):
+                                ("tcp_user_timeout", 0)):
                 conn.execute("SELECT set_config(%s, %s, false)", (name, str(value)))
             row = conn.execute("SELECT current_schema()").fetchone()
             schema = (row[0] if row else None) or ""

@@ -15,7 +15,10 @@ import pytest
 
 from kpimon.store.leader import (
     CLIENT_TIMEOUT,
+    HOLD_FOR,
+    KEEPALIVE_COUNT,
     KEEPALIVE_IDLE,
+    KEEPALIVE_INTERVAL,
     AdvisoryLock,
     FileLock,
     SoleLock,
@@ -146,10 +149,12 @@ def test_the_lock_session_keeps_short_keepalives(db_url: str) -> None:
         assert lock.try_acquire()
         conn = lock._conn  # the dedicated session itself
         settings = dict(conn.execute(
-            "SELECT name, setting FROM pg_settings WHERE name IN ('tcp_keepalives_idle', "
-            "'tcp_user_timeout')").fetchall())
-        assert settings == {"tcp_keepalives_idle": str(KEEPALIVE_IDLE),  # seconds
-                            "tcp_user_timeout": str(CLIENT_TIMEOUT * 1000)}  # milliseconds
+            "SELECT name, setting FROM pg_settings WHERE name LIKE 'tcp_%'").fetchall())
+        assert settings["tcp_keepalives_idle"] == str(KEEPALIVE_IDLE)  # seconds
+        assert settings["tcp_keepalives_count"] == str(KEEPALIVE_COUNT)
+        # The server gives up after idle + interval × count, later than the leader does.
+        assert settings["tcp_user_timeout"] == "0"
+        assert KEEPALIVE_IDLE + KEEPALIVE_INTERVAL * KEEPALIVE_COUNT > HOLD_FOR + 5
         sock = socket.socket(fileno=conn.pgconn.socket)
         try:
             assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
