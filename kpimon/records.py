@@ -74,6 +74,8 @@ class Call:
     entered: datetime
     wait_seconds: int
     outcome: Literal["answered", "abandoned"]
+    # The line of the call's end event, for reject messages; not part of the call.
+    row: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,8 @@ class QueueInterval:
     abandoned: int = 0
     abandoned_short: int = 0
     wait_seconds_answered_sum: int = 0
+    # Where the row was in its file, for reject messages; not part of the interval.
+    row: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -356,7 +356,7 @@ class BatchWriter:
             # A value the store's columns cannot hold makes its record a reject (store/limits).
             bad = limits.problem(item)
             if bad is not None:
-                rejects.append(Reject(self.source, self.label, None, *bad))
+                rejects.append(Reject(self.source, self.label, getattr(item, "row", None), *bad))
             elif isinstance(item, StatusChange):
                 changes.append(item)
             elif isinstance(item, Call):
