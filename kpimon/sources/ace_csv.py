@@ -255,7 +255,13 @@ class AceCsvSource:
                 ctx.log.info("%s: changed while being read; left for the next collection",
                              drop.path)
                 continue
-            parsed, whole_file_rejected = self.parse(data, drop.path, ctx)
+            try:
+                parsed, whole_file_rejected = self.parse(data, drop.path, ctx)
+            except Exception as e:  # an input no rule foresaw fails this file alone
+                ctx.log.debug("%s: unreadable", drop.path, exc_info=True)
+                parsed = [self._reject(str(drop.path), None, None,
+                                       f"cannot be read: {type(e).__name__}: {e}")]
+                whole_file_rejected = True
             items: Iterable[Record | Reject] = parsed
             if whole_file_rejected:
                 # A file that cannot be read at all fails alone: it is not marked imported and

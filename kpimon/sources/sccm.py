@@ -30,7 +30,7 @@ import requests
 from kpimon.config import SourceConfig
 from kpimon.records import Device, Reject
 from kpimon.sources.base import Batch, CollectContext, SourceError
-from kpimon.sources.http import HttpClient
+from kpimon.sources.http import HttpClient, loads_json
 
 # A sanity bound on server-driven paging: a nextLink that never ends is a server bug, and at
 # 1000 devices a page this still allows ten million computers.
@@ -211,7 +211,11 @@ class SccmSource:
                 if isinstance(row, dict):
                     yield row
             link = body.get("@odata.nextLink")
-            url = urljoin(url, link) if isinstance(link, str) and link else None
+            try:
+                url = urljoin(url, link) if isinstance(link, str) and link else None
+            except ValueError as e:  # `http://[::1`: not a URL at all
+                raise SourceError(f"source {self.config.name}: the next-page link is not a "
+                                  f"URL ({e}): {str(link)[:200]}") from None
 
     def _check_status(self, resp: requests.Response) -> None:
         user = self.config.username or "(this service's Kerberos ticket)"
@@ -266,7 +270,7 @@ def _flag(value: Any) -> bool:
 
 def _json(resp: requests.Response, source: str) -> dict[str, Any]:
     try:
-        body = resp.json()
+        body = loads_json(resp.content)
     except ValueError:
         kind = resp.headers.get("Content-Type", "unknown content")
         raise SourceError(f"source {source}: the AdminService did not answer with JSON "
