@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from kpimon.config import TICKET_SOURCE_KINDS, SourceConfig
 from kpimon.records import Record, Reject
+from kpimon.redact import redact
 from kpimon.sources import build_adapter
 from kpimon.sources.base import (
     Adapter,
@@ -156,10 +157,7 @@ class Collector:
         return outcome
 
     def _redact(self, text: str) -> str:
-        for s in sorted(self.secrets, key=len, reverse=True):
-            if s:
-                text = text.replace(s, "***")
-        return text
+        return redact(text, self.secrets)
 
 
 def config_hash(config: SourceConfig) -> str:

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from kpimon.config import SourceConfig
+from kpimon.redact import redact
 from kpimon.sources.base import SourceError, SourceStats
 
 RETRY_STATUS = frozenset({500, 502, 503, 504})
@@ -68,15 +69,9 @@ class HttpClient:
             self._secrets.add(secret)
 
     def redact(self, text: str) -> str:
-        """Replace every known secret, and any `Bearer …`, `Basic …`, `password=…`, `"token": …`
-        or `user:password@` in a URL, with `***`."""
-        for s in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(s, "***")
-        text = re.sub(r"(?i)\b((?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]+", r"\1***", text)
-        text = re.sub(r"(?i)(password=)[^&\s]+", r"\1***", text)
-        text = re.sub(r"(?i)(\"(?:password|token|access_token|jwt)\"\s*:\s*\")[^\"]*", r"\1***",
-                      text)
-        return re.sub(r"(://[^/\s:@]+:)[^@\s/]+@", r"\1***@", text)
+        """Replace every known secret, and any `Bearer …`, `Basic …`, `password=…`, `"token": …`,
+        secret query parameter or `user:password@` in a URL, with `***` (`kpimon.redact`)."""
+        return redact(text, self._secrets)
 
     def get(self, url: str, **kw: Any) -> requests.Response:
         return self.request("GET", url, **kw)

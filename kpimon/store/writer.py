@@ -57,6 +57,7 @@ from kpimon.records import (
     TicketGone,
     stored_reject_value,
 )
+from kpimon.redact import redact
 from kpimon.store import limits
 from kpimon.store import tables as t
 from kpimon.timeutil import epoch
@@ -659,7 +660,7 @@ class BatchWriter:
         run_id = self.token // 100000
         self.sql.insert("rejects", ("run_id", "source", "location", "row", "field", "reason",
                                     "value", "at"), [
-            (run_id, r.source, _clean_str(r.where, 500), r.row, _clean_str(r.field, 64),
+            (run_id, r.source, _clean_str(redact(r.where), 500), r.row, _clean_str(r.field, 64),
              _clean_str(r.reason, 500),
              _clean_str(stored_reject_value(r.field, r.value), 64), self.now) for r in rejects])
         self.counts.rejected += len(rejects)
