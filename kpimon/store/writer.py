@@ -55,6 +55,7 @@ from kpimon.records import (
     StatusChange,
     Ticket,
     TicketGone,
+    stored_reject_reason,
     stored_reject_value,
 )
 from kpimon.redact import redact
@@ -661,7 +662,7 @@ class BatchWriter:
         self.sql.insert("rejects", ("run_id", "source", "location", "row", "field", "reason",
                                     "value", "at"), [
             (run_id, r.source, _clean_str(redact(r.where), 500), r.row, _clean_str(r.field, 64),
-             _clean_str(r.reason, 500),
+             _clean_str(stored_reject_reason(r.field, r.value, r.reason), 500),
              _clean_str(stored_reject_value(r.field, r.value), 64), self.now) for r in rejects])
         self.counts.rejected += len(rejects)
 
