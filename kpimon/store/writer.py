@@ -323,6 +323,7 @@ class BatchWriter:
         self.device_count: DeviceCount | None = None
         self._sql: _Sql | None = None
         self._older = False  # whether the temporary table of older rows holds any
+        self.count_rejected = False
 
     @property
     def sql(self) -> _Sql:
@@ -359,6 +360,8 @@ class BatchWriter:
             bad = limits.problem(item)
             if bad is not None:
                 rejects.append(Reject(self.source, self.label, getattr(item, "row", None), *bad))
+                if isinstance(item, DeviceCount):
+                    self.count_rejected = True  # no count: no snapshot, not an empty one
             elif isinstance(item, StatusChange):
                 changes.append(item)
             elif isinstance(item, Call):
@@ -670,7 +673,7 @@ class BatchWriter:
         if self._older:
             self.sql.execute("DELETE FROM kpimon_older_rows WHERE token = ?", (self.token,))
         if self.devices or self.device_count is not None or (
-                self.snapshot and self.device_source):
+                self.snapshot and self.device_source and not self.count_rejected):
             named = self.device_count is None
             names = sorted({d.name for d in self.devices})
             taken = epoch(self.devices[0].seen_at) if self.devices else (

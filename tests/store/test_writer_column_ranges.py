@@ -26,10 +26,12 @@ def _store(db_url: str) -> Store:
     return store
 
 
-def _write(store: Store, source: str, items: list[object], **kw: bool) -> None:
+def _write(store: Store, source: str, items: list[object], snapshot: bool = False,
+           **kw: bool) -> None:
     run = store.start_run(source, int(NOW.timestamp()))
-    store.write_batch(run, 0, Batch(label=f"{source}.file", items=items),  # type: ignore[arg-type]
-                      int(NOW.timestamp()), source=source, derive_history=False, **kw)
+    batch = Batch(label=f"{source}.file", items=items, snapshot=snapshot)  # type: ignore[arg-type]
+    store.write_batch(run, 0, batch, int(NOW.timestamp()), source=source, derive_history=False,
+                      **kw)
 
 
 def _rejects(store: Store) -> list[tuple[str, str | None]]:
@@ -71,7 +73,9 @@ def test_calls_intervals_counts_and_manual_values(db_url: str) -> None:
         QueueInterval("ace", "q", AT.replace(hour=10), AT.replace(hour=11), 10, 9, {20: 10 ** 19}),
         QueueInterval("ace", "q", AT.replace(hour=11), AT.replace(hour=12), 10, 9, {},
                       wait_seconds_answered_sum=10 ** 19)])
-    _write(store, "count", [DeviceCount("count", 3_000_000_000, NOW)], device_source=True)
+    # A count past `integer` is a reject, and no snapshot at all (not an empty inventory).
+    _write(store, "count", [DeviceCount("count", 3_000_000_000, NOW)], snapshot=True,
+           device_source=True)
     _write(store, "manual", [ManualValue("hme", "2020", float("nan"), NOW),
                              ManualValue("hme", "2020", 71.5, NOW)])
     with store.engine.connect() as conn:
@@ -92,7 +96,7 @@ def test_device_names_equal_in_their_first_255_characters(db_url: str) -> None:
     stem = "PC" + "x" * 253
     _write(store, "cmdb", [Device("cmdb", stem, NOW), Device("cmdb", stem + "-1", NOW),
                            Device("cmdb", stem + "-2", NOW), Device("cmdb", "PC2", NOW)],
-           device_source=True)
+           snapshot=True, device_source=True)
     with store.engine.connect() as conn:
         assert sorted(r.name for r in conn.execute(select(t.devices))) == ["PC2", stem]
     assert _rejects(store) == [("cmdb", "name"), ("cmdb", "name")]
