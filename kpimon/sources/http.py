@@ -112,6 +112,12 @@ class HttpClient:
                 # Read the body inside the try, also for error answers, so that a connection
                 # dropped mid-body is retried here rather than escaping as a requests error.
                 _ = resp.content
+            except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                    requests.exceptions.InvalidSchema, requests.exceptions.URLRequired) as e:
+                # A configured URL is checked by check-config; this is one a server sent
+                # (a next-page link such as `http://[::1]:99999/`): the source fails in words.
+                raise SourceError(self.redact(f"{method} {_short(url)}: not a usable URL: {e}"),
+                                  permanent=True) from None
             except requests.exceptions.SSLError as e:
                 raise SourceError(self.redact(f"TLS error talking to {_host(url)}: {e}"),
                                   permanent=True) from None
