@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 
@@ -213,9 +213,14 @@ class SccmSource:
             link = body.get("@odata.nextLink")
             try:
                 url = urljoin(url, link) if isinstance(link, str) and link else None
+                origin = _origin(url) if url is not None else None
             except ValueError as e:  # `http://[::1`: not a URL at all
                 raise SourceError(f"source {self.config.name}: the next-page link is not a "
                                   f"URL ({e}): {str(link)[:200]}") from None
+            if url is not None and origin != _origin(first):
+                # The credentials (Basic, NTLM) go with every request: never to another host.
+                raise SourceError(f"source {self.config.name}: the next-page link points to "
+                                  f"another server ({origin}); not followed")
 
     def _check_status(self, resp: requests.Response) -> None:
         user = self.config.username or "(this service's Kerberos ticket)"
@@ -225,6 +230,15 @@ class SccmSource:
             raise SourceError(f"SCCM user {user} may not read the devices (HTTP 403): give the "
                               f"account a read-only administrative role covering them",
                               permanent=True)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port (the scheme's default when none is given) of a URL; ValueError
+    for one that is not a URL."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or {"https": 443,
+                                                                  "http": 80}.get(scheme)
 
 
 def _auth(cfg: SourceConfig) -> requests.auth.AuthBase | None:
