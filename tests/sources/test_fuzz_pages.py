@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -23,6 +21,7 @@ from kpimon.sources.efecte_rest import EfecteRestSource, jwt_expiry
 from kpimon.sources.sccm import SccmSource
 from tests.sources.efecte_server import FIELDS, VALUES
 from tests.sources.fuzz_inputs import SEEDS, context, drain
+from tests.sources.json_server import JsonServer
 
 FUZZ = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
@@ -32,44 +31,11 @@ BIG_MARK = '"@@BIG@@"'  # json.dumps cannot write BIG itself: replaced in the pa
 DEEP = "[" * 5000 + "]" * 5000
 
 
-class PageServer:
-    """Answers a login with a token and every GET with `body` (whatever the path)."""
-
-    def __init__(self) -> None:
-        self.body = b"{}"
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self._send(b'{"token": "a.b.c"}')
-
-            def do_GET(self) -> None:  # noqa: N802
-                self._send(server.body)
-
-            def _send(self, body: bytes) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,),
-                                       daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-
 @pytest.fixture(scope="module")
-def pages() -> Iterator[PageServer]:
-    srv = PageServer()
+def pages() -> Iterator[JsonServer]:
+    srv = JsonServer()
     yield srv
-    srv.httpd.shutdown()
-    srv.httpd.server_close()
+    srv.close()
 
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
@@ -101,7 +67,7 @@ def _body(document: Any, raw: str | None) -> bytes:
     return json.dumps(document).replace(BIG_MARK, BIG).encode()
 
 
-def _rest(pages: PageServer, body: bytes, devices: bool) -> None:
+def _rest(pages: JsonServer, body: bytes, devices: bool) -> None:
     pages.body = body
     config = SourceConfig(name="efecte", kind="efecte_rest", every=300,
                           url=pages.url + "/rest-api/itsm/v1", username="kpimon",
@@ -121,7 +87,7 @@ def _rest(pages: PageServer, body: bytes, devices: bool) -> None:
 @example(document={}, raw=DEEP, devices=False)
 @example(document={}, raw='{"data": [' + "{\"a\":" * 3000 + "1" + "}" * 3000 + "]}",
          devices=True)
-def test_efecte_rest_pages(pages: PageServer, document: Any, raw: str | None,
+def test_efecte_rest_pages(pages: JsonServer, document: Any, raw: str | None,
                            devices: bool) -> None:
     _rest(pages, _body(document, raw), devices)
 
@@ -137,7 +103,7 @@ odata_row = st.dictionaries(st.sampled_from(["Name", "Client", "Active", "Obsole
 @example(rows=[{"Name": "PC" + "x" * 300}, {"Name": "PC" + "x" * 300 + "2"}, {"Name": BIG}],
          link="http://[::1", raw=None)
 @example(rows=[], link=None, raw=DEEP)
-def test_sccm_pages(pages: PageServer, rows: Any, link: str | None, raw: str | None) -> None:
+def test_sccm_pages(pages: JsonServer, rows: Any, link: str | None, raw: str | None) -> None:
     document = {"value": rows, "@odata.nextLink": link}
     pages.body = _body(document, raw)
     config = SourceConfig(name="sccm", kind="sccm", every=3600,
