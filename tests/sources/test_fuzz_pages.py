@@ -40,9 +40,14 @@ def pages() -> Iterator[JsonServer]:
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
                     st.sampled_from([*SEEDS, "\ud800", BIG_MARK.strip('"')]), st.text(max_size=20))
-json_values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-    max_leaves=12)
+
+
+def _nested(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.lists(inner, max_size=3),
+                     st.dictionaries(st.text(max_size=8), inner, max_size=3))
+
+
+json_values = st.recursive(scalars, _nested, max_leaves=12)
 element = st.one_of(json_values, st.fixed_dictionaries(
     {"values": st.lists(st.one_of(st.fixed_dictionaries({"value": scalars}),
                                   st.fixed_dictionaries({"name": scalars}), json_values),
