@@ -40,7 +40,7 @@ def test_no_two_leaders_when_the_session_ends(db_url: str) -> None:
         assert old.is_leader() and not new.is_leader()
         watcher.start()
         assert isinstance(old.lock, AdvisoryLock)
-        key = (old.lock._key or 0) & 0xFFFFFFFFFFFFFFFF
+        key = (old.lock.key or 0) & 0xFFFFFFFFFFFFFFFF
         import psycopg
 
         with psycopg.connect(PG_URL.replace("postgresql+psycopg", "postgresql"),
