@@ -146,6 +146,15 @@ class _Population:
                           resolved_by(m, ctx.at, self.r)))]
         self.where = conds
 
+    def stop(self, ctx: EvalContext, ind: IndicatorConfig) -> tuple[Any, Any]:
+        """(the indicator's clock facts, the position where its clock stopped as of `at`:
+        the first response, else the resolution, for `response_within`; NULL: running)."""
+        f, rf = self.facts[_clock_of(ind)]
+        if ind.kind == "response_within":
+            responded = and_(f.c.response_at.is_not(None), f.c.response_at <= ctx.at)
+            return f, case((responded, f.c.response_c), else_=rf.c.resolved_c)
+        return f, rf.c.resolved_c
+
     def _rf_on(self, rf: Any, clock: str) -> ColumnElement[bool]:
         return and_(rf.c.source == self.r.c.source, rf.c.ticket_id == self.r.c.ticket_id,
                     rf.c.resolved_at == self.r.c.resolved_at, rf.c.clock == clock)
@@ -202,12 +211,7 @@ def created_sums(ctx: EvalContext, inds: list[IndicatorConfig]) -> Sums:
     bucket = org_bucket(ctx.config).label("bucket")
     cols = []
     for n, ind in enumerate(inds):
-        f, rf = pop.facts[_clock_of(ind)]
-        if ind.kind == "response_within":
-            responded = and_(f.c.response_at.is_not(None), f.c.response_at <= ctx.at)
-            stop: Any = case((responded, f.c.response_c), else_=rf.c.resolved_c)
-        else:
-            stop = rf.c.resolved_c
+        f, stop = pop.stop(ctx, ind)
         threshold = ind.threshold or 0
         at_c = ctx.calendars[ind.calendar].position(ctx.at)
         met = and_(stop.is_not(None), stop - f.c.created_c <= threshold)
@@ -584,12 +588,7 @@ def at_risk_counts(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, i
                       window=(min(w[0] for w in windows), max(w[1] for w in windows)))
     cols = []
     for n, (ind, (lo, hi)) in enumerate(zip(plain, windows, strict=True)):
-        f, rf = pop.facts[_clock_of(ind)]
-        if ind.kind == "response_within":
-            responded = and_(f.c.response_at.is_not(None), f.c.response_at <= ctx.at)
-            stop: Any = case((responded, f.c.response_c), else_=rf.c.resolved_c)
-        else:
-            stop = rf.c.resolved_c
+        f, stop = pop.stop(ctx, ind)
         threshold = ind.threshold or 0
         running = ctx.calendars[ind.calendar].position(ctx.at) - f.c.created_c
         cols.append(_when(and_(_filter(ind), tk.created >= lo, tk.created < hi,
