@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -51,6 +52,11 @@ class SettledSums:
         self.config = config
         self.store = store
         self.calendars = calendars
+        # The settled months' totals last read per (period, group, data version): while the
+        # data version holds, the store's rows need no second look (like the engine's cache
+        # of settled periods).
+        self._memo: dict[tuple[Any, ...], tuple[int, Sums]] = {}
+        self._lock = threading.Lock()
 
     def key(self, ind: IndicatorConfig, version: tuple[Any, ...]) -> str:
         """Everything an indicator's month sums depend on besides the data: its definition
@@ -89,8 +95,37 @@ class SettledSums:
             if split:
                 out.update(figures_fn(ctx, split, sums_fn(ctx, split)))
             return out
-        total: Sums = [defaultdict(lambda: [0, 0]) for _ in split]
         keys = [self.key(i, version) for i in split]
+        memo_key = (ctx.period.label, sums_fn.__name__, tuple(keys), version, months[-1].end_s)
+        with self._lock:
+            hit = self._memo.get(memo_key)
+        total: Sums
+        if hit is not None and hit[0] <= ctx.at:
+            total = [defaultdict(lambda: [0, 0], {k: list(v) for k, v in per.items()})
+                     for per in hit[1]]
+        else:
+            total = self._settled_totals(ctx, split, keys, months, sums_fn, version)
+            with self._lock:
+                if len(self._memo) > 64:
+                    self._memo.clear()
+                self._memo[memo_key] = (ctx.at, [{k: list(v) for k, v in per.items()}
+                                                 for per in total])
+        rest_first = months[-1].last.toordinal() + 1
+        if rest_first <= ctx.period.last.toordinal():
+            rest = date_range(date.fromordinal(rest_first), ctx.period.last, ctx.period.tz)
+            for n, per_bucket in enumerate(sums_fn(EvalContext(
+                    ctx.conn, self.config, rest, ctx.at, self.calendars), split)):
+                for bucket, (a, b) in per_bucket.items():
+                    _add(total[n], bucket, [a, b])
+        out.update(figures_fn(ctx, split, _typed(split, total)))
+        return out
+
+    def _settled_totals(self, ctx: EvalContext, split: list[IndicatorConfig], keys: list[str],
+                        months: list[Period], sums_fn: SumsFn, version: tuple[Any, ...]
+                        ) -> Sums:
+        """The settled months' sums added up: stored ones where they still hold, the others
+        read now (and stored)."""
+        total: Sums = [defaultdict(lambda: [0, 0]) for _ in split]
         spans = [(m.start_s, m.end_s) for m in months]
         counts = stored.month_counts(ctx.conn, spans)
         have = stored.load(ctx.conn, [s for s, _ in spans], set(keys))
@@ -117,21 +152,13 @@ class SettledSums:
                     new_rows.append({**base, "bucket": _EMPTY, "a": 0.0, "b": 0})
                     new_rows += [{**base, "bucket": bucket, "a": float(a), "b": int(b)}
                                  for bucket, (a, b) in per_bucket.items()]
-        rest_first = months[-1].last.toordinal() + 1
-        if rest_first <= ctx.period.last.toordinal():
-            rest = date_range(date.fromordinal(rest_first), ctx.period.last, ctx.period.tz)
-            for n, per_bucket in enumerate(sums_fn(EvalContext(
-                    ctx.conn, self.config, rest, ctx.at, self.calendars), split)):
-                for bucket, (a, b) in per_bucket.items():
-                    _add(total[n], bucket, [a, b])
         if new_rows:
             try:
                 stored.save(self.store.engine, new_rows,
                             [self.key(i, version) for i in self.config.indicators])
             except Exception as e:  # only a saving missed: the figures stand
                 log.debug("could not store settled month sums: %s", e)
-        out.update(figures_fn(ctx, split, _typed(split, total)))
-        return out
+        return total
 
 
 def _add(into: dict[str, list[float]], bucket: str, ab: list[float]) -> None:
