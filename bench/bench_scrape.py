@@ -199,7 +199,8 @@ def rss_slope(work: Path, db: str, count: int, cycles: int) -> dict[str, float]:
     mx, my = stats.fmean(xs), stats.fmean(ys)
     slope = sum((x - mx) * (y - my) for x, y in kept) / sum((x - mx) ** 2 for x in xs)
     return {"cycles": len(samples), "slope_kib_per_cycle": slope,
-            "rss_first_mib": ys[0] / 1024, "rss_last_mib": ys[-1] / 1024}
+            "rss_first_mib": ys[0] / 1024, "rss_last_mib": ys[-1] / 1024,
+            "samples_kib": [y for _, y in samples]}
 
 
 def main(argv: list[str] | None = None) -> int:
