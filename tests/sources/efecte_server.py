@@ -4,7 +4,8 @@ It plays the REST API v1 (`/rest-api/itsm/v1`: `users/login` issuing JWTs, `dc/{
 with `limit`, `filterId` or offset paging, `selectedAttributes`, `dataCards` and the
 `$updated$ > '…'` part of an EQL filter) and the XML Web API's `search.ws` with Basic auth.
 Scenario state is plain attributes; `faults` injects misbehaviour into the next matching
-requests (an HTTP status with a body, a connection dropped mid-body, a truncated body), and
+requests (an HTTP status with a body, a connection dropped mid-body, a truncated body, a hang
+before the answer), and
 `on_page` runs after a data page is served (to change cards while the client pages).
 Every request is recorded, so tests count requests on the server side.
 """
@@ -39,8 +40,9 @@ class Fault:
 
     `mode`: "status" answers `status` with `body` and `headers`; "drop" announces the body's
     length plus 1000 bytes, sends half of it and closes the connection; "truncate" sends the
-    first half of the body with a matching Content-Length. For "drop" and "truncate" the body
-    is the real answer's, or `status` and `body` when a body is given.
+    first half of the body with a matching Content-Length; "hang" waits `delay` seconds (longer
+    than the client's timeout, to hang it) and then answers as usual. For "drop" and "truncate"
+    the body is the real answer's, or `status` and `body` when a body is given.
     """
 
     where: str
@@ -48,6 +50,7 @@ class Fault:
     status: int = 500
     body: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
 
 
 @dataclass
@@ -228,6 +231,9 @@ class FakeEfecte:
             fault = next((f for f in self.faults if f.where == req.kind), None)
             if fault is not None:
                 self.faults.remove(fault)
+        if fault is not None and fault.mode == "hang":
+            time.sleep(fault.delay)
+            fault = None
         if fault is not None and fault.mode == "status":
             req.status = fault.status
             _send(h, fault.status, fault.body.encode(), "application/json", fault.headers)
