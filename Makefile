@@ -94,16 +94,18 @@ install-service:
 	  echo "installed; next: config, credentials, venv (docs/operations.md), then systemctl enable --now kpimon"; \
 	fi
 
-# Soak (bench/soak.py): a real daemon against failing fake sources and a refusing SMTP relay,
-# restarted at random, on SQLite and then on PostgreSQL (127.0.0.1:5432 or
-# KPIMON_TEST_POSTGRES_URL); loopback only, about 12 minutes. Figures in var/soak-*.json.
+# Soak (bench/soak.py): real daemons against failing fake sources and a refusing SMTP relay,
+# restarted at random: one on SQLite, then three on PostgreSQL (127.0.0.1:5432 or
+# KPIMON_TEST_POSTGRES_URL) with random leader kills; loopback only, about 12 minutes.
+# Figures printed and in var/soak-*.json.
 SOAK_SECONDS ?= 270
 SOAK_SEED ?= 1
 soak: $(VENV)/.installed
 	$(PY) bench/soak.py --db sqlite --seconds $(SOAK_SECONDS) --seed $(SOAK_SEED) \
 	  --json var/soak-sqlite.json; a=$$?; \
-	$(PY) bench/soak.py --db postgresql --seconds $(SOAK_SECONDS) --seed $(SOAK_SEED) \
-	  --json var/soak-postgresql.json; b=$$?; [ $$a -eq 0 ] && [ $$b -eq 0 ]
+	$(PY) bench/soak.py --db postgresql --instances 3 --restart-every 10,30 \
+	  --seconds $(SOAK_SECONDS) --seed $(SOAK_SEED) --json var/soak-postgresql.json; b=$$?; \
+	[ $$a -eq 0 ] && [ $$b -eq 0 ]
 
 bench: $(VENV)/.installed
 	$(PY) bench/run_all.py

@@ -1,10 +1,11 @@
 """Soak: a real `kpimon run` against sources and a mail relay that fail at random, restarted
 at random, for a bounded time on loopback only.
 
-Run from the repository root (`make soak` runs SQLite, then PostgreSQL):
+Run from the repository root (`make soak` runs one instance on SQLite, then three on
+PostgreSQL):
 
-    PYTHONPATH=. python bench/soak.py [--db sqlite|postgresql] [--seconds 300] [--seed 1]
-                                      [--json var/soak-sqlite.json]
+    PYTHONPATH=. python bench/soak.py [--db sqlite|postgresql] [--instances 3]
+        [--seconds 300] [--seed 1] [--restart-every 20,60] [--json var/soak-sqlite.json]
 
 What runs, all on 127.0.0.1:
 
@@ -18,8 +19,10 @@ What runs, all on 127.0.0.1:
 * an SMTP relay (aiosmtpd, tests/alerts/smtp_server.py) that refuses DATA at random with 451,
   and an alert rule (`source_failing`, `for = "0s"`, every group interval 1 s) that the
   failures keep firing and resolving, so mails go out all the time;
-* one `kpimon run` (collecting both sources every second, computing every 2 s), stopped at
-  random — SIGTERM (must exit 0) or SIGKILL — and started again at once.
+* one `kpimon run` (collecting both sources every second, computing every 2 s) — or, with
+  `--instances 3` on PostgreSQL, three, of which the leader collects, computes and sends —
+  stopped at random — SIGTERM (must exit 0) or SIGKILL, and with several instances half the
+  time a SIGKILL of the leader, timing how long until another leads — and started again.
 
 At the end the faults stop, the daemon gets a calm minute to catch up, and the store is compared
 with what the fakes serve. Printed (and written as JSON): cycles (collection runs, per source
@@ -167,6 +170,9 @@ class Figures:
     duplicates: int = 0
     kills_inside_send: int = 0
     rss_kib: dict[str, float] = field(default_factory=dict)
+    instances: int = 1
+    leaders_at_once: int = 0  # the most instances seen leading at one sample (several only)
+    takeovers_s: list[float] = field(default_factory=list)  # leader SIGKILL → a new leader
     compute_failures: int = 0
     tracebacks: int = 0
     problems: list[str] = field(default_factory=list)
@@ -356,17 +362,37 @@ def rss_kib(pid: int) -> float | None:
     return None
 
 
+@dataclass
+class Instance:
+    """One `kpimon run` process of the soak, and its RSS samples (KiB)."""
+
+    n: int
+    run: KpimonRun
+    born: float
+    rss: list[float] = field(default_factory=list)
+
+    def leads(self) -> bool:
+        """Whether it is running and the last leadership line of its log says it leads."""
+        if self.run.proc.poll() is not None:
+            return False
+        text = self.run.log
+        return text.rfind("this instance is now the leader") > text.rfind(
+            "this instance is no longer the leader")
+
+
 class Soak:
     """One soak run on one database."""
 
     def __init__(self, db_url: str, work: Path, seconds: float, seed: int, db: str,
-                 restart_every: tuple[float, float] = (20.0, 60.0), out=print):  # type: ignore[no-untyped-def]
+                 restart_every: tuple[float, float] = (20.0, 60.0), instances: int = 1,
+                 out=print):  # type: ignore[no-untyped-def]
         self.db_url = db_url
         self.work = work
         self.seconds = seconds
         self.rng = random.Random(seed)
-        self.fig = Figures(db=db, seed=seed)
+        self.fig = Figures(db=db, seed=seed, instances=instances)
         self.restart_every = restart_every
+        self.instances = instances
         self.out = out
         start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=3)
         self.rest_clock = SourceClock(start, timedelta(seconds=1))
@@ -406,21 +432,28 @@ class Soak:
             self._judge(tickets, drops, smtp, rss)
         return self.fig
 
-    def _start(self, config: Path, n: int) -> KpimonRun:
-        return KpimonRun(config, self.work / f"daemon-{n}.log")
+    def _start(self, config: Path) -> Instance:
+        n = len(self.logs)
+        self.logs.append(self.work / f"daemon-{n}.log")
+        return Instance(n, KpimonRun(config, self.logs[-1]), time.monotonic())
 
     def _drive(self, config: Path, srv: FakeEfecte, smtp: SmtpServer, tickets: Tickets,
                drops: Drops, started: float) -> list[list[float]]:
-        """The faulty phase, then the calm one; the RSS samples of each daemon."""
-        n = 0
-        daemon = self._start(config, n)
-        rss: list[list[float]] = [[]]
-        born = time.monotonic()
-        next_restart = born + self.rng.uniform(*self.restart_every)
-        next_drop = born + 2
-        next_rss = born + 5
+        """The faulty phase, then the calm one; the RSS samples of each daemon's life.
+
+        Restarts come at random intervals until two thirds of the phase (the last daemon
+        started then lives long enough for its RSS to say something). With several
+        instances, half of them SIGKILL the leader and the time until another leads is
+        measured; the rest stop (SIGTERM) or kill any instance."""
+        daemons = [self._start(config) for _ in range(self.instances)]
+        lives: list[Instance] = list(daemons)
+        now = time.monotonic()
+        next_restart = now + self.rng.uniform(*self.restart_every)
+        next_drop, next_sample = now + 2, now + 5
         end = started + self.seconds
-        while time.monotonic() < end:
+        last_restart = started + self.seconds * 2 / 3
+        killed_leader: float | None = None
+        while time.monotonic() < end and self.fig.crashes < 5:
             time.sleep(0.25)
             now = time.monotonic()
             if self.rng.random() < 0.3:
@@ -431,39 +464,49 @@ class Soak:
                 drops.drop()
                 next_drop = now + self.rng.uniform(1, 4)
             drops.mend()
-            if now >= next_rss:
-                value = rss_kib(daemon.proc.pid)
-                if value is not None and now - born > 15:  # past the start's imports
-                    rss[-1].append(value)
-                next_rss = now + 5
-            if daemon.proc.poll() is not None:  # nobody told it to go
-                self.fig.crashes += 1
-                self.out(f"CRASH: daemon {n} exited with {daemon.proc.returncode}; "
-                         f"log tail:\n{daemon.log[-2000:]}")
-                daemon.stop()
-                if self.fig.crashes >= 5:
-                    self.out("five crashes: the soak stops early")
-                    break
-                n += 1
-                daemon, born = self._start(config, n), time.monotonic()
-                rss.append([])
-            elif now >= next_restart:
-                how = self.rng.choice(["SIGTERM", "SIGKILL"])
-                if how == "SIGKILL":
+            if now >= next_sample:
+                next_sample = now + 5
+                for d in daemons:
+                    value = rss_kib(d.run.proc.pid)
+                    if value is not None and now - d.born > 15:  # past the start's imports
+                        d.rss.append(value)
+                if self.instances > 1:
+                    leaders = [d for d in daemons if d.leads()]
+                    self.fig.leaders_at_once = max(self.fig.leaders_at_once, len(leaders))
+            if killed_leader is not None and any(d.leads() for d in daemons):
+                self.fig.takeovers_s.append(round(now - killed_leader, 1))
+                killed_leader = None
+            for i, d in enumerate(daemons):
+                if d.run.proc.poll() is not None:  # nobody told it to go
+                    self.fig.crashes += 1
+                    self.out(f"CRASH: daemon {d.n} exited with {d.run.proc.returncode}; "
+                             f"log tail:\n{d.run.log[-2000:]}")
+                    d.run.stop()
+                    daemons[i] = self._start(config)
+                    lives.append(daemons[i])
+            if now >= next_restart and now < last_restart:
+                next_restart = now + self.rng.uniform(*self.restart_every)
+                leader = next((d for d in daemons if d.leads()), None)
+                if self.instances > 1 and leader is not None and self.rng.random() < 0.5:
+                    victim, how = leader, "SIGKILL leader"
+                    killed_leader = now
+                else:
+                    victim = self.rng.choice(daemons)
+                    how = self.rng.choice(["SIGTERM", "SIGKILL"])
+                if how.startswith("SIGKILL"):
                     if time.monotonic() - smtp.handler.last_data < 1.0:
                         self.fig.kills_inside_send += 1
-                    daemon.kill()
+                    victim.run.kill()
                 else:
-                    code = daemon.stop()
+                    code = victim.run.stop()
                     if code != 0:
                         self.fig.crashes += 1
-                        self.out(f"CRASH: daemon {n} exited {code} after SIGTERM; log tail:\n"
-                                 f"{daemon.log[-2000:]}")
+                        self.out(f"CRASH: daemon {victim.n} exited {code} after SIGTERM; "
+                                 f"log tail:\n{victim.run.log[-2000:]}")
                 self.fig.restarts[how] += 1
-                n += 1
-                daemon, born = self._start(config, n), time.monotonic()
-                rss.append([])
-                next_restart = born + self.rng.uniform(*self.restart_every)
+                i = daemons.index(victim)
+                daemons[i] = self._start(config)
+                lives.append(daemons[i])
         # Calm: no more faults, changes or refusals; the cut files written whole.
         self.fig.faults.update(tickets.armed - tickets.pending_faults())
         self.fig.faults.update(drops.faults)
@@ -472,12 +515,12 @@ class Soak:
         self.refusing = False
         drops.mend(everything=True)
         self._settle(tickets, drops)
-        code = daemon.stop()
-        if code != 0:
-            self.fig.crashes += 1
-            self.out(f"CRASH: the last daemon exited {code} after SIGTERM")
-        self.logs = [self.work / f"daemon-{i}.log" for i in range(n + 1)]
-        return rss
+        for d in daemons:
+            code = d.run.stop()
+            if code != 0:
+                self.fig.crashes += 1
+                self.out(f"CRASH: daemon {d.n} exited {code} after SIGTERM at the end")
+        return [d.rss for d in lives]
 
     def _settle(self, tickets: Tickets, drops: Drops, timeout: float = 90.0) -> None:
         """Wait until the store holds what the fakes serve and the outbox is empty."""
@@ -576,6 +619,8 @@ class Soak:
         if f.duplicates > f.kills_inside_send:
             f.problems.append(f"{f.duplicates} duplicate mails, but only "
                               f"{f.kills_inside_send} SIGKILLs inside a send")
+        if f.leaders_at_once > 1:
+            f.problems.append(f"{f.leaders_at_once} instances led at once")
         if not f.mails:
             f.problems.append("no mail was sent: the alert path was not exercised")
         # Errors the daemon caught and lived through (a failed compute keeps the previous
@@ -615,15 +660,20 @@ def report(fig: Figures) -> str:
                                  for s, n in sorted(fig.cycles.items())),
         "  faults injected: " + ", ".join(f"{k} {v}" for k, v in sorted(fig.faults.items()))
         + f" (total {sum(fig.faults.values())}); SMTP refusals {fig.smtp_refused}",
-        f"  restarts: SIGTERM {fig.restarts.get('SIGTERM', 0)}, SIGKILL "
-        f"{fig.restarts.get('SIGKILL', 0)} ({fig.kills_inside_send} inside a send); "
-        f"crashes {fig.crashes}",
+        "  restarts: " + ", ".join(f"{k} {v}" for k, v in sorted(fig.restarts.items()))
+        + f" ({fig.kills_inside_send} kills inside a send); crashes {fig.crashes}",
         "  tickets: " + ", ".join(f"{s} {n}" for s, n in sorted(fig.tickets.items()))
         + f"; records lost {fig.records_lost}, phantom {fig.records_phantom}; "
         f"rejects stored {fig.rejects_stored}",
         f"  mails {fig.mails}, notifications sent {fig.notifications_sent}, never arrived "
         f"{fig.notifications_missing}, duplicate mails {fig.duplicates} (same Message-ID)",
     ]
+    if fig.instances > 1:
+        took = sorted(fig.takeovers_s)
+        lines.append(f"  {fig.instances} instances: at most {fig.leaders_at_once} leading at "
+                     f"once; {len(took)} leader kills taken over in "
+                     + (f"{took[0]}–{took[-1]} s (median {took[len(took) // 2]} s)"
+                        if took else "—"))
     if rss:
         lines.append(f"  RSS of the longest-lived daemon ({rss['lifetime_s']:.0f} s): "
                      f"{rss['start'] / 1024:.1f} → {rss['end'] / 1024:.1f} MiB "
@@ -644,9 +694,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=300.0,
                    help="length of the faulty phase (a calm minute at most follows)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--instances", type=int, default=1,
+                   help="kpimon run processes on the one database (PostgreSQL for more than "
+                   "one); half the restarts then SIGKILL the leader")
+    p.add_argument("--restart-every", default="20,60", metavar="MIN,MAX",
+                   help="seconds between random restarts (default 20,60)")
     p.add_argument("--json", type=Path, help="write the figures here as JSON")
     p.add_argument("--keep", action="store_true", help="keep the work folder (logs, store)")
     args = p.parse_args(argv)
+    low, _, high = args.restart_every.partition(",")
+    restart_every = (float(low), float(high or low))
+    if args.instances > 1 and args.db != "postgresql":
+        p.error("several instances share a PostgreSQL database (--db postgresql)")
     work = Path(tempfile.mkdtemp(prefix=f"kpimon-soak-{args.db}-"))
     drop_schema = None
     if args.db == "sqlite":
@@ -654,7 +713,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         url, drop_schema = postgres_schema(args.pg_url)
     try:
-        fig = Soak(url, work, args.seconds, args.seed, args.db).run()
+        fig = Soak(url, work, args.seconds, args.seed, args.db, restart_every=restart_every,
+                   instances=args.instances).run()
     finally:
         if drop_schema is not None:
             drop_schema()
