@@ -67,7 +67,13 @@ from sqlalchemy import create_engine, select  # noqa: E402
 from kpimon.store import tables as t  # noqa: E402
 from tests.alerts.processes import KpimonRun  # noqa: E402
 from tests.alerts.smtp_server import SmtpServer  # noqa: E402
-from tests.sources.efecte_server import PASSWORD, FakeEfecte, Fault  # noqa: E402
+from tests.deploy.harness import source_block  # noqa: E402
+from tests.sources.efecte_server import (  # noqa: E402
+    PASSWORD,
+    FakeEfecte,
+    Fault,
+    rest_source_toml,
+)
 
 TZ = ZoneInfo("Europe/Stockholm")
 STATUSES = ["01 - Ny", "02 - Pågår", "03 - Väntar", "05 - Avklarad", "07 - Stängd"]
@@ -90,31 +96,7 @@ compute_every = "2s"
 [http]
 listen = "127.0.0.1:0"
 
-[[sources]]
-name = "efecte"
-kind = "efecte_rest"
-url = "{url}"
-username = "kpimon"
-password_file = "{secret}"
-templates = ["incident"]
-every = "1s"
-timeout = 1
-retries = 1
-fields = {{ id = "efecte_id", priority = "priority", status = "status", created = "created", updated = "updated", org = "organization" }}
-values.priority = {{ "1. Akut" = "acute", "2. Hög" = "high", "3. Normal" = "normal", "4. Låg" = "low" }}
-values.status = {{ "01 - Ny" = "new", "02 - Pågår" = "in_progress", "03 - Väntar" = "waiting", "05 - Avklarad" = "resolved", "07 - Stängd" = "closed" }}
-values.kind = {{ "incident" = "incident" }}
-
-[[sources]]
-name = "drop"
-kind = "ticket_csv"
-path = "{drop}/*.csv"
-every = "1s"
-settle = "0s"
-values.priority = {{ "1. Akut" = "acute", "2. Hög" = "high", "3. Normal" = "normal", "4. Låg" = "low" }}
-values.status = {{ "01 - Ny" = "new", "02 - Pågår" = "in_progress", "03 - Väntar" = "waiting", "05 - Avklarad" = "resolved", "07 - Stängd" = "closed" }}
-values.kind = {{ "Incident" = "incident" }}
-
+{sources}
 [[indicators]]
 id = "open_30d"
 kind = "open_older_than"
@@ -144,7 +126,7 @@ email = ["desk@kommun.example"]
 id = "source_failing"
 kind = "source_failing"
 for = "0s"
-"""  # noqa: E501 - TOML inline tables cannot be wrapped
+"""
 
 
 @dataclass
@@ -419,8 +401,10 @@ class Soak:
             # A client that gave up on a hang leaves a broken pipe behind: not news here.
             srv._server.handle_error = lambda request, address: None  # type: ignore[method-assign]
             config = self.work / "kpimon.toml"
-            config.write_text(CONFIG.format(db=self.db_url, url=srv.url, secret=secret,
-                                            drop=drop, smtp=smtp.port), encoding="utf-8")
+            sources = rest_source_toml(srv, secret, every="1s", timeout=1, retries=1) \
+                + source_block("drop", f'path = "{drop}/*.csv"', every="1s")
+            config.write_text(CONFIG.format(db=self.db_url, sources=sources, smtp=smtp.port),
+                              encoding="utf-8")
             tickets = Tickets(srv, random.Random(self.rng.random()), self.rest_clock)
             drops = Drops(drop, random.Random(self.rng.random()), self.csv_clock)
             for _ in range(20):

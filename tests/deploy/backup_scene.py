@@ -21,7 +21,7 @@ from typing import Any
 from kpimon import cli
 from kpimon.store import tables as t
 from tests.deploy.harness import kpimon
-from tests.sources.efecte_server import PASSWORD, FakeEfecte, text_el
+from tests.sources.efecte_server import FIELDS, PASSWORD, FakeEfecte, rest_source_toml, text_el
 
 YEAR = 2026
 STATUSES = ["01 - Ny", "02 - Pågår", "03 - Väntar", "05 - Avklarad", "07 - Stängd"]
@@ -41,20 +41,7 @@ compute_every = "2s"
 [http]
 listen = "127.0.0.1:0"
 
-[[sources]]
-name = "efecte"
-kind = "efecte_rest"
-url = "{url}"
-username = "kpimon"
-password_file = "{secret}"
-templates = ["incident"]
-every = "1s"
-timeout = 5
-fields = {{ id = "efecte_id", priority = "priority", status = "status", created = "created", resolved = "solved_date", updated = "updated", org = "organization" }}
-values.priority = {{ "1. Akut" = "acute", "2. Hög" = "high", "3. Normal" = "normal", "4. Låg" = "low" }}
-values.status = {{ "01 - Ny" = "new", "02 - Pågår" = "in_progress", "03 - Väntar" = "waiting", "05 - Avklarad" = "resolved", "07 - Stängd" = "closed" }}
-values.kind = {{ "incident" = "incident" }}
-
+{sources}
 [[indicators]]
 id = "open_30d"
 kind = "open_older_than"
@@ -76,7 +63,7 @@ target = ">= 0.5"
 id = "budget"
 kind = "manual"
 target = ">= 0"
-"""  # noqa: E501 - TOML inline tables cannot be wrapped
+"""
 
 
 def write_config(folder: Path, db_url: str, srv: FakeEfecte) -> Path:
@@ -84,7 +71,8 @@ def write_config(folder: Path, db_url: str, srv: FakeEfecte) -> Path:
     secret = folder / "efecte.secret"
     secret.write_text(PASSWORD, encoding="utf-8")
     path = folder / "kpimon.toml"
-    path.write_text(CONFIG.format(db=db_url, url=srv.url, secret=secret), encoding="utf-8")
+    sources = rest_source_toml(srv, secret, fields=dict(FIELDS, resolved="solved_date"))
+    path.write_text(CONFIG.format(db=db_url, sources=sources), encoding="utf-8")
     return path
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -400,6 +401,25 @@ VALUES = {
                "05 - Avklarad": "resolved", "07 - Stängd": "closed"},
     "kind": {"incident": "incident", "service_request": "request"},
 }
+
+
+def toml_table(table: dict[str, str]) -> str:
+    """An inline TOML table of strings (JSON strings are TOML basic strings)."""
+    return "{ " + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = "
+                            f"{json.dumps(v, ensure_ascii=False)}" for k, v in table.items()) + " }"
+
+
+def rest_source_toml(srv: FakeEfecte, password_file: Path, *, every: str = "1s",
+                     timeout: float = 5, retries: int = 3,
+                     fields: dict[str, str] | None = None) -> str:
+    """A `[[sources]]` entry `efecte` (efecte_rest, template incident) for a daemon's config
+    against the fake server, with these helpers' field and value maps."""
+    lines = ["[[sources]]", 'name = "efecte"', 'kind = "efecte_rest"', f'url = "{srv.url}"',
+             'username = "kpimon"', f'password_file = "{password_file}"',
+             'templates = ["incident"]', f'every = "{every}"', f"timeout = {timeout}",
+             f"retries = {retries}", f"fields = {toml_table(fields or FIELDS)}"]
+    lines += [f"values.{key} = {toml_table(table)}" for key, table in VALUES.items()]
+    return "\n".join(lines) + "\n"
 
 
 def rest_config(srv: FakeEfecte, **overrides: Any) -> SourceConfig:
