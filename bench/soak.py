@@ -45,6 +45,7 @@ import json
 import os
 import platform
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -155,6 +156,7 @@ class Figures:
     instances: int = 1
     leaders_at_once: int = 0  # the most instances seen leading at one sample (several only)
     takeovers_s: list[float] = field(default_factory=list)  # leader SIGKILL → a new leader
+    failures: Counter[str] = field(default_factory=Counter)  # failed runs by kind of error
     compute_failures: int = 0
     tracebacks: int = 0
     problems: list[str] = field(default_factory=list)
@@ -163,6 +165,7 @@ class Figures:
         out = dict(self.__dict__)
         out["faults"] = dict(self.faults)
         out["restarts"] = dict(self.restarts)
+        out["failures"] = dict(self.failures)
         return out
 
 
@@ -567,10 +570,13 @@ class Soak:
         try:
             with engine.connect() as conn:
                 r = t.collection_runs.c
-                for source, ok in conn.execute(select(r.source, r.ok)).all():
+                for source, ok, error in conn.execute(select(r.source, r.ok, r.error)).all():
                     f.cycles[source] = f.cycles.get(source, 0) + 1
                     if not ok:
                         f.failed_cycles[source] = f.failed_cycles.get(source, 0) + 1
+                        # The kind of failure: the message without its numbers and port.
+                        kind = re.sub(r"\d+(\.\d+)?", "N", (error or "?").splitlines()[0])
+                        f.failures[f"{source}: {kind[:90]}"] += 1
                 f.rejects_stored = len(conn.execute(select(t.rejects.c.id)).all())
                 n = t.notifications.c
                 sent = conn.execute(select(n.message_id).where(n.status == "sent")).all()
@@ -580,7 +586,9 @@ class Soak:
         f.records_lost, f.records_phantom = lost, phantom
         stored = self._stored()
         f.tickets = {k: len(v) for k, v in stored.items()}
-        received = Counter(m.message["Message-ID"] for m in smtp.messages)
+        # (A long Message-ID header is folded onto a line of its own: unfolded, it keeps the
+        # folding space in front.)
+        received = Counter(str(m.message["Message-ID"]).strip() for m in smtp.messages)
         f.mails = len(smtp.messages)
         f.smtp_refused = smtp.handler.refused
         f.notifications_sent = len(sent)
@@ -642,6 +650,8 @@ def report(fig: Figures) -> str:
         f"soak on {fig.db}, seed {fig.seed}, {fig.seconds:.0f} s",
         "  cycles: " + ", ".join(f"{s} {n} ({fig.failed_cycles.get(s, 0)} failed)"
                                  for s, n in sorted(fig.cycles.items())),
+        "  failed runs by kind: " + "; ".join(f"{k} ×{v}"
+                                              for k, v in fig.failures.most_common(8)),
         "  faults injected: " + ", ".join(f"{k} {v}" for k, v in sorted(fig.faults.items()))
         + f" (total {sum(fig.faults.values())}); SMTP refusals {fig.smtp_refused}",
         "  restarts: " + ", ".join(f"{k} {v}" for k, v in sorted(fig.restarts.items()))
