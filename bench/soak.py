@@ -671,7 +671,8 @@ def report(fig: Figures) -> str:
     if rss:
         lines.append(f"  RSS of the longest-lived daemon ({rss['lifetime_s']:.0f} s): "
                      f"{rss['start'] / 1024:.1f} → {rss['end'] / 1024:.1f} MiB "
-                     f"({rss['growth'] / 1024:+.1f} MiB); max of all "
+                     f"({rss['growth'] / 1024:+.1f} MiB, ×{rss['end'] / rss['start']:.2f}); "
+                     f"max of all "
                      f"{rss['max'] / 1024:.1f} MiB")
     if fig.tracebacks:
         lines.append(f"  WARNING: {fig.tracebacks} tracebacks logged (caught; "
