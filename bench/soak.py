@@ -378,6 +378,7 @@ class Soak:
         self.fig = Figures(db=db, seed=seed, instances=instances)
         self.restart_every = restart_every
         self.instances = instances
+        self.first_kind = self.rng.randrange(2)
         self.out = out
         start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=3)
         self.rest_clock = SourceClock(start, timedelta(seconds=1))
@@ -478,8 +479,11 @@ class Soak:
                     victim, how = leader, "SIGKILL leader"
                     killed_leader = now
                 else:
+                    # SIGTERM and SIGKILL take turns (from a random first), so that a short
+                    # soak has both.
                     victim = self.rng.choice(daemons)
-                    how = self.rng.choice(["SIGTERM", "SIGKILL"])
+                    plain = self.fig.restarts["SIGTERM"] + self.fig.restarts["SIGKILL"]
+                    how = ["SIGTERM", "SIGKILL"][(plain + self.first_kind) % 2]
                 if how.startswith("SIGKILL"):
                     if time.monotonic() - smtp.handler.last_data < 1.0:
                         self.fig.kills_inside_send += 1
