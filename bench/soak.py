@@ -578,8 +578,10 @@ class Soak:
                     f.cycles[source] = f.cycles.get(source, 0) + 1
                     if not ok:
                         f.failed_cycles[source] = f.failed_cycles.get(source, 0) + 1
-                        # The kind of failure: the message without its numbers and port.
-                        kind = re.sub(r"\d+(\.\d+)?", "N", (error or "?").splitlines()[0])
+                        # The kind of failure: the message without its numbers and port; a
+                        # run without an end was cut short by a kill.
+                        kind = "interrupted (killed mid-run)" if ok is None else re.sub(
+                            r"\d+(\.\d+)?", "N", (error or "?").splitlines()[0])
                         f.failures[f"{source}: {kind[:90]}"] += 1
                 f.rejects_stored = len(conn.execute(select(t.rejects.c.id)).all())
                 n = t.notifications.c
