@@ -43,6 +43,8 @@ def parse_time(text: str, tz: ZoneInfo) -> datetime:
                 return naive.replace(tzinfo=UTC)
             sign = 1 if off[0] == "+" else -1
             digits = off[1:].replace(":", "")
+            if int(digits[:2]) > 23 or int(digits[2:]) > 59:  # +99:99 is no offset
+                raise ValueError(f"{text!r}: UTC offset out of range")
             delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
             return (naive - sign * delta).replace(tzinfo=UTC)
         return localize(naive, tz)
