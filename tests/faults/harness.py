@@ -4,11 +4,50 @@ an `efecte_rest` source on the fake Efecte, and reading a daemon's metrics while
 from __future__ import annotations
 
 import re
+import signal
 import sqlite3
+import subprocess
+import threading
+import time
 from pathlib import Path
 
-from tests.deploy.harness import Daemon, metric_value
+from tests.deploy.harness import Daemon, NotifySocket, metric_value
 from tests.sources.efecte_server import PASSWORD, FakeEfecte
+
+
+class DrainedNotify(NotifySocket):
+    """A notify socket read all the time by a thread of its own: a datagram socket nobody
+    reads fills after a few messages, and then the daemon's next sd_notify blocks."""
+
+    def __init__(self, tmp: Path):
+        super().__init__(tmp)
+        self._closed = threading.Event()
+        self._seen = 0
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        while not self._closed.is_set():
+            try:
+                self.receive(0.2)
+            except OSError:
+                return
+
+    def wait_for(self, line: str, timeout: float = 15.0) -> set[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for i in range(self._seen, len(self.messages)):
+                if line in self.messages[i]:
+                    self._seen = i + 1
+                    return self.messages[i]
+            time.sleep(0.05)
+        raise AssertionError(f"no {line} within {timeout} s; got {self.messages}")
+
+    def close(self) -> None:
+        self._closed.set()
+        self._reader.join(2)
+        super().close()
+
 
 #: A compute every 2 s, so the metrics follow the collections quickly.
 TOP = 'compute_every = "2s"\n'
@@ -50,6 +89,67 @@ def open_tickets(daemon: Daemon) -> float:
 
 
 def count(db: Path, sql: str) -> int:
-    """A count from the daemon's SQLite file, read beside the running daemon."""
+    """A count from the daemon's SQLite file, read beside the running daemon (0 before the
+    file or its tables exist)."""
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
+            return int(conn.execute(sql).fetchone()[0])
+    except sqlite3.OperationalError as e:
+        if "no such table" in str(e):
+            return 0
+        raise
+
+
+def write_bulk_csv(path: Path, n: int) -> None:
+    """`n` tickets in the golden export's format (as tests/deploy/harness.py's CSV), created
+    every 7 minutes from 2026-01-05: about two thirds resolved and closed, the rest open."""
+    from datetime import datetime, timedelta
+
+    header = ("Ärende-ID;Typ;Prioritet;Status;Skapad;Första återkoppling;Löst;Stängd;"
+              "Löst av linje;Lösning;Grupp;Organisation;Kategori;Senast ändrad\n")
+    priorities = ("1. Akut", "2. Hög", "3. Normal", "3. Normal", "4. Låg")
+    orgs = ("Askersund", "Hallsberg", "Laxå", "Lekeberg")
+    start = datetime(2026, 1, 5, 8, 0)
+    fmt = "%Y-%m-%d %H:%M"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write(header)
+        for i in range(n):
+            created = start + timedelta(minutes=7 * i)
+            response = created + timedelta(minutes=5 + i % 90)
+            if i % 3:
+                resolved = response + timedelta(hours=1 + i % 40)
+                closed = resolved + timedelta(days=2)
+                f.write(f"B{i:06d};Incident;{priorities[i % 5]};07 - Stängd;"
+                        f"{created:{fmt}};{response:{fmt}};{resolved:{fmt}};{closed:{fmt}};"
+                        f"{1 + i % 2};Åtgärdat;Servicedesk;{orgs[i % 4]};;{closed:{fmt}}\n")
+            else:
+                f.write(f"B{i:06d};Incident;{priorities[i % 5]};02 - Pågår;{created:{fmt}};"
+                        f"{response:{fmt}};;;;;Servicedesk;{orgs[i % 4]};;{response:{fmt}}\n")
+
+
+def facts_dump(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the facts tables (and the tickets' facts columns), sorted."""
+    out = {}
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
-        return int(conn.execute(sql).fetchone()[0])
+        for table in ("ticket_facts", "resolution_facts", "resolutions"):
+            out[table] = sorted(conn.execute(f"SELECT * FROM {table}").fetchall(),
+                                key=repr)
+        out["tickets"] = sorted(conn.execute(
+            "SELECT source, id, done_at, facts_dirty, flow_origin, flow_seen FROM tickets"
+        ).fetchall(), key=repr)
+    return out
+
+
+def stop(daemon: Daemon, timeout: float = 90) -> int:
+    """SIGTERM and the exit code, waiting up to `timeout` (a compute over many tickets may be
+    finishing); the log goes into the failure if it does not stop."""
+    daemon.signal(signal.SIGTERM)
+    try:
+        return daemon.proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        daemon.proc.kill()
+        daemon.proc.wait()
+        raise AssertionError(f"kpimon run did not stop within {timeout:g} s:\n"
+                             + daemon.log[-5000:]) from None

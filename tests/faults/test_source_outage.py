@@ -43,7 +43,7 @@ def test_a_failing_source_leaves_the_rest_running(
         # The drop-folder source `export` is collected every second too.
         config.write_text(config.read_text("utf-8").replace('every = "1h"', 'every = "1s"', 1),
                           encoding="utf-8")
-        daemon = start_daemon(config, watchdog_usec=0)  # nobody drains WATCHDOG=1 pings
+        daemon = start_daemon(config)
         notify.wait_for("READY=1", timeout=30)
         wait_for(lambda: metric(daemon, "kpimon_source_up", source="efecte") == 1, 30,
                  "efecte up", interval=0.3)
