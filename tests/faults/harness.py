@@ -102,9 +102,10 @@ def count(db: Path, sql: str) -> int:
         raise
 
 
-def write_bulk_csv(path: Path, n: int) -> None:
+def write_bulk_csv(path: Path, n: int, prefix: str = "B") -> None:
     """`n` tickets in the golden export's format (as tests/deploy/harness.py's CSV), created
-    every 7 minutes from 2026-01-05: about two thirds resolved and closed, the rest open."""
+    every 7 minutes from 2026-01-05: about two thirds resolved and closed, the rest open; ids
+    are `prefix` and a number."""
     from datetime import datetime, timedelta
 
     header = ("Ärende-ID;Typ;Prioritet;Status;Skapad;Första återkoppling;Löst;Stängd;"
@@ -121,11 +122,11 @@ def write_bulk_csv(path: Path, n: int) -> None:
             if i % 3:
                 resolved = response + timedelta(hours=1 + i % 40)
                 closed = resolved + timedelta(days=2)
-                f.write(f"B{i:06d};Incident;{priorities[i % 5]};07 - Stängd;"
+                f.write(f"{prefix}{i:06d};Incident;{priorities[i % 5]};07 - Stängd;"
                         f"{created:{fmt}};{response:{fmt}};{resolved:{fmt}};{closed:{fmt}};"
                         f"{1 + i % 2};Åtgärdat;Servicedesk;{orgs[i % 4]};;{closed:{fmt}}\n")
             else:
-                f.write(f"B{i:06d};Incident;{priorities[i % 5]};02 - Pågår;{created:{fmt}};"
+                f.write(f"{prefix}{i:06d};Incident;{priorities[i % 5]};02 - Pågår;{created:{fmt}};"
                         f"{response:{fmt}};;;;;Servicedesk;{orgs[i % 4]};;{response:{fmt}}\n")
 
 
