@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
 from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 
 from tests.deploy.harness import Daemon, NotifySocket, metric_value
 from tests.sources.efecte_server import PASSWORD, FakeEfecte
@@ -88,18 +92,26 @@ def open_tickets(daemon: Daemon) -> float:
     return total
 
 
-def count(db: Path, sql: str) -> int:
-    """A count from the daemon's SQLite file, read beside the running daemon (0 before the
-    file or its tables exist)."""
-    if not db.exists():
-        return 0
+def _engine(db: str) -> Engine:
+    return create_engine(db, poolclass=NullPool)
+
+
+def count(db: str, sql: str) -> int:
+    """A count from the daemon's database (a URL), read beside the running daemon; 0 before
+    the database or its tables exist."""
+    url = make_url(db)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
+        return 0  # connecting would create the file
+    engine = _engine(db)
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
-            return int(conn.execute(sql).fetchone()[0])
-    except sqlite3.OperationalError as e:
-        if "no such table" in str(e):
+        with engine.connect() as conn:
+            return int(conn.execute(text(sql)).scalar_one())
+    except DBAPIError as e:
+        if "no such table" in str(e) or "does not exist" in str(e):
             return 0
         raise
+    finally:
+        engine.dispose()
 
 
 def write_bulk_csv(path: Path, n: int, prefix: str = "B") -> None:
@@ -130,16 +142,20 @@ def write_bulk_csv(path: Path, n: int, prefix: str = "B") -> None:
                         f"{response:{fmt}};;;;;Servicedesk;{orgs[i % 4]};;{response:{fmt}}\n")
 
 
-def facts_dump(db: Path) -> dict[str, list[tuple[object, ...]]]:
+def facts_dump(db: str) -> dict[str, list[tuple[object, ...]]]:
     """Every row of the facts tables (and the tickets' facts columns), sorted."""
     out = {}
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
-        for table in ("ticket_facts", "resolution_facts", "resolutions"):
-            out[table] = sorted(conn.execute(f"SELECT * FROM {table}").fetchall(),
-                                key=repr)
-        out["tickets"] = sorted(conn.execute(
-            "SELECT source, id, done_at, facts_dirty, flow_origin, flow_seen FROM tickets"
-        ).fetchall(), key=repr)
+    engine = _engine(db)
+    try:
+        with engine.connect() as conn:
+            for table in ("ticket_facts", "resolution_facts", "resolutions"):
+                out[table] = sorted((tuple(r) for r in conn.execute(
+                    text(f"SELECT * FROM {table}"))), key=repr)
+            out["tickets"] = sorted((tuple(r) for r in conn.execute(text(
+                "SELECT source, id, done_at, facts_dirty, flow_origin, flow_seen FROM tickets"
+            ))), key=repr)
+    finally:
+        engine.dispose()
     return out
 
 

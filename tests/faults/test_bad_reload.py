@@ -36,7 +36,7 @@ def test_a_broken_reload_keeps_the_old_configuration_working(
                           sources=source_block("drop", f'path = "{drop}/*.csv"'))
     good = config.read_text("utf-8").replace('every = "1h"', 'every = "1s"')
     config.write_text(good, encoding="utf-8")
-    db = tmp_path / "kpimon.db"
+    db = f"sqlite:///{tmp_path}/kpimon.db"
 
     def dropped() -> int:
         return count(db, "SELECT count(*) FROM tickets WHERE source = 'drop'")

@@ -49,7 +49,7 @@ def test_a_full_disk_loses_nothing(tmp_path: Path, small_disk: Path, notify: Not
                           sources=source_block("bulk", f'path = "{drop}/*.csv"'))
     config.write_text(config.read_text("utf-8").replace('every = "1h"', 'every = "2s"'),
                       encoding="utf-8")
-    db = small_disk / "kpimon.db"
+    db = f"sqlite:///{small_disk}/kpimon.db"
     daemon = start_daemon(config)
     notify.wait_for("READY=1", timeout=60)
     wait_for(lambda: metric(daemon, "kpimon_source_up", source="bulk") == 0, 60,

@@ -3,10 +3,12 @@ that follows it, loses nothing and leaves nothing half done: a file goes in whol
 all (and is taken again after the restart), and after the restart the facts equal what
 `kpimon recompute` rebuilds from scratch.
 
-Real processes on SQLite: the daemon, a drop folder with one large export, the command line."""
+Real processes on SQLite and PostgreSQL: the daemon, a drop folder with one large export, the
+command line."""
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from collections.abc import Callable
@@ -23,20 +25,25 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 N = 60_000  # a few seconds of import and of facts, on a loaded machine too
 
 
-def _setup(tmp_path: Path) -> tuple[Path, Path]:
+def _setup(tmp_path: Path, db_url: str) -> Path:
     drop = tmp_path / "drop"
     drop.mkdir()
     write_bulk_csv(drop / "bulk.csv", N)
     config = write_config(tmp_path, ("resp_30m", "first_line", "open_30d"),
                           sources=source_block("bulk", f'path = "{drop}/*.csv"'))
-    return config, tmp_path / "kpimon.db"
+    text = config.read_text("utf-8")
+    sqlite = f'database = "sqlite:///{tmp_path}/kpimon.db"'
+    assert text.count(sqlite) == 1
+    config.write_text(text.replace(sqlite, f"database = {json.dumps(db_url)}"),
+                      encoding="utf-8")
+    return config
 
 
-def _bulk(db: Path) -> int:
+def _bulk(db: str) -> int:
     return count(db, "SELECT count(*) FROM tickets WHERE source = 'bulk'")
 
 
-def _restart_and_check(config: Path, db: Path, start_daemon: Callable[..., Daemon]) -> None:
+def _restart_and_check(config: Path, db: str, start_daemon: Callable[..., Daemon]) -> None:
     """Start again; once the file is in and its facts done, stop, and compare the facts with
     a rebuild by `kpimon recompute`."""
     daemon = start_daemon(config)
@@ -56,9 +63,9 @@ def _restart_and_check(config: Path, db: Path, start_daemon: Callable[..., Daemo
         assert after_restart[table] == rows, f"{table} differs from a rebuild"
 
 
-def test_sigkill_in_the_middle_of_an_import(tmp_path: Path, notify: NotifySocket,
+def test_sigkill_in_the_middle_of_an_import(tmp_path: Path, db_url: str, notify: NotifySocket,
                                             start_daemon: Callable[..., Daemon]) -> None:
-    config, db = _setup(tmp_path)
+    config, db = _setup(tmp_path, db_url), db_url
     daemon = start_daemon(config)
     wait_for(lambda: count(
         db, "SELECT count(*) FROM collection_runs WHERE source = 'bulk' AND ended IS NULL"),
@@ -75,9 +82,9 @@ def test_sigkill_in_the_middle_of_an_import(tmp_path: Path, notify: NotifySocket
     _restart_and_check(config, db, start_daemon)
 
 
-def test_sigkill_in_the_middle_of_the_facts(tmp_path: Path, notify: NotifySocket,
+def test_sigkill_in_the_middle_of_the_facts(tmp_path: Path, db_url: str, notify: NotifySocket,
                                            start_daemon: Callable[..., Daemon]) -> None:
-    config, db = _setup(tmp_path)
+    config, db = _setup(tmp_path, db_url), db_url
     daemon = start_daemon(config)
 
     def facts_half_done() -> bool:
