@@ -48,7 +48,8 @@ REFRESH_SECONDS = 60
 HANDSHAKE_TIMEOUT = 10.0
 #: How long a connection may stay open without sending a request (it costs no thread).
 IDLE_TIMEOUT = 30.0
-#: How long a worker waits for each read of a request it is serving.
+#: How long a client has for its request line and headers once they start to arrive (and a
+#: worker for each read and write); a client that trickles them is cut off after that.
 READ_TIMEOUT = 10.0
 #: Worker threads serving requests: enough that ten concurrent scrapers are served as fast as
 #: by a thread per connection, few enough that a flood of clients cannot start threads.
@@ -89,6 +90,8 @@ class _HTTPServer(HTTPServer):
         self._stop = threading.Event()
         self._stopped = threading.Event()
         self._serving = False
+        self._reading: dict[Any, float] = {}  # connection → deadline of its request's headers
+        self._reading_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         super().__init__(address, handler)  # binds (and calls server_close if that fails)
         self._threads = [threading.Thread(target=self._work, name=f"kpimon-web-{i}",
@@ -118,6 +121,7 @@ class _HTTPServer(HTTPServer):
                             sel.unregister(conn)
                             del waiting[conn]
                             self.shutdown_request(conn)
+                    self._cut_slow_readers(now)
             finally:
                 for conn in waiting:
                     self.shutdown_request(conn)
@@ -164,6 +168,30 @@ class _HTTPServer(HTTPServer):
 
     # ---------------------------------------------------------------- the workers
 
+    def _cut_slow_readers(self, now: float) -> None:
+        """End the requests whose line and headers did not all arrive within READ_TIMEOUT:
+        the per-read timeout alone lets a client that sends a byte now and then hold a worker
+        for ever. Shutting the socket down wakes the worker blocked in its read."""
+        with self._reading_lock:
+            late = [conn for conn, deadline in self._reading.items() if now > deadline]
+            for conn in late:
+                del self._reading[conn]
+        for conn in late:
+            try:  # the plain socket's shutdown, also under TLS: the SSL state is the worker's
+                socket.socket.shutdown(conn, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def reading(self, conn: Any) -> None:
+        """`conn`'s request starts to be read now; see `_cut_slow_readers`."""
+        with self._reading_lock:
+            self._reading[conn] = time.monotonic() + READ_TIMEOUT
+
+    def request_read(self, conn: Any) -> None:
+        """`conn`'s request line and headers are in: no deadline for the answer."""
+        with self._reading_lock:
+            self._reading.pop(conn, None)
+
     def _work(self) -> None:
         while (item := self._ready.get()) is not None:
             conn, address = item
@@ -173,6 +201,7 @@ class _HTTPServer(HTTPServer):
             except Exception:
                 self.handle_error(conn, address)
             finally:
+                self.request_read(conn)
                 self.shutdown_request(conn)
 
     def shutdown_request(self, request: Any) -> None:
@@ -182,6 +211,7 @@ class _HTTPServer(HTTPServer):
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.tls is None:
+            self.reading(request)
             super().finish_request(request, client_address)
             return
         request.settimeout(HANDSHAKE_TIMEOUT)
@@ -192,8 +222,10 @@ class _HTTPServer(HTTPServer):
             return
         try:
             conn.settimeout(READ_TIMEOUT)
+            self.reading(conn)
             super().finish_request(conn, client_address)
         finally:
+            self.request_read(conn)
             conn.close()
 
     def server_close(self) -> None:
@@ -261,6 +293,11 @@ class WebServer:
 
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug("%s %s", self.address_string(), format % args)
+
+            def parse_request(self) -> bool:
+                ok = super().parse_request()  # reads the headers
+                server.httpd.request_read(self.connection)
+                return ok
 
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
                 if not server._authorized(self.headers.get("Authorization")):

@@ -96,3 +96,30 @@ def test_a_connection_that_sends_nothing_is_closed(monkeypatch: pytest.MonkeyPat
         t0 = time.perf_counter()
         assert conn.recv(100) == b""  # the server closed it
         assert time.perf_counter() - t0 < 5
+
+
+@pytest.mark.timeout(60)
+def test_a_client_trickling_its_headers_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each byte within the per-read timeout, the whole never: the worker is freed after
+    READ_TIMEOUT all the same."""
+    monkeypatch.setattr(server_module, "READ_TIMEOUT", 1.0)
+    with web_server() as server, idle_connections(server.port, 1) as (conn,):
+        conn.sendall(b"GET /metrics HTTP/1.0\r\n")
+        t0 = time.perf_counter()
+        cut = False
+        while time.perf_counter() - t0 < 8:
+            time.sleep(0.3)
+            try:
+                conn.sendall(b"X-Slow: y\r\n")
+            except OSError:
+                cut = True
+                break
+            conn.settimeout(0.01)
+            try:
+                if conn.recv(100) == b"":
+                    cut = True
+                    break
+            except TimeoutError:
+                pass
+        assert cut, "the trickling client was still being served after 8 s"
+        assert time.perf_counter() - t0 < 5
