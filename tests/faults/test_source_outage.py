@@ -1,7 +1,8 @@
 """A source that fails in any of the ways a web service fails (500, 503, 429 that never ends, a
-hang past the timeout, a truncated body, an HTML page instead of JSON) does not take the daemon
-down: `kpimon_source_up` goes to 0 for that source only, the other source goes on being
-collected, and once the service is back its data comes in, including what changed meanwhile.
+hang past the timeout, a truncated body, a connection dropped mid-body, an HTML page instead
+of JSON) does not take the daemon down: `kpimon_source_up` goes to 0 for that source only, the
+other source goes on being collected, and once the service is back its data comes in,
+including what changed meanwhile.
 
 Real processes: `kpimon run` and the fake Efecte (a real HTTP server) beside a drop-folder
 ticket_csv source."""
@@ -27,6 +28,7 @@ OUTAGES = {
     "429": Fault("*", status=429, body='{"code": 429}', headers={"Retry-After": "1"}),
     "hang": Fault("*", mode="hang", hang=5, status=200, body='{"meta": {}, "data": []}'),
     "truncated": Fault("data", mode="truncate"),
+    "dropped": Fault("data", mode="drop"),  # the connection closed mid-body
     "html": Fault("data", status=200, ctype="text/html",
                   body="<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>"),
 }
