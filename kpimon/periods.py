@@ -159,12 +159,12 @@ def check_years(period: Period) -> Period:
 def parse_at(text: str, tz: ZoneInfo) -> datetime:
     """An evaluation moment (`--at`, `?at=`): `parse_time`, in the years 1970–9998.
 
-    Raises ValueError for a time that does not parse or lies outside those years (in UTC or
-    in `tz`), never OverflowError.
+    Raises ValueError for a time that does not parse or lies outside those years (in `tz`,
+    as its period would), never OverflowError.
     """
     try:
         at = parse_time(text, tz)
-        inside = all(FIRST_YEAR <= t.year <= LAST_YEAR for t in (at, at.astimezone(tz)))
+        inside = FIRST_YEAR <= at.astimezone(tz).year <= LAST_YEAR
     except OverflowError:  # year 1 in a zone east of UTC, year 9999 west of it
         inside = False
     if not inside:
