@@ -23,7 +23,7 @@ from sqlalchemy import delete, insert, select
 from kpimon import __version__
 from kpimon.config import CALL_INDICATOR_KINDS, Config, ConfigError, config_path, load_config
 from kpimon.periods import Period, check_years, containing, date_range, parse_at, parse_period
-from kpimon.timeutil import epoch, parse_time
+from kpimon.timeutil import epoch
 
 log = logging.getLogger("kpimon")
 
@@ -777,7 +777,7 @@ def _alerts_silence(app: Any, args: argparse.Namespace) -> int:
         ends = now + seconds
     else:
         try:
-            ends = epoch(parse_time(args.until, app.config.tz))
+            ends = epoch(parse_at(args.until, app.config.tz))
         except ValueError as e:
             raise UsageError(f"--until: {e}") from None
         if ends <= now:
