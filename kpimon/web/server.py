@@ -1,4 +1,6 @@
-"""The HTTP server (DESIGN §8 "Web"): a small threaded server on the standard library.
+"""The HTTP server (DESIGN §8 "Web"): a small server on the standard library, with a fixed
+pool of worker threads and a bound on open connections (see `_HTTPServer`); basic auth in
+web/auth.py.
 
 `/metrics`, `/api/alerts` and the status page read the in-memory snapshots only. `/api/kpis`
 answers the running month from the snapshot, and evaluates on demand (a read-only query) when
