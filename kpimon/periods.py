@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from kpimon.timeutil import epoch, localize, parse_time
+from kpimon.timeutil import EARLIEST, LATEST, YEARS, epoch, localize, parse_time
 
-#: The years a period and an evaluation moment (`--at`, `?at=`) may lie in: a date outside has no
-#: room for its period's end or its year-earlier comparison (year 9999's end is no `datetime`).
-FIRST_YEAR, LAST_YEAR = 1970, 9998
+#: The years a period and an evaluation moment (`--at`, `?at=`) may lie in, as for any time
+#: (timeutil): year 9999 has no room for its period's end.
+FIRST_YEAR, LAST_YEAR = EARLIEST.year, LATEST.year - 1
 
 
 @dataclass(frozen=True)
@@ -151,24 +151,16 @@ def parse_period(text: str, tz: ZoneInfo) -> Period:
 def check_years(period: Period) -> Period:
     """`period` itself if it lies in the years FIRST_YEAR–LAST_YEAR; else ValueError."""
     if period.first.year < FIRST_YEAR or period.last.year > LAST_YEAR:
-        raise ValueError(f"{period.label}: a period must lie in the years "
-                         f"{FIRST_YEAR}–{LAST_YEAR}")
+        raise ValueError(f"{period.label}: a period must lie in the years {YEARS}")
     return period
 
 
 def parse_at(text: str, tz: ZoneInfo) -> datetime:
-    """An evaluation moment (`--at`, `?at=`): `parse_time`, in the years 1970–9998.
-
-    Raises ValueError for a time that does not parse or lies outside those years (in `tz`,
-    as its period would), never OverflowError.
-    """
-    try:
-        at = parse_time(text, tz)
-        inside = FIRST_YEAR <= at.astimezone(tz).year <= LAST_YEAR
-    except OverflowError:  # year 1 in a zone east of UTC, year 9999 west of it
-        inside = False
-    if not inside:
-        raise ValueError(f"{text!r}: the moment must lie in the years {FIRST_YEAR}–{LAST_YEAR}")
+    """An evaluation moment (`--at`, `?at=`): `parse_time`, and in the years 1970–9998 in `tz`
+    too, as its period must be. Raises ValueError otherwise."""
+    at = parse_time(text, tz)  # refuses what lies outside those years in UTC
+    if not FIRST_YEAR <= at.astimezone(tz).year <= LAST_YEAR:
+        raise ValueError(f"{text!r}: the moment must lie in the years {YEARS}")
     return at
 
 

@@ -36,8 +36,10 @@ def test_moments_outside_the_years_are_refused(text: str) -> None:
 
 
 def test_moments_at_the_edges_are_fine() -> None:
-    assert parse_at("1970-01-01 00:00", TZ) == datetime(1969, 12, 31, 23, 0, tzinfo=UTC)
+    assert parse_at("1970-01-01 01:00", TZ) == datetime(1970, 1, 1, tzinfo=UTC)
     assert parse_at("9998-12-31 23:59", TZ).year == 9998
+    with pytest.raises(ValueError, match="1970–9998"):
+        parse_at("1970-01-01 00:59", TZ)  # 1969 in UTC
 
 
 @pytest.mark.parametrize("offset", ["+99:99", "+24:00", "-23:60", "+0960"])
