@@ -26,7 +26,7 @@ OUTAGES = {
     "500": Fault("*", status=500, body='{"code": 500, "error": "Internal Server Error"}'),
     "503": Fault("*", status=503, body="Service Unavailable", ctype="text/plain"),
     "429": Fault("*", status=429, body='{"code": 429}', headers={"Retry-After": "1"}),
-    "hang": Fault("*", mode="hang", hang=5, status=200, body='{"meta": {}, "data": []}'),
+    "hang": Fault("*", mode="hang", delay=5, status=200, body='{"meta": {}, "data": []}'),
     "truncated": Fault("data", mode="truncate"),
     "dropped": Fault("data", mode="drop"),  # the connection closed mid-body
     "html": Fault("data", status=200, ctype="text/html",

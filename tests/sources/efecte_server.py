@@ -4,13 +4,8 @@ It plays the REST API v1 (`/rest-api/itsm/v1`: `users/login` issuing JWTs, `dc/{
 with `limit`, `filterId` or offset paging, `selectedAttributes`, `dataCards` and the
 `$updated$ > '…'` part of an EQL filter) and the XML Web API's `search.ws` with Basic auth.
 Scenario state is plain attributes; `faults` injects misbehaviour into the next matching
-<<<<<<< HEAD
 requests (an HTTP status with a body, a connection dropped mid-body, a truncated body, a hang
-before the answer), and
-=======
-requests (an HTTP status with a body, a connection dropped mid-body, a truncated body, a
-hang), `outage` into every matching request until it is cleared, and
->>>>>>> i19c
+before the answer), `outage` into every matching request until it is cleared, and
 `on_page` runs after a data page is served (to change cards while the client pages).
 Every request is recorded, so tests count requests on the server side.
 """
@@ -46,16 +41,11 @@ class Fault:
 
     `mode`: "status" answers `status` with `body` and `headers`; "drop" announces the body's
     length plus 1000 bytes, sends half of it and closes the connection; "truncate" sends the
-<<<<<<< HEAD
     first half of the body with a matching Content-Length; "hang" waits `delay` seconds (longer
-    than the client's timeout, to hang it) and then answers as usual. For "drop" and "truncate"
-    the body is the real answer's, or `status` and `body` when a body is given.
-=======
-    first half of the body with a matching Content-Length; "hang" waits `hang` seconds (past
-    the client's timeout), then answers as "status" would. For "drop" and "truncate" the body
-    is the real answer's, or `status` and `body` when a body is given. `where = "*"` matches
-    every request; `ctype` is the answer's Content-Type.
->>>>>>> i19c
+    than the client's timeout, to hang it) and then answers as usual, or `status` with `body`
+    when a body is given. For "drop" and "truncate" the body is the real answer's, or `status`
+    and `body` when a body is given. `where = "*"` matches every request; `ctype` is the
+    answer's Content-Type.
     """
 
     where: str
@@ -63,12 +53,8 @@ class Fault:
     status: int = 500
     body: str = ""
     headers: dict[str, str] = field(default_factory=dict)
-<<<<<<< HEAD
     delay: float = 0.0
-=======
     ctype: str = "application/json"
-    hang: float = 0.0
->>>>>>> i19c
 
 
 @dataclass
@@ -250,18 +236,13 @@ class FakeEfecte:
             fault = next((f for f in self.faults if f.where == req.kind), None)
             if fault is not None:
                 self.faults.remove(fault)
-<<<<<<< HEAD
-        if fault is not None and fault.mode == "hang":
-            time.sleep(fault.delay)
-            fault = None
-        if fault is not None and fault.mode == "status":
-=======
             elif self.outage is not None and self.outage.where in ("*", req.kind):
                 fault = self.outage
         if fault is not None and fault.mode == "hang":
-            time.sleep(fault.hang)
+            time.sleep(fault.delay)
+            if not fault.body:
+                fault = None
         if fault is not None and fault.mode in ("status", "hang"):
->>>>>>> i19c
             req.status = fault.status
             _send(h, fault.status, fault.body.encode(), fault.ctype, fault.headers)
             return
