@@ -38,7 +38,7 @@ from kpimon.alerts.alerter import Alerter
 from kpimon.alerts.outbox import Sender
 from kpimon.alerts.rules import RuleInputs
 from kpimon.alerts.view import AlertsHolder, build_view
-from kpimon.app import App
+from kpimon.app import App, check_build, schedule_triggers
 from kpimon.config import Config, ConfigError, load_config
 from kpimon.kpi import results
 from kpimon.kpi.engine import Evaluation
@@ -63,8 +63,6 @@ from kpimon.web.webconfig import WebConfigError, load_web_config
 
 log = logging.getLogger("kpimon.daemon")
 
-#: How often the sender looks for due notifications (seconds).
-SEND_EVERY = 2.0
 
 
 class Notifier:
@@ -313,26 +311,24 @@ class Daemon:
     def _task(self, unit: str) -> ProgressTask | None:
         return self.progress.task(unit, delay=1.0) if self.progress is not None else None
 
-    def schedule(self) -> None:
-        now = datetime.now(UTC)
+    def schedule(self, triggers: dict[str, Any] | None = None) -> None:
+        """Replace the collect, compute, send and purge jobs by those of the present config.
+        The triggers are all built (`schedule_triggers`, or given by a reload that built them
+        before swapping) before any job is removed, so no failure leaves a half schedule."""
+        if triggers is None:
+            triggers = schedule_triggers(self.app.config, datetime.now(UTC))
         for job in self.scheduler.get_jobs():
             if job.id.startswith("collect:") or job.id in ("compute", "purge", "send"):
                 job.remove()
-        for i, src in enumerate(self.app.config.sources):
-            self.scheduler.add_job(self.collect, "interval", seconds=src.every, args=[src.name],
-                                   id=f"collect:{src.name}", name=f"collect {src.name}",
-                                   next_run_time=now + timedelta(seconds=i * 0.2))
-        self.scheduler.add_job(self.compute, "interval", seconds=self.app.config.compute_every,
-                               id="compute", name="compute",
-                               next_run_time=now + timedelta(
-                                   seconds=self.app.config.compute_every))
-        if self.app.config.alerts.enabled:
-            self.scheduler.add_job(self.send_notifications, "interval", seconds=SEND_EVERY,
-                                   id="send", name="send notifications",
-                                   next_run_time=now + timedelta(seconds=SEND_EVERY))
-        if self.app.config.retention_years:
-            self.scheduler.add_job(self.purge, "interval", hours=24, id="purge", name="purge",
-                                   next_run_time=now + timedelta(minutes=5))
+        jobs: dict[str, tuple[Any, list[str], str]] = {
+            f"collect:{src.name}": (self.collect, [src.name], f"collect {src.name}")
+            for src in self.app.config.sources}
+        jobs["compute"] = (self.compute, [], "compute")
+        jobs["send"] = (self.send_notifications, [], "send notifications")
+        jobs["purge"] = (self.purge, [], "purge")
+        for ident, trigger in triggers.items():
+            func, args, name = jobs[ident]
+            self.scheduler.add_job(func, trigger, args=args, id=ident, name=name)
 
     def purge(self) -> None:
         """Retention: delete records older than `retention_years` (daily)."""
@@ -353,43 +349,53 @@ class Daemon:
     def reload(self) -> None:
         """Re-read the config; keep the old one if the new one is broken.
 
-        Either way a new snapshot is computed, so `kpimon_config_last_reload_successful`
-        tells at the next scrape whether the file on disk is the one in force.
+        Everything the new configuration runs on — the config itself, what `check_build`
+        builds, the app on its store (migrated), the alerting and the schedule's triggers —
+        is built first; only then is it swapped in, in one step. On any failure nothing
+        changes: the old app, its jobs and its store stay in force. Either way a new snapshot
+        is computed, so `kpimon_config_last_reload_successful` tells at the next scrape
+        whether the file on disk is the one in force.
         """
         path = self.config.path
+        app: App | None = None
         try:
             new = load_config(path or "")
+            errors = check_build(new)
+            if errors:
+                raise ConfigError(errors)
             if new.http != self.config.http:
                 log.warning("reload: [http] changes need a restart; the listener stays as it is")
             app = App.build(new, store=None if new.database != self.config.database
                             else self.app.store)
             app.store.upgrade()
-        except ConfigError as e:
-            self.reload_ok = False
-            self.reload_error = "; ".join(e.errors)
-            log.error("reload: the new configuration has %d error(s); keeping the old one:\n%s",
-                      len(e.errors), "\n".join(f"  {x}" for x in e.errors))
-            self.compute()
-            return
+            alerter, sender = self._alerting(app)
+            triggers = schedule_triggers(new, datetime.now(UTC))
         except Exception as e:
+            if app is not None and app.store is not self.app.store:
+                app.store.close()
             self.reload_ok = False
-            self.reload_error = logs.redact(f"{type(e).__name__}: {e}")
-            log.error("reload failed (%s); keeping the old configuration", e)
+            if isinstance(e, ConfigError):
+                self.reload_error = "; ".join(e.errors)
+                log.error("reload: the new configuration has %d error(s); keeping the old "
+                          "one:\n%s", len(e.errors), "\n".join(f"  {x}" for x in e.errors))
+            else:
+                self.reload_error = logs.redact(f"{type(e).__name__}: {e}")
+                log.error("reload failed (%s); keeping the old configuration",
+                          self.reload_error)
             self.compute()
             return
         # The new secrets must be redacted before anything can log them.
         logs.update_secrets(new.secrets)
-        alerter, sender = self._alerting(app)
         with self.compute_lock, self.alert_lock:
             old = self.app
             self.config, self.app = new, app
             self.alerter, self.sender = alerter, sender
+            self.schedule(triggers)
             if old.store is not app.store:
                 old.store.close()
         logs.set_level(self.log_level or new.log_level)
         self.reload_ok = True
         self.reload_error = None
-        self.schedule()
         log.info("configuration reloaded from %s (%d sources, %d indicators)", path,
                  len(new.sources), len(new.indicators))
         self.compute()

@@ -119,14 +119,21 @@ def parse_source(sec: Section, errors: Errors) -> SourceConfig | None:
         value = sec.get(key, str)
         if value is not None:
             kw[key] = value
-    for key in ("timeout",):
-        value = sec.get(key, float)
-        if value is not None:
-            kw[key] = value
-    for key in ("retries", "page_size"):
-        value = sec.get(key, int)
-        if value is not None:
-            kw[key] = value
+    timeout = sec.get("timeout", float)
+    if timeout is not None:
+        if 0 < timeout <= 3600:
+            kw["timeout"] = timeout
+        else:
+            errors.add(sec.p("timeout"), "must be more than 0 and at most 3600 seconds")
+    retries = sec.get("retries", int)
+    if retries is not None:
+        if 0 <= retries <= 100:
+            kw["retries"] = retries
+        else:
+            errors.add(sec.p("retries"), "must be between 0 and 100")
+    page_size = sec.get("page_size", int)
+    if page_size is not None:
+        kw["page_size"] = page_size
     for key in ("derive_first_response", "devices", "count"):
         value = sec.get(key, bool)
         if value is not None:
@@ -154,8 +161,8 @@ def parse_source(sec: Section, errors: Errors) -> SourceConfig | None:
     kw["auth"] = auth
     if "service_levels" in sec.data:
         levels = sec.get("service_levels", list, [])
-        if not levels or not all(isinstance(x, int) and not isinstance(x, bool) and x > 0
-                                 for x in levels):
+        if not levels or not all(isinstance(x, int) and not isinstance(x, bool)
+                                 and 0 < x <= 86400 for x in levels):
             errors.add(sec.p("service_levels"), "expected a list of seconds, e.g. [20, 60]")
         else:
             kw["service_levels"] = tuple(levels)
