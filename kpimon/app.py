@@ -24,12 +24,42 @@ from kpimon.kpi.calendar import Calendar
 from kpimon.kpi.engine import Evaluation, KpiEngine
 from kpimon.kpi.facts import FactsBuilder, Progress, clocks_for
 from kpimon.periods import Period, containing
-from kpimon.store import Store
+from kpimon.store import Store, StoreBusy
 
 log = logging.getLogger("kpimon")
 
 #: How often the daemon's sender looks for due notifications (seconds).
 SEND_EVERY = 2.0
+
+
+class SerialFacts:
+    """The facts builder with every pass under the store's writer lock (store/lock.py), so
+    that passes of several processes, and batches written meanwhile, never interleave: the
+    facts stay equal to a rebuild however many processes write the store."""
+
+    def __init__(self, builder: FactsBuilder, store: Store):
+        self.builder = builder
+        self.store = store
+
+    def update(self, progress: Progress | None = None) -> int:
+        with self.store.writer.hold():
+            return self.builder.update(progress)
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        with self.store.writer.hold():
+            return self.builder.rebuild(progress)
+
+    def refresh(self) -> None:
+        """A facts pass if no other writer is at work, else none: a web request answers from
+        the facts as they are rather than wait for a long import."""
+        try:
+            with self.store.writer.hold(timeout=0.5):
+                self.builder.update()
+        except StoreBusy:
+            log.info("facts pass skipped: another writer holds the store")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.builder, name)
 
 
 @dataclass
@@ -40,7 +70,7 @@ class App:
     store: Store
     calendars: dict[str, Calendar]
     collector: Collector
-    facts: FactsBuilder
+    facts: SerialFacts
     engine: KpiEngine
     last_outcomes: dict[str, RunOutcome] = field(default_factory=dict)
 
@@ -50,7 +80,7 @@ class App:
         calendars = {name: Calendar.from_config(c) for name, c in config.calendars.items()}
         return cls(config=config, store=store, calendars=calendars,
                    collector=Collector(store, config.tz, config.secrets),
-                   facts=FactsBuilder(config, store, calendars),
+                   facts=SerialFacts(FactsBuilder(config, store, calendars), store),
                    engine=KpiEngine(config, store, calendars))
 
     def collect(self, names: list[str] | None = None, wait_for_settle: bool = False
@@ -155,7 +185,7 @@ def check_build(config: Config) -> list[str]:
     try:
         app = App(config=config, store=store, calendars=calendars,
                   collector=Collector(store, config.tz, config.secrets),
-                  facts=FactsBuilder(config, store, calendars),
+                  facts=SerialFacts(FactsBuilder(config, store, calendars), store),
                   engine=KpiEngine(config, store, calendars))
         for i, src in enumerate(config.sources):
             attempt(f'sources[{i}] (source "{src.name}")', app.collector.adapter, src)

@@ -328,7 +328,10 @@ class Daemon:
         jobs["purge"] = (self.purge, [], "purge")
         for ident, trigger in triggers.items():
             func, args, name = jobs[ident]
-            self.scheduler.add_job(func, trigger, args=args, id=ident, name=name)
+            # The first run is the trigger's start, even if that has passed by the time the
+            # scheduler starts (after a first compute): it then runs at once (misfire grace).
+            self.scheduler.add_job(func, trigger, args=args, id=ident, name=name,
+                                   next_run_time=trigger.start_date)
 
     def purge(self) -> None:
         """Retention: delete records older than `retention_years` (daily)."""
@@ -551,11 +554,11 @@ class Daemon:
                         "roll back)", self.STOP_GRACE)
 
     def _explain_page(self, ident: str, query: dict[str, str]) -> tuple[int, str]:
-        self.app.facts.update()
+        self.app.facts.refresh()
         return explain_page(self.app, ident, query)
 
     def _api_evaluate(self, period: Any, at: datetime) -> dict[str, Any]:
-        self.app.facts.update()
+        self.app.facts.refresh()
         return evaluation_json(self.app.evaluate(period, at))
 
     def _rejects(self, source: str) -> str | None:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from kpimon.sources.base import Batch, SourceStats
 from kpimon.store import db
 from kpimon.store import tables as t
+from kpimon.store.lock import StoreBusy, WriterLock
 from kpimon.store.writer import BatchCounts, BatchWriter, _insert
 
 #: The per-run counts that the exported counters sum (collection_runs columns).
@@ -107,6 +108,8 @@ class Store:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        #: One writer of records and facts at a time, across processes (store/lock.py).
+        self.writer = WriterLock(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -159,8 +162,9 @@ class Store:
     def write_batch(self, run_id: int, seq: int, batch: Batch, now: int, *,
                     source: str, derive_history: bool, device_source: bool = False
                     ) -> BatchCounts:
-        """Store one batch, its state and its file identity in one transaction."""
-        with self.engine.begin() as conn:
+        """Store one batch, its state and its file identity in one transaction (under the
+        writer lock: no facts pass runs while tickets change)."""
+        with self.writer.hold(), self.engine.begin() as conn:
             writer = BatchWriter(conn, source, batch.label, run_id * 100000 + seq, now,
                                  derive_history, batch.snapshot, device_source)
             counts = writer.write(batch.items)
@@ -376,7 +380,7 @@ class Store:
         out: dict[str, int] = {}
         ds = t.device_snapshots.c
         latest = select(func.max(ds.id)).group_by(ds.source)
-        with self.engine.begin() as conn:
+        with self.writer.hold(), self.engine.begin() as conn:
             for table in (t.status_changes, t.ticket_facts, t.resolution_facts, t.resolutions):
                 out[table.name] = conn.execute(table.delete().where(
                     tuple_(table.c.source, table.c.ticket_id).in_(old))).rowcount
@@ -427,4 +431,4 @@ class Store:
 
 
 __all__ = ["Store", "RunInfo", "RunCounts", "RejectInfo", "RejectRun", "BatchCounts",
-           "FileFailure"]
+           "FileFailure", "StoreBusy"]

@@ -14,12 +14,19 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get WAL, a busy timeout and foreign keys."""
+    """An engine for `url`; SQLite files get WAL, a busy timeout, foreign keys and
+    transactions that take the write lock when they begin."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # IMMEDIATE: a transaction takes the write lock when it begins (before its first
+        # INSERT, UPDATE or DELETE; reads before that run outside it). A deferred one that
+        # wrote to a temporary table, read, and only then wrote to the database would fail
+        # at once with "database is locked" when another process had committed meanwhile,
+        # whatever the busy timeout.
+        engine = create_engine(url, connect_args={"timeout": 30,
+                                                  "isolation_level": "IMMEDIATE"})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
