@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,6 +40,7 @@ from kpimon.alerts.outbox import Sender
 from kpimon.alerts.rules import RuleInputs
 from kpimon.alerts.view import AlertsHolder, build_view
 from kpimon.app import App, check_build, schedule_triggers
+from kpimon.collector import RunOutcome
 from kpimon.config import Config, ConfigError, load_config
 from kpimon.kpi import results
 from kpimon.kpi.engine import Evaluation
@@ -50,10 +52,11 @@ from kpimon.kpi.trend import TrendPoint, last_months, monthly
 from kpimon.periods import date_range
 from kpimon.progress import ProgressLine, ProgressTask
 from kpimon.rejects import rejects_text
-from kpimon.store import FileFailure
+from kpimon.store import FileFailure, RunInfo
 from kpimon.web.explain import explain_page
 from kpimon.web.server import WebServer
 from kpimon.web.snapshot import (
+    JobHealth,
     Snapshot,
     SnapshotHolder,
     SourceExtras,
@@ -115,6 +118,7 @@ class Daemon:
         self.app = App.build(config)
         self.reload_ok = True
         self.reload_error: str | None = None
+        self.health = JobHealth()  # the compute's and the purge's successes and failures
         self.holder = SnapshotHolder(self._empty_snapshot())
         self.alerts = AlertsHolder()
         self.alerter, self.sender = self._alerting(self.app)
@@ -179,7 +183,7 @@ class Daemon:
 
     def _empty_snapshot(self) -> Snapshot:
         metrics = build_metrics(self.config, {}, self.app.running_periods(), {}, {}, {},
-                                SourceExtras(), self.reload_ok)
+                                SourceExtras(), self.reload_ok, self.health)
         return Snapshot(metrics=metrics, config=self.config)
 
     @contextmanager
@@ -203,13 +207,13 @@ class Daemon:
         periods = {**app.running_periods(now),
                    **{name: ev.period for name, ev in evaluations.items()}}
         names = [s.name for s in app.config.sources]
-        runs = app.store.runs(names)
+        runs = _with_unrecorded(app.store.runs(names), app.last_outcomes, names)
         extras = SourceExtras(watermarks=_watermarks(app.store.state_values("watermark")),
                               devices=app.store.device_counts())
         open_tickets = app.store.open_ticket_counts(app.config.orgs)
         risk = self._at_risk(now)
         metrics = build_metrics(app.config, evaluations, periods, runs, open_tickets, risk,
-                                extras, self.reload_ok)
+                                extras, self.reload_ok, self.health)
         # The page and /api/kpis show a closed (adopted) period as the board adopted it.
         shown = {name: as_adopted(app.store, ev) for name, ev in evaluations.items()}
         month = shown.get("month")
@@ -231,6 +235,9 @@ class Daemon:
         try:
             stored = results.load_latest(self.app.store, self.app.config,
                                          self.app.running_periods)
+            if stored:  # the stored figures' time: the last compute before the restart
+                self.health.compute_last_success = max(ev.at.timestamp()
+                                                       for ev in stored.values())
             self.holder.swap(self._snapshot(stored, now, ready=bool(stored)))
         except Exception:
             log.exception("reading the stored figures failed; the first compute will serve "
@@ -259,14 +266,32 @@ class Daemon:
                 finally:
                     if task is not None:
                         task.done()
+                # The compute's own time, as the stored figures carry it (the same value
+                # after a restart).
+                self.health.compute_last_success = now.timestamp()
                 self.holder.swap(self._snapshot(evaluations, now, ready=True,
                                                 trends=self._trends(now)))
                 log.debug("computed %d indicators in %.2f s", len(self.app.config.indicators),
                           time.monotonic() - started)
                 return True
             except Exception:
-                log.exception("compute failed; the previous snapshot stays")
+                self.health.compute_failures += 1
+                log.exception("compute failed; the previous figures stay")
+                self._refresh_after_failure()
                 return False
+
+    def _refresh_after_failure(self) -> None:
+        """After a failed compute or purge: the previous figures with what is known now —
+        the sources' runs (a collection that failed meanwhile is down), the failure counts —
+        so that an outage shows at the next scrape. If even that cannot be read, the previous
+        snapshot stays whole."""
+        prev = self.holder.current
+        try:
+            self.holder.swap(self._snapshot(dict(prev.evaluations), datetime.now(UTC),
+                                            ready=prev.ready,
+                                            trends={k: list(v) for k, v in prev.trends.items()}))
+        except Exception as e:
+            log.warning("the metrics could not be refreshed after the failure: %s", e)
 
     def _trends(self, now: datetime) -> dict[str, list[TrendPoint]]:
         """Each indicator's last 12 months for the status page; a failure leaves the page
@@ -342,8 +367,11 @@ class Daemon:
         try:
             counts = self.app.store.purge(before)
         except Exception:
-            log.exception("retention purge failed")
+            self.health.purge_failures += 1
+            log.exception("retention purge failed; it runs again in a day")
+            self._refresh_after_failure()
             return
+        self.health.purge_last_success = time.time()
         log.info("retention: removed records older than %d years: %s", years,
                  ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "nothing")
 
@@ -579,6 +607,23 @@ def _current_failures(failures: dict[str, list[FileFailure]], sources: list[str]
                 if "://" in f.path or os.path.exists(f.path)]
         if kept:
             out[source] = kept
+    return out
+
+
+def _with_unrecorded(runs: dict[str, RunInfo], outcomes: dict[str, RunOutcome],
+                     sources: list[str]) -> dict[str, RunInfo]:
+    """The stored runs, with each source's latest collection that the store could not record
+    (it was locked or gone) laid over them: that failure shows although the store lacks it."""
+    out = dict(runs)
+    for name in sources:
+        o = outcomes.get(name)
+        if o is None or o.recorded:
+            continue
+        r = out.get(name) or RunInfo(name, None, None, None, None, None, None, 0, 0, 0, 0, 0)
+        ended = o.started + int(o.duration)
+        out[name] = replace(r, last_started=o.started, last_ended=ended, last_ok=False,
+                            last_error=o.error, last_duration=o.duration,
+                            failing_since=r.failing_since if r.last_ok is False else o.started)
     return out
 
 

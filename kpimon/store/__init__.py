@@ -147,6 +147,19 @@ class Store:
                 requests=stats.requests, retries=stats.retries, throttled=stats.throttled,
                 warnings=stats.warnings, error=error[:2000] if error else None))
 
+    def record_run(self, source: str, started: int, ended: int, ok: bool,
+                   counts: BatchCounts, stats: SourceStats, error: str | None = None) -> int:
+        """A whole run in one statement: one whose start could not be stored (the store
+        was locked or gone then)."""
+        with self.engine.begin() as conn:
+            return int(conn.execute(insert(t.collection_runs).values(
+                source=source, started=started, ended=ended, ok=ok, records=counts.records,
+                rejects=counts.rejected, inserted=counts.inserted, updated=counts.updated,
+                unchanged=counts.unchanged, requests=stats.requests, retries=stats.retries,
+                throttled=stats.throttled, warnings=stats.warnings,
+                error=error[:2000] if error else None,
+            ).returning(t.collection_runs.c.id)).scalar_one())
+
     def load_state(self, source: str) -> dict[str, str]:
         with self.engine.connect() as conn:
             return {r.key: r.value for r in conn.execute(

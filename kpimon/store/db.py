@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -25,20 +26,33 @@ def make_engine(url: str) -> Engine:
         # wrote to a temporary table, read, and only then wrote to the database would fail
         # at once with "database is locked" when another process had committed meanwhile,
         # whatever the busy timeout.
-        engine = create_engine(url, connect_args={"timeout": 30,
+        busy = busy_timeout()
+        engine = create_engine(url, connect_args={"timeout": busy,
                                                   "isolation_level": "IMMEDIATE"})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def busy_timeout() -> float:
+    """How long a SQLite statement waits for another process's write lock (seconds): 30, or
+    $KPIMON_SQLITE_BUSY_TIMEOUT (docs/operations.md). Past it the statement fails with
+    "database is locked", which the collector and the daemon record as a failure."""
+    text = os.environ.get("KPIMON_SQLITE_BUSY_TIMEOUT", "")
+    try:
+        value = float(text)
+    except ValueError:
+        return 30.0
+    return value if 0 < value <= 3600 else 30.0
 
 
 def _alembic_config() -> AlembicConfig:
