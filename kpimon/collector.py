@@ -120,7 +120,8 @@ class Collector:
                     counts = self.store.write_batch(
                         run_id, seq, batch, epoch(now), source=config.name,
                         derive_history=derive,
-                        device_source=config.kind in DEVICE_KINDS or config.devices)
+                        device_source=config.kind in DEVICE_KINDS or config.devices,
+                        max_delete_share=config.max_delete_share)
                 except FileError as e:  # rolled back; this file alone fails
                     message = self._redact(e.message)
                     outcome.file_errors.append(message)
@@ -132,6 +133,13 @@ class Collector:
                     continue
                 outcome.counts.add(counts)
                 outcome.batches += 1
+                if counts.held_deletions:
+                    log.warning(
+                        "source %s: %s would mark %d tickets deleted, more than max_delete_share"
+                        " (%g) of the source's tickets; held, nothing marked deleted (if they "
+                        "really are gone, raise max_delete_share for one collection)",
+                        config.name, batch.label, counts.held_deletions,
+                        config.max_delete_share)
                 if batch.on_commit is not None:
                     try:
                         batch.on_commit()

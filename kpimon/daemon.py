@@ -209,7 +209,8 @@ class Daemon:
         names = [s.name for s in app.config.sources]
         runs = _with_unrecorded(app.store.runs(names), app.last_outcomes, names)
         extras = SourceExtras(watermarks=_watermarks(app.store.state_values("watermark")),
-                              devices=app.store.device_counts())
+                              devices=app.store.device_counts(),
+                              held_deletions=_counts(app.store.state_values("held_deletions")))
         open_tickets = app.store.open_ticket_counts(app.config.orgs)
         risk = self._at_risk(now)
         metrics = build_metrics(app.config, evaluations, periods, runs, open_tickets, risk,
@@ -624,6 +625,16 @@ def _with_unrecorded(runs: dict[str, RunInfo], outcomes: dict[str, RunOutcome],
         out[name] = replace(r, last_started=o.started, last_ended=ended, last_ok=False,
                             last_error=o.error, last_duration=o.duration,
                             failing_since=r.failing_since if r.last_ok is False else o.started)
+    return out
+
+
+def _counts(values: dict[str, str] | Any) -> dict[str, int]:
+    out = {}
+    for source, text in dict(values).items():
+        try:
+            out[source] = int(text)
+        except ValueError:
+            continue
     return out
 
 

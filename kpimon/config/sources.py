@@ -22,7 +22,8 @@ _TICKET_KEYS = {"fields", "values", "first_line_groups", "derive_first_response"
 SOURCE_KEYS: dict[str, set[str]] = {
     "ticket_csv": _FILE_KEYS | _TICKET_KEYS | {"status_changes", "encoding", "delimiter"},
     "efecte_rest": _TICKET_KEYS | {"url", "username", "password", "password_file", "templates",
-                                   "full_resync", "filter", "page_size", "devices", "name_field"},
+                                   "full_resync", "filter", "page_size", "devices", "name_field",
+                                   "max_delete_share"},
     "efecte_xml": _FILE_KEYS | _TICKET_KEYS | {"query", "templates", "devices", "name_field"},
     "ace_csv": _FILE_KEYS | {"service_levels", "queue"},
     "queue_log": {"path", "queues"},
@@ -75,6 +76,8 @@ class SourceConfig:
     derive_first_response: bool = False
     templates: tuple[str, ...] = ()
     full_resync: int | None = None
+    #: A full resync that would mark more than this share of the tickets gone is held.
+    max_delete_share: float = 0.1
     filter: str | None = None
     page_size: int = 200
     query: str | None = None
@@ -134,6 +137,12 @@ def parse_source(sec: Section, errors: Errors) -> SourceConfig | None:
     page_size = sec.get("page_size", int)
     if page_size is not None:
         kw["page_size"] = page_size
+    share = sec.get("max_delete_share", float)
+    if share is not None:
+        if 0 <= share <= 1:
+            kw["max_delete_share"] = share
+        else:
+            errors.add(sec.p("max_delete_share"), "a share between 0 and 1 (0.1 is 10 %)")
     for key in ("derive_first_response", "devices", "count"):
         value = sec.get(key, bool)
         if value is not None:

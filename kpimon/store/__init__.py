@@ -173,16 +173,25 @@ class Store:
             )).first() is not None
 
     def write_batch(self, run_id: int, seq: int, batch: Batch, now: int, *,
-                    source: str, derive_history: bool, device_source: bool = False
-                    ) -> BatchCounts:
+                    source: str, derive_history: bool, device_source: bool = False,
+                    max_delete_share: float | None = None) -> BatchCounts:
         """Store one batch, its state and its file identity in one transaction (under the
-        writer lock: no facts pass runs while tickets change)."""
+        writer lock: no facts pass runs while tickets change). A ticket snapshot saves how
+        many deletions it held back (`held_deletions` state, 0 when none)."""
         with self.writer.hold(), self.engine.begin() as conn:
             writer = BatchWriter(conn, source, batch.label, run_id * 100000 + seq, now,
-                                 derive_history, batch.snapshot, device_source)
+                                 derive_history, batch.snapshot, device_source,
+                                 max_delete_share)
             counts = writer.write(batch.items)
-            if batch.state:
-                save_state(conn, source, batch.state)
+            state = dict(batch.state)
+            if batch.snapshot and not device_source:
+                state["held_deletions"] = str(counts.held_deletions)
+                if counts.held_deletions:
+                    # Not a full resync that counts: the next collection is a full one again
+                    # (a glitch at the source passes, a raised max_delete_share takes effect).
+                    state.pop("last_full", None)
+            if state:
+                save_state(conn, source, state)
             if batch.file_key:
                 stmt = _insert(conn, t.imported_files).on_conflict_do_nothing()
                 conn.execute(stmt, [{"source": source, "file_key": batch.file_key,

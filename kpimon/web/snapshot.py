@@ -104,6 +104,8 @@ class SourceExtras:
 
     watermarks: Mapping[str, float] = field(default_factory=dict)
     devices: Mapping[str, int] = field(default_factory=dict)
+    #: Tickets the last full resync would have marked gone but held (max_delete_share).
+    held_deletions: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -224,6 +226,9 @@ def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
                                   labels=["source"])
     devices = GaugeMetricFamily("kpimon_devices", "Computers in the latest inventory snapshot",
                                 labels=["source"])
+    held = GaugeMetricFamily("kpimon_source_deletions_held", "Tickets the last full resync "
+                             "would have marked deleted, held back as more than "
+                             "max_delete_share (0 when none)", labels=["source"])
     for src in config.sources:
         r = runs.get(src.name)
         if r is not None and r.last_ok is not None:
@@ -239,10 +244,12 @@ def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
         throttled.add_metric([src.name], float(r.throttled_total if r else 0))
         if src.kind == "efecte_rest":
             watermark.add_metric([src.name], _f(extras.watermarks.get(src.name)))
+            if not src.devices:
+                held.add_metric([src.name], float(extras.held_deletions.get(src.name, 0)))
         if src.kind in ("sccm", "inventory_csv") or src.devices:
             devices.add_metric([src.name], _f(extras.devices.get(src.name)))
     families += [up, last, dur, records, rejected, requests, retries, throttled, watermark,
-                 devices]
+                 devices, held]
 
     formula = InfoMetricFamily("kpimon_call_formula", "How each call indicator is computed",
                                labels=["indicator"])
