@@ -9,7 +9,9 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+
+from kpimon.store.leader import lock_key
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -47,9 +49,9 @@ def busy_timeout() -> float:
     """How long a SQLite statement waits for another process's write lock (seconds): 30, or
     $KPIMON_SQLITE_BUSY_TIMEOUT (docs/operations.md). Past it the statement fails with
     "database is locked", which the collector and the daemon record as a failure."""
-    text = os.environ.get("KPIMON_SQLITE_BUSY_TIMEOUT", "")
+    raw = os.environ.get("KPIMON_SQLITE_BUSY_TIMEOUT", "")
     try:
-        value = float(text)
+        value = float(raw)
     except ValueError:
         return 30.0
     return value if 0 < value <= 3600 else 30.0
@@ -62,9 +64,15 @@ def _alembic_config() -> AlembicConfig:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the database to the newest schema (idempotent)."""
+    """Bring the database to the newest schema (idempotent). Instances started together on
+    one PostgreSQL take turns: the first migrates, the others then find nothing to do."""
     cfg = _alembic_config()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            schema = conn.execute(text("SELECT current_schema()")).scalar() or ""
+            # Held until this transaction ends (the migration's own).
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                         {"key": lock_key("migrate\0" + schema)})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
