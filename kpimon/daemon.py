@@ -330,6 +330,9 @@ class Daemon:
                 shown = self.holder.current
                 if stored and (force or not shown.ready
                                or month is None or month.at != shown.computed_at):
+                    # The leader's last compute, as the stored figures carry it.
+                    self.health.compute_last_success = max(ev.at.timestamp()
+                                                           for ev in stored.values())
                     self.holder.swap(self._snapshot(stored, now, ready=True,
                                                     trends=self._trends_of_follower(now)))
             except Exception:
