@@ -61,6 +61,11 @@ CASES: dict[str, tuple[str | bytes, str]] = {
                     "sources[0].archive: holds a NUL character"),
     "secret_not_utf8": (REST, "password_file: secret file {secret} is not UTF-8 text"),
     "secret_with_nul": (REST, "password_file: secret file {secret} holds a control character"),
+    # Valid as a file, but what `run` builds from it cannot be built (before: the database was
+    # migrated, then the web config failed).
+    "web_config_missing": ('[http]\nlisten = "127.0.0.1:{port}"\n'
+                           'web_config = "{dir}/no-such-web.yml"\n',
+                           "http.web_config: {dir}/no-such-web.yml"),
 }
 SECRETS = {"secret_not_utf8": b"\xff\xfepass\xe5", "secret_with_nul": b"pa\x00ss\n"}
 
@@ -78,16 +83,17 @@ def _write(tmp_path: Path, case: str) -> tuple[Path, str, Path, int]:
     db = tmp_path / "db" / "kpimon.db"
     port = _free_port()
     head = f'database = "sqlite:///{db}"\n'
-    if case != "listen":
+    if isinstance(content, bytes) or not content.startswith("[http]"):
         head += f'[http]\nlisten = "127.0.0.1:{port}"\n'
     if isinstance(content, bytes):
         data = content + b"\n" + head.encode()
     else:
-        data = (content.format(dir=tmp_path, secret=secret) + "\n" + head
-                if not content.startswith("[http]") else head + content).encode()
+        text = content.format(dir=tmp_path, secret=secret, port=port)
+        data = (text + "\n" + head if not content.startswith("[http]") else head + text
+                ).encode()
     cfg = tmp_path / "kpimon.toml"
     cfg.write_bytes(data)
-    return cfg, expected.format(secret=secret), db, port
+    return cfg, expected.format(secret=secret, dir=tmp_path), db, port
 
 
 @pytest.mark.timeout(30)
