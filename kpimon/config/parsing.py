@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -122,6 +122,14 @@ class Section:
         if not isinstance(value, kind):
             self.errors.add(self.p(key), f"expected {_typename(kind)}, got {type(value).__name__}")
             return default
+        return value
+
+    def within(self, key: str, kind: type, ok: Callable[[Any], bool], message: str) -> Any:
+        """`get`, then a range: a value `ok` refuses is the error `message` (and None)."""
+        value = self.get(key, kind)
+        if value is not None and not ok(value):
+            self.errors.add(self.p(key), message)
+            return None
         return value
 
     def str_list(self, key: str, default: tuple[str, ...] = (), one_ok: bool = False,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +97,15 @@ class SourceConfig:
         return tuple(s for s in (self.password,) if s)
 
 
+# The numbers every source may have: key, type, range, and the error outside it.
+_NUMBERS: tuple[tuple[str, type, Callable[[Any], bool], str], ...] = (
+    ("timeout", float, lambda v: 0 < v <= 3600, "must be more than 0 and at most 3600 seconds"),
+    ("retries", int, lambda v: 0 <= v <= 100, "must be between 0 and 100"),
+    ("page_size", int, lambda v: True, ""),  # its range is the API's, checked below
+    ("max_delete_share", float, lambda v: 0 <= v <= 1, "a share between 0 and 1 (0.1 is 10 %)"),
+)
+
+
 def parse_source(sec: Section, errors: Errors) -> SourceConfig | None:
     name = sec.get("name", str, required=True)
     kind = sec.get("kind", str, required=True)
@@ -122,27 +131,10 @@ def parse_source(sec: Section, errors: Errors) -> SourceConfig | None:
         value = sec.get(key, str)
         if value is not None:
             kw[key] = value
-    timeout = sec.get("timeout", float)
-    if timeout is not None:
-        if 0 < timeout <= 3600:
-            kw["timeout"] = timeout
-        else:
-            errors.add(sec.p("timeout"), "must be more than 0 and at most 3600 seconds")
-    retries = sec.get("retries", int)
-    if retries is not None:
-        if 0 <= retries <= 100:
-            kw["retries"] = retries
-        else:
-            errors.add(sec.p("retries"), "must be between 0 and 100")
-    page_size = sec.get("page_size", int)
-    if page_size is not None:
-        kw["page_size"] = page_size
-    share = sec.get("max_delete_share", float)
-    if share is not None:
-        if 0 <= share <= 1:
-            kw["max_delete_share"] = share
-        else:
-            errors.add(sec.p("max_delete_share"), "a share between 0 and 1 (0.1 is 10 %)")
+    for key, number, ok, message in _NUMBERS:
+        value = sec.within(key, number, ok, message)
+        if value is not None:
+            kw[key] = value
     for key in ("derive_first_response", "devices", "count"):
         value = sec.get(key, bool)
         if value is not None:

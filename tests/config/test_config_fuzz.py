@@ -7,6 +7,7 @@ hypothesis profile (`HYPOTHESIS_PROFILE`): small in `make test`, larger for a lo
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kpimon.app import check_build
-from kpimon.config import ConfigError, load_config, parse_config
+from kpimon.config import Config, ConfigError, load_config, parse_config
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "kpimon.example.toml"
 BASE_TEXT = EXAMPLE.read_bytes()
@@ -70,9 +71,15 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {"CREDENTIALS_DIRECTORY": str(creds)}
 
 
-def _use(config_or_error: Any) -> None:
-    if config_or_error is not None:
-        assert isinstance(check_build(config_or_error), list)
+def _load_and_build(load: Callable[..., Config], *args: Any) -> None:
+    """`load(*args)` gives a Config that builds (with or without listed errors) or raises
+    ConfigError with a non-empty list of messages; anything else fails the test."""
+    try:
+        config = load(*args)
+    except ConfigError as e:
+        assert e.errors and all(isinstance(x, str) and x for x in e.errors)
+        return
+    assert isinstance(check_build(config), list)
 
 
 @pytest.mark.timeout(120)
@@ -94,12 +101,7 @@ def test_values_swapped_into_the_example(changes: list[tuple[tuple[Any, ...], An
             _replace(data, path, value)
         except (KeyError, IndexError, TypeError):
             continue  # an earlier change replaced the table this path goes through
-    try:
-        config = parse_config(data, env)
-    except ConfigError as e:
-        assert e.errors and all(isinstance(x, str) and x for x in e.errors)
-        return
-    _use(config)
+    _load_and_build(parse_config, data, env)
 
 
 @pytest.mark.timeout(120)
@@ -115,9 +117,4 @@ def test_bytes_spliced_into_the_file(tmp_path_factory: pytest.TempPathFactory, a
                                      cut: int, insert: bytes, env: dict[str, str]) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "kpimon.toml"
     path.write_bytes(BASE_TEXT[:at] + insert + BASE_TEXT[at + cut:])
-    try:
-        config = load_config(path, env)
-    except ConfigError as e:
-        assert e.errors and all(isinstance(x, str) and x for x in e.errors)
-        return
-    _use(config)
+    _load_and_build(load_config, path, env)
