@@ -441,7 +441,8 @@ class Daemon:
         except Exception:
             self.health.purge_failures += 1
             log.exception("retention purge failed; it runs again in a day")
-            self._refresh_after_failure()
+            with self.compute_lock:  # never swapped over a compute finishing meanwhile
+                self._refresh_after_failure()
             return
         self.health.purge_last_success = time.time()
         log.info("retention: removed records older than %d years: %s", years,

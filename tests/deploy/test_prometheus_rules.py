@@ -61,7 +61,6 @@ def test_every_alert_has_for_severity_and_runbook() -> None:
     alerts = [r for p in RULE_FILES for g in yaml.safe_load(p.read_text("utf-8"))["groups"]
               for r in g["rules"] if "alert" in r]
     assert {a["alert"] for a in alerts} == {"KpimonSourceDown", "KpimonSourceStale",
-                                            "KpimonComputeStale", "KpimonDeletionsHeld",
                                             "KpimonIndicatorNotAchieved", "KpimonReloadFailed",
                                             "KpimonMailNotDelivered"}
     for a in alerts:
