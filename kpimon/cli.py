@@ -201,6 +201,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         _print_errors(path, e.errors)
         return 2
+    from kpimon.app import check_build
+
+    # Everything the command would build from the file, built now: a configuration that
+    # would fail later fails here, before any port or database is touched.
+    errors = check_build(config)
+    if errors:
+        _print_errors(path, errors)
+        return 2
     from kpimon import logs
     from kpimon.progress import ProgressLine
 

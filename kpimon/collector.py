@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import DBAPIError
+
 from kpimon.config import TICKET_SOURCE_KINDS, SourceConfig
 from kpimon.records import Record, Reject
 from kpimon.redact import redact
@@ -35,6 +37,7 @@ from kpimon.timeutil import epoch
 log = logging.getLogger("kpimon.collect")
 DEVICE_KINDS = ("sccm", "inventory_csv")
 PROGRESS_EVERY = 1024  # items between two progress reports
+UNRECORDED_KEPT = 100  # runs kept for the store while it refuses them
 
 
 class Progress(Protocol):
@@ -60,6 +63,10 @@ class RunOutcome:
     batches: int = 0
     run_id: int | None = None  # the collection run (its rejects carry it)
     file_errors: list[str] = field(default_factory=list)  # files that failed as a whole
+    started: int = 0  # epoch seconds
+    #: False when the store could not record the run (locked, unreachable): the outcome is
+    #: then the only record, and the daemon shows it until a later run is stored.
+    recorded: bool = True
 
 
 class Collector:
@@ -72,6 +79,8 @@ class Collector:
         self.secrets = secrets
         self.clock = clock
         self._adapters: dict[str, tuple[SourceConfig, Adapter]] = {}
+        # Runs the store refused (locked, gone), oldest first, with when they ended.
+        self._unrecorded: list[tuple[RunOutcome, int]] = []
 
     def adapter(self, config: SourceConfig) -> Adapter:
         """The source's adapter, kept while its configuration stays the same."""
@@ -91,12 +100,13 @@ class Collector:
         failed with its message. `force` (`kpimon import --force`) reads such files again."""
         started = time.monotonic()
         now = self.clock()
-        run_id = self.store.start_run(config.name, epoch(now))
-        outcome = RunOutcome(config.name, ok=True, run_id=run_id)
+        outcome = RunOutcome(config.name, ok=True, started=epoch(now))
         derive = config.kind in TICKET_SOURCE_KINDS and not config.status_changes \
             and not config.devices
         chash = config_hash(config)
         try:
+            # Inside the handler: a store that is locked or gone fails the run like a source.
+            run_id = outcome.run_id = self.store.start_run(config.name, epoch(now))
             ctx = CollectContext(
                 config=config, tz=self.tz, now=now, state=self.store.load_state(config.name),
                 is_imported=lambda key: self.store.is_imported(config.name, key),
@@ -113,7 +123,8 @@ class Collector:
                     counts = self.store.write_batch(
                         run_id, seq, batch, epoch(now), source=config.name,
                         derive_history=derive,
-                        device_source=config.kind in DEVICE_KINDS or config.devices)
+                        device_source=config.kind in DEVICE_KINDS or config.devices,
+                        max_delete_share=config.max_delete_share)
                 except FileError as e:  # rolled back; this file alone fails
                     message = self._redact(e.message)
                     outcome.file_errors.append(message)
@@ -125,6 +136,13 @@ class Collector:
                     continue
                 outcome.counts.add(counts)
                 outcome.batches += 1
+                if counts.held_deletions:
+                    log.warning(
+                        "source %s: %s would mark %d tickets deleted, more than max_delete_share"
+                        " (%g) of the source's tickets; held, nothing marked deleted (if they "
+                        "really are gone, raise max_delete_share for one collection)",
+                        config.name, batch.label, counts.held_deletions,
+                        config.max_delete_share)
                 if batch.on_commit is not None:
                     try:
                         batch.on_commit()
@@ -136,7 +154,7 @@ class Collector:
             outcome.error = self._redact(e.message + (f" (code {e.code})" if e.code else ""))
         except Exception as e:  # a bug or an unexpected failure must not stop the daemon
             outcome.ok = False
-            outcome.error = self._redact(f"{type(e).__name__}: {e}")
+            outcome.error = self._redact(describe(e))
             log.debug("source %s failed", config.name, exc_info=True)
         if outcome.file_errors and outcome.ok:
             outcome.ok = False
@@ -144,8 +162,7 @@ class Collector:
             outcome.error = outcome.file_errors[0] + (
                 f" (and {more} more file{'s' if more > 1 else ''})" if more else "")
         outcome.duration = time.monotonic() - started
-        self.store.finish_run(run_id, epoch(self.clock()), outcome.ok, outcome.counts,
-                              outcome.stats, outcome.error)
+        self._record(outcome)
         c = outcome.counts
         if outcome.ok:
             log.info("source %s: %d records (%d new, %d updated, %d unchanged), %d rejected, "
@@ -156,8 +173,54 @@ class Collector:
                       outcome.error)
         return outcome
 
+    def _record(self, outcome: RunOutcome) -> None:
+        """Store the run's end (or, when even its start could not be stored, the whole run).
+        A store that refuses this too leaves the outcome unrecorded — and failed: a run that
+        cannot be recorded is an outage of its own. It is kept, and stored by the first later
+        run that the store takes."""
+        ended = epoch(self.clock())
+        try:
+            self._store_run(outcome, ended)
+        except Exception as e:
+            outcome.recorded = False
+            why = self._redact(describe(e))
+            if outcome.ok:
+                outcome.ok = False
+                outcome.error = f"the run could not be recorded: {why}"
+            log.error("source %s: the collection run could not be recorded: %s",
+                      outcome.source, why)
+            self._unrecorded.append((outcome, ended))
+            del self._unrecorded[:-UNRECORDED_KEPT]
+            return
+        while self._unrecorded:  # the store takes runs again: those it refused before
+            earlier, at = self._unrecorded[0]
+            try:
+                self._store_run(earlier, at)
+            except Exception:
+                break
+            self._unrecorded.pop(0)
+
+    def _store_run(self, outcome: RunOutcome, ended: int) -> None:
+        if outcome.run_id is None:
+            outcome.run_id = self.store.record_run(
+                outcome.source, outcome.started, ended, outcome.ok, outcome.counts,
+                outcome.stats, outcome.error)
+        else:
+            self.store.finish_run(outcome.run_id, ended, outcome.ok, outcome.counts,
+                                  outcome.stats, outcome.error)
+
     def _redact(self, text: str) -> str:
         return redact(text, self.secrets)
+
+
+def describe(e: BaseException) -> str:
+    """An exception as one line for a failed run: for the database's own errors the driver's
+    message (`OperationalError: database is locked`), not SQLAlchemy's statement and
+    parameters."""
+    if isinstance(e, DBAPIError) and e.orig is not None:
+        first = str(e.orig).strip().splitlines()
+        return f"the store failed: {type(e.orig).__name__}: {first[0] if first else ''}"
+    return f"{type(e).__name__}: {e}"
 
 
 def config_hash(config: SourceConfig) -> str:

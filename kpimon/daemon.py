@@ -34,6 +34,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,7 +46,8 @@ from kpimon.alerts.alerter import Alerter
 from kpimon.alerts.outbox import Sender
 from kpimon.alerts.rules import RuleInputs
 from kpimon.alerts.view import AlertsHolder, build_view
-from kpimon.app import App
+from kpimon.app import App, check_build, schedule_triggers
+from kpimon.collector import RunOutcome
 from kpimon.config import Config, ConfigError, load_config
 from kpimon.kpi import results
 from kpimon.kpi.engine import Evaluation
@@ -58,10 +60,11 @@ from kpimon.leader import Leadership
 from kpimon.periods import date_range
 from kpimon.progress import ProgressLine, ProgressTask
 from kpimon.rejects import rejects_text
-from kpimon.store import FileFailure
+from kpimon.store import FileFailure, RunInfo
 from kpimon.web.explain import explain_page
 from kpimon.web.server import WebServer
 from kpimon.web.snapshot import (
+    JobHealth,
     Snapshot,
     SnapshotHolder,
     SourceExtras,
@@ -71,8 +74,6 @@ from kpimon.web.webconfig import WebConfigError, load_web_config
 
 log = logging.getLogger("kpimon.daemon")
 
-#: How often the sender looks for due notifications (seconds).
-SEND_EVERY = 2.0
 #: How often a follower looks for results the leader stored (seconds).
 FOLLOW_EVERY = 5.0
 #: How often a follower evaluates the page's 12-month trends itself (seconds).
@@ -134,6 +135,7 @@ class Daemon:
         self.app = App.build(config)
         self.reload_ok = True
         self.reload_error: str | None = None
+        self.health = JobHealth()  # the compute's and the purge's successes and failures
         self.holder = SnapshotHolder(self._empty_snapshot())
         self.alerts = AlertsHolder()
         self.alerter, self.sender = self._alerting(self.app)
@@ -201,7 +203,7 @@ class Daemon:
 
     def _empty_snapshot(self) -> Snapshot:
         metrics = build_metrics(self.config, {}, self.app.running_periods(), {}, {}, {},
-                                SourceExtras(), self.reload_ok)
+                                SourceExtras(), self.reload_ok, self.health)
         return Snapshot(metrics=metrics, config=self.config)
 
     @contextmanager
@@ -225,13 +227,14 @@ class Daemon:
         periods = {**app.running_periods(now),
                    **{name: ev.period for name, ev in evaluations.items()}}
         names = [s.name for s in app.config.sources]
-        runs = app.store.runs(names)
+        runs = _with_unrecorded(app.store.runs(names), app.last_outcomes, names)
         extras = SourceExtras(watermarks=_watermarks(app.store.state_values("watermark")),
-                              devices=app.store.device_counts())
+                              devices=app.store.device_counts(),
+                              held_deletions=_counts(app.store.state_values("held_deletions")))
         open_tickets = app.store.open_ticket_counts(app.config.orgs)
         risk = self._at_risk(now)
         metrics = build_metrics(app.config, evaluations, periods, runs, open_tickets, risk,
-                                extras, self.reload_ok)
+                                extras, self.reload_ok, self.health)
         # The page and /api/kpis show a closed (adopted) period as the board adopted it.
         shown = {name: as_adopted(app.store, ev) for name, ev in evaluations.items()}
         month = shown.get("month")
@@ -253,6 +256,9 @@ class Daemon:
         try:
             stored = results.load_latest(self.app.store, self.app.config,
                                          self.app.running_periods)
+            if stored:  # the stored figures' time: the last compute before the restart
+                self.health.compute_last_success = max(ev.at.timestamp()
+                                                       for ev in stored.values())
             self.holder.swap(self._snapshot(stored, now, ready=bool(stored)))
         except Exception:
             log.exception("reading the stored figures failed; the first compute will serve "
@@ -284,14 +290,32 @@ class Daemon:
                 finally:
                     if task is not None:
                         task.done()
+                # The compute's own time, as the stored figures carry it (the same value
+                # after a restart).
+                self.health.compute_last_success = now.timestamp()
                 self.holder.swap(self._snapshot(evaluations, now, ready=True,
                                                 trends=self._trends(now)))
                 log.debug("computed %d indicators in %.2f s", len(self.app.config.indicators),
                           time.monotonic() - started)
                 return True
             except Exception:
-                log.exception("compute failed; the previous snapshot stays")
+                self.health.compute_failures += 1
+                log.exception("compute failed; the previous figures stay")
+                self._refresh_after_failure()
                 return False
+
+    def _refresh_after_failure(self) -> None:
+        """After a failed compute or purge: the previous figures with what is known now —
+        the sources' runs (a collection that failed meanwhile is down), the failure counts —
+        so that an outage shows at the next scrape. If even that cannot be read, the previous
+        snapshot stays whole."""
+        prev = self.holder.current
+        try:
+            self.holder.swap(self._snapshot(dict(prev.evaluations), datetime.now(UTC),
+                                            ready=prev.ready,
+                                            trends={k: list(v) for k, v in prev.trends.items()}))
+        except Exception as e:
+            log.warning("the metrics could not be refreshed after the failure: %s", e)
 
     def follow(self, force: bool = False) -> None:
         """A follower's snapshot: the results the leader stored last, read when they are
@@ -308,6 +332,9 @@ class Daemon:
                 shown = self.holder.current
                 if stored and (force or not shown.ready
                                or month is None or month.at != shown.computed_at):
+                    # The leader's last compute, as the stored figures carry it.
+                    self.health.compute_last_success = max(ev.at.timestamp()
+                                                           for ev in stored.values())
                     self.holder.swap(self._snapshot(stored, now, ready=True,
                                                     trends=self._trends_of_follower(now)))
             except Exception:
@@ -369,24 +396,32 @@ class Daemon:
     def _task(self, unit: str) -> ProgressTask | None:
         return self.progress.task(unit, delay=1.0) if self.progress is not None else None
 
-    def schedule(self) -> None:
-        now = datetime.now(UTC)
+    def schedule(self, triggers: dict[str, Any] | None = None) -> None:
+        """Replace the collect, compute, send and purge jobs by those of the present config.
+        The triggers are all built (`schedule_triggers`, or given by a reload that built them
+        before swapping) before any job is removed, so no failure leaves a half schedule."""
+        if triggers is None:
+            triggers = schedule_triggers(self.app.config, datetime.now(UTC))
         for job in self.scheduler.get_jobs():
             if job.id.startswith("collect:") or job.id in ("compute", "purge", "send",
                                                             "follow"):
                 job.remove()
-        for i, src in enumerate(self.app.config.sources):
-            self.scheduler.add_job(self.collect, "interval", seconds=src.every, args=[src.name],
-                                   id=f"collect:{src.name}", name=f"collect {src.name}",
-                                   next_run_time=now + timedelta(seconds=i * 0.2))
-        self._arm_compute(now)
-        if self.app.config.alerts.enabled:
-            self.scheduler.add_job(self.send_notifications, "interval", seconds=SEND_EVERY,
-                                   id="send", name="send notifications",
-                                   next_run_time=now + timedelta(seconds=SEND_EVERY))
-        if self.app.config.retention_years:
-            self.scheduler.add_job(self.purge, "interval", hours=24, id="purge", name="purge",
-                                   next_run_time=now + timedelta(minutes=5))
+        jobs: dict[str, tuple[Any, list[str], str]] = {
+            f"collect:{src.name}": (self.collect, [src.name], f"collect {src.name}")
+            for src in self.app.config.sources}
+        jobs["send"] = (self.send_notifications, [], "send notifications")
+        jobs["purge"] = (self.purge, [], "purge")
+        for ident, trigger in triggers.items():
+            if ident == "compute":
+                # One job armed anew when each compute ends (`_periodic_compute`); the trigger
+                # validated the interval and gives the first run.
+                self._arm_compute(trigger.start_date)
+                continue
+            func, args, name = jobs[ident]
+            # The first run is the trigger's start, even if that has passed by the time the
+            # scheduler starts (after a first compute): it then runs at once (misfire grace).
+            self.scheduler.add_job(func, trigger, args=args, id=ident, name=name,
+                                   next_run_time=trigger.start_date)
         self.scheduler.add_job(self.follow, "interval", seconds=FOLLOW_EVERY, id="follow",
                                name="follow the leader")
         self._leading = self.leader.is_leader()
@@ -401,13 +436,12 @@ class Daemon:
             self.schedule()
         self._leading = leading
 
-    def _arm_compute(self, after: datetime) -> None:
+    def _arm_compute(self, at: datetime) -> None:
         """The periodic compute is one job armed `compute_every` after the last one ended, so a
         cycle slower than `compute_every` delays the next instead of piling up skipped runs
         (and a warning from the scheduler for each)."""
         self.scheduler.add_job(self._periodic_compute, "date", id="compute", name="compute",
-                               run_date=after + timedelta(seconds=self.app.config.compute_every),
-                               replace_existing=True)
+                               run_date=at, replace_existing=True)
 
     def _periodic_compute(self) -> None:
         started = time.monotonic()
@@ -422,7 +456,7 @@ class Daemon:
                 log.warning("a compute took %.1f s, longer than compute_every (%d s): the next "
                             "one starts %d s after each ends", took, every, every)
             if self.scheduler.running and not self.stop_event.is_set():
-                self._arm_compute(datetime.now(UTC))
+                self._arm_compute(datetime.now(UTC) + timedelta(seconds=every))
 
     def purge(self) -> None:
         """Retention: delete records older than `retention_years` (daily)."""
@@ -433,8 +467,12 @@ class Daemon:
         try:
             counts = self.app.store.purge(before)
         except Exception:
-            log.exception("retention purge failed")
+            self.health.purge_failures += 1
+            log.exception("retention purge failed; it runs again in a day")
+            with self.compute_lock:  # never swapped over a compute finishing meanwhile
+                self._refresh_after_failure()
             return
+        self.health.purge_last_success = time.time()
         log.info("retention: removed records older than %d years: %s", years,
                  ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "nothing")
 
@@ -443,12 +481,20 @@ class Daemon:
     def reload(self) -> None:
         """Re-read the config; keep the old one if the new one is broken.
 
-        Either way a new snapshot is computed, so `kpimon_config_last_reload_successful`
-        tells at the next scrape whether the file on disk is the one in force.
+        Everything the new configuration runs on — the config itself, what `check_build`
+        builds, the app on its store (migrated), the alerting and the schedule's triggers —
+        is built first; only then is it swapped in, in one step. On any failure nothing
+        changes: the old app, its jobs and its store stay in force. Either way a new snapshot
+        is computed, so `kpimon_config_last_reload_successful` tells at the next scrape
+        whether the file on disk is the one in force.
         """
         path = self.config.path
+        app: App | None = None
         try:
             new = load_config(path or "")
+            errors = check_build(new)
+            if errors:
+                raise ConfigError(errors)
             if new.http != self.config.http:
                 log.warning("reload: [http] changes need a restart; the listener stays as it is")
             if new.database != self.config.database:
@@ -457,32 +503,34 @@ class Daemon:
             app = App.build(new, store=None if new.database != self.config.database
                             else self.app.store)
             app.store.upgrade()
-        except ConfigError as e:
-            self.reload_ok = False
-            self.reload_error = "; ".join(e.errors)
-            log.error("reload: the new configuration has %d error(s); keeping the old one:\n%s",
-                      len(e.errors), "\n".join(f"  {x}" for x in e.errors))
-            self.compute()
-            return
+            alerter, sender = self._alerting(app)
+            triggers = schedule_triggers(new, datetime.now(UTC))
         except Exception as e:
+            if app is not None and app.store is not self.app.store:
+                app.store.close()
             self.reload_ok = False
-            self.reload_error = logs.redact(f"{type(e).__name__}: {e}")
-            log.error("reload failed (%s); keeping the old configuration", e)
+            if isinstance(e, ConfigError):
+                self.reload_error = "; ".join(e.errors)
+                log.error("reload: the new configuration has %d error(s); keeping the old "
+                          "one:\n%s", len(e.errors), "\n".join(f"  {x}" for x in e.errors))
+            else:
+                self.reload_error = logs.redact(f"{type(e).__name__}: {e}")
+                log.error("reload failed (%s); keeping the old configuration",
+                          self.reload_error)
             self.compute()
             return
         # The new secrets must be redacted before anything can log them.
         logs.update_secrets(new.secrets)
-        alerter, sender = self._alerting(app)
         with self.compute_lock, self.alert_lock:
             old = self.app
             self.config, self.app = new, app
             self.alerter, self.sender = alerter, sender
+            self.schedule(triggers)
             if old.store is not app.store:
                 old.store.close()
         logs.set_level(self.log_level or new.log_level)
         self.reload_ok = True
         self.reload_error = None
-        self.schedule()
         log.info("configuration reloaded from %s (%d sources, %d indicators)", path,
                  len(new.sources), len(new.indicators))
         self.compute()
@@ -657,7 +705,8 @@ class Daemon:
         """Facts for tickets changed since the last compute, before an on-demand evaluation;
         the leader's work (a follower reads the facts the leader keeps)."""
         if self.leader.is_leader():
-            self.app.facts.update()
+            # Not behind a long import of another process: the facts as they are then.
+            self.app.facts.refresh()
 
     def _rejects(self, source: str) -> str | None:
         """The rejects listing of one source for the status page's link (None: no source)."""
@@ -677,6 +726,33 @@ def _current_failures(failures: dict[str, list[FileFailure]], sources: list[str]
                 if "://" in f.path or os.path.exists(f.path)]
         if kept:
             out[source] = kept
+    return out
+
+
+def _with_unrecorded(runs: dict[str, RunInfo], outcomes: dict[str, RunOutcome],
+                     sources: list[str]) -> dict[str, RunInfo]:
+    """The stored runs, with each source's latest collection that the store could not record
+    (it was locked or gone) laid over them: that failure shows although the store lacks it."""
+    out = dict(runs)
+    for name in sources:
+        o = outcomes.get(name)
+        if o is None or o.recorded:
+            continue
+        r = out.get(name) or RunInfo(name, None, None, None, None, None, None, 0, 0, 0, 0, 0)
+        ended = o.started + int(o.duration)
+        out[name] = replace(r, last_started=o.started, last_ended=ended, last_ok=False,
+                            last_error=o.error, last_duration=o.duration,
+                            failing_since=r.failing_since if r.last_ok is False else o.started)
+    return out
+
+
+def _counts(values: dict[str, str] | Any) -> dict[str, int]:
+    out = {}
+    for source, text in dict(values).items():
+        try:
+            out[source] = int(text)
+        except ValueError:
+            continue
     return out
 
 

@@ -6,7 +6,12 @@ import re
 from dataclasses import dataclass
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400}
-_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mo|s|m|h|d|w)\s*$")
+#: The longest duration anything accepts (ten years): every schedule, timer and clock built
+#: from a duration stays far inside what datetime, the scheduler and the database can hold.
+MAX_SECONDS = 3650 * 86400
+# Digits are bounded so that a long run of them is "not a duration" rather than an infinite
+# float or a conversion error.
+_RE = re.compile(r"^\s*(\d{1,20}(?:\.\d{1,9})?)\s*(mo|s|m|h|d|w)\s*$")
 
 
 @dataclass(frozen=True)
@@ -29,8 +34,17 @@ class Duration:
 
 
 def parse_duration(text: str) -> Duration:
-    """Parse `<n><unit>`; raises ValueError with a readable message."""
-    m = _RE.match(str(text))
+    """Parse `<n><unit>`, at most 3650 days; raises ValueError with a readable message."""
+    text = str(text)
+    m = _RE.match(text)
     if not m:
-        raise ValueError(f"{text!r} is not a duration like 30s, 5m, 2h, 2d, 1w or 1mo")
-    return Duration(float(m.group(1)), m.group(2), str(text).strip())
+        raise ValueError(f"{_shown(text)} is not a duration like 30s, 5m, 2h, 2d, 1w or 1mo")
+    n, unit = float(m.group(1)), m.group(2)
+    if n * UNIT_SECONDS[unit] > MAX_SECONDS:
+        raise ValueError("at most 3650d")
+    return Duration(n, unit, text.strip())
+
+
+def _shown(text: str) -> str:
+    """The text for a message, cut short: a message must stay readable whatever was typed."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")

@@ -109,13 +109,13 @@ def parse_filter(sec: Section, errors: Errors) -> dict[str, tuple[str, ...]]:
 def parse_target(text: str) -> Target:
     """Parse a target or partial comparison; raises ValueError."""
     t = text.strip()
-    m = re.fullmatch(r"(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)", t)
+    m = re.fullmatch(r"(>=|<=|>|<)\s*(-?\d{1,15}(?:\.\d{1,15})?)", t)
     if m:
         return Target(t, m.group(1), float(m.group(2)))
-    m = re.fullmatch(r"(rise|fall)(?:\s+from\s+(-?\d+(?:\.\d+)?))?", t)
+    m = re.fullmatch(r"(rise|fall)(?:\s+from\s+(-?\d{1,15}(?:\.\d{1,15})?))?", t)
     if m:
         return Target(t, m.group(1), float(m.group(2)) if m.group(2) else None)
-    raise ValueError(f"{text!r} is not a target like '>= 0.90', '<= 20', 'rise from 0.71' "
+    raise ValueError(f"{text[:60]!r} is not a target like '>= 0.90', '<= 20', 'rise from 0.71' "
                      "or 'rise'")
 
 

@@ -113,14 +113,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
         errors.add("database", "expected a sqlite:/// or postgresql+psycopg:// URL")
     http_sec = top.table("http")
     http_sec.unknown({"listen", "web_config"}, "[http]")
-    listen = http_sec.get("listen", str, "127.0.0.1:9817")
-    host, _, port_text = listen.rpartition(":")
-    host = host.strip("[]") or "127.0.0.1"
-    port = 9817
-    if not port_text.isdigit() or int(port_text) > 65535:
-        errors.add("http.listen", f"{listen!r} is not host:port")
-    else:
-        port = int(port_text)
+    host, port = _listen(http_sec.get("listen", str, "127.0.0.1:9817"), errors)
     http = HttpConfig(host, port, http_sec.get("web_config", str))
 
     calendars: dict[str, CalendarConfig] = {
@@ -201,9 +194,13 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
     if log_format not in ("text", "json"):
         errors.add("log_format", f"{log_format!r} is not one of text, json")
     compute_every = top.duration("compute_every", "1m")
+    if compute_every is not None and compute_every.seconds() < 1:
+        errors.add("compute_every", "must be at least 1s")
+        compute_every = None
     retention = top.get("retention_years", int)
-    if retention is not None and retention < 1:
-        errors.add("retention_years", "must be at least 1")
+    if retention is not None and not 1 <= retention <= 1000:
+        errors.add("retention_years", "must be at least 1 and at most 1000")
+        retention = None
     if errors.items:
         raise ConfigError(_name_sources(errors.items, raw.get("sources")))
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
@@ -215,6 +212,18 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
         language=language, controls=tuple(controls), alerts=alerts, path=path,
         digest=digest[:16], warnings=tuple(_warnings(tz, sources)),
     )
+
+
+# host:port, the host a name or an address ([…] around IPv6), the port 0–65535 in ASCII digits.
+_LISTEN = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]*):([0-9]{1,5})$")
+
+
+def _listen(listen: str, errors: Errors) -> tuple[str, int]:
+    m = _LISTEN.match(listen)
+    if m is None or int(m.group(2)) > 65535:
+        errors.add("http.listen", f"{listen[:80]!r} is not host:port (e.g. 127.0.0.1:9817)")
+        return "127.0.0.1", 9817
+    return m.group(1).strip("[]") or "127.0.0.1", int(m.group(2))
 
 
 # Zone names that are UTC all year; a desk whose exports carry local times without an offset
@@ -258,11 +267,27 @@ def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = No
     """Read and validate a TOML file; raises ConfigError (also for unreadable or bad TOML)."""
     try:
         with open(path, "rb") as f:
-            data = tomllib.load(f)
+            raw = f.read()
     except OSError as e:
         raise ConfigError([f"{path}: cannot read: {e.strerror}"]) from None
+    except ValueError as e:  # a NUL in the path
+        raise ConfigError([f"{path!r}: cannot read: {e}"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise ConfigError([f"{path}: not UTF-8 text: byte 0x{raw[e.start]:02x} on line {line} "
+                           "(save the file as UTF-8)"]) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError([f"{path}: not valid TOML: {e}"]) from None
+    except RecursionError:
+        raise ConfigError([f"{path}: not valid TOML: tables or lists nested too deeply"]
+                          ) from None
+    except ValueError as e:  # a date out of range, an integer of too many digits
+        why = "a number with too many digits" if "digits" in str(e) else str(e)[:120]
+        raise ConfigError([f"{path}: not valid TOML: {why}"]) from None
     return parse_config(data, env, str(path))
 
 

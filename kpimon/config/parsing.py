@@ -7,8 +7,9 @@ path in `Errors` instead of raising, so that the loader can report every error a
 from __future__ import annotations
 
 import difflib
+import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,9 +35,25 @@ class Errors:
         self.items.append(f"{path}: {message}" if path else message)
 
 
-def expand_env(value: Any, path: str, env: Mapping[str, str], errors: Errors) -> Any:
-    """Expand `${VAR}` in every string of a parsed TOML tree."""
+#: How deep tables and lists may nest: far more than any real file needs, and little enough
+#: that nothing walking the tree comes near Python's recursion limit.
+MAX_DEPTH = 32
+#: The largest integer any key takes: what a 64-bit database column holds.
+MAX_INT = 2**63 - 1
+
+
+def expand_env(value: Any, path: str, env: Mapping[str, str], errors: Errors,
+               depth: int = 0) -> Any:
+    """Expand `${VAR}` in every string of a parsed TOML tree; a tree nested deeper than
+    MAX_DEPTH is an error (and is cut there)."""
+    if depth > MAX_DEPTH and isinstance(value, (dict, list)):
+        errors.add(path, f"nested more than {MAX_DEPTH} levels deep")
+        return type(value)()
     if isinstance(value, str):
+        if "\x00" in value:  # no name, path or URL holds one; the OS would refuse it later
+            errors.add(path, "holds a NUL character")
+            return value.replace("\x00", "")
+
         def repl(m: re.Match[str]) -> str:
             if m.group(0) == "$$":
                 return "$"
@@ -47,9 +64,11 @@ def expand_env(value: Any, path: str, env: Mapping[str, str], errors: Errors) ->
             return env[name]
         return _ENV_RE.sub(repl, value)
     if isinstance(value, dict):
-        return {k: expand_env(v, join_path(path, k), env, errors) for k, v in value.items()}
+        return {k: expand_env(v, join_path(path, k), env, errors, depth + 1)
+                for k, v in value.items()}
     if isinstance(value, list):
-        return [expand_env(v, f"{path}[{i}]", env, errors) for i, v in enumerate(value)]
+        return [expand_env(v, f"{path}[{i}]", env, errors, depth + 1)
+                for i, v in enumerate(value)]
     return value
 
 
@@ -88,6 +107,13 @@ class Section:
                 self.errors.add(self.p(key), "required")
             return default
         value = self.data[key]
+        # Every number has a range: no NaN or infinity, no integer beyond a 64-bit column.
+        if isinstance(value, float) and not math.isfinite(value):
+            self.errors.add(self.p(key), f"{value} is not a finite number")
+            return default
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            self.errors.add(self.p(key), "the number is too large")
+            return default
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if isinstance(value, bool) and kind is not bool and bool not in _tuple(kind):
@@ -96,6 +122,14 @@ class Section:
         if not isinstance(value, kind):
             self.errors.add(self.p(key), f"expected {_typename(kind)}, got {type(value).__name__}")
             return default
+        return value
+
+    def within(self, key: str, kind: type, ok: Callable[[Any], bool], message: str) -> Any:
+        """`get`, then a range: a value `ok` refuses is the error `message` (and None)."""
+        value = self.get(key, kind)
+        if value is not None and not ok(value):
+            self.errors.add(self.p(key), message)
+            return None
         return value
 
     def str_list(self, key: str, default: tuple[str, ...] = (), one_ok: bool = False,
@@ -147,11 +181,26 @@ def read_secret(sec: Section, key: str, errors: Errors) -> str | None:
         errors.add(sec.p(file_key), f"give either {key} or {file_key}, not both")
     if path is not None:
         try:
-            return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+            secret = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
         except OSError as e:
             errors.add(sec.p(file_key), f"cannot read secret file {path}: {e.strerror}")
             return None
+        except (UnicodeDecodeError, ValueError):
+            errors.add(sec.p(file_key), f"secret file {path} is not UTF-8 text")
+            return None
+        if _CONTROL.search(secret):
+            # A NUL or a line break inside cannot go into an HTTP header or an SMTP login.
+            errors.add(sec.p(file_key), f"secret file {path} holds a control character "
+                       "(only its final line break is taken off)")
+            return None
+        return secret
+    if direct is not None and _CONTROL.search(direct):
+        errors.add(sec.p(key), "holds a control character")
+        return None
     return direct
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def check_timezone(name: str, path: str, errors: Errors) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,8 @@ _TICKET_KEYS = {"fields", "values", "first_line_groups", "derive_first_response"
 SOURCE_KEYS: dict[str, set[str]] = {
     "ticket_csv": _FILE_KEYS | _TICKET_KEYS | {"status_changes", "encoding", "delimiter"},
     "efecte_rest": _TICKET_KEYS | {"url", "username", "password", "password_file", "templates",
-                                   "full_resync", "filter", "page_size", "devices", "name_field"},
+                                   "full_resync", "filter", "page_size", "devices", "name_field",
+                                   "max_delete_share"},
     "efecte_xml": _FILE_KEYS | _TICKET_KEYS | {"query", "templates", "devices", "name_field"},
     "ace_csv": _FILE_KEYS | {"service_levels", "queue"},
     "queue_log": {"path", "queues"},
@@ -76,6 +77,8 @@ class SourceConfig:
     derive_first_response: bool = False
     templates: tuple[str, ...] = ()
     full_resync: int | None = None
+    #: A full resync that would mark more than this share of the tickets gone is held.
+    max_delete_share: float = 0.1
     filter: str | None = None
     page_size: int = 200
     query: str | None = None
@@ -96,6 +99,15 @@ class SourceConfig:
         `url` and `proxy` carry (userinfo password, secret-looking query values)."""
         return tuple(s for s in (self.password,) if s) + url_secrets(self.url) + \
             url_secrets(self.proxy)
+
+
+# The numbers every source may have: key, type, range, and the error outside it.
+_NUMBERS: tuple[tuple[str, type, Callable[[Any], bool], str], ...] = (
+    ("timeout", float, lambda v: 0 < v <= 3600, "must be more than 0 and at most 3600 seconds"),
+    ("retries", int, lambda v: 0 <= v <= 100, "must be between 0 and 100"),
+    ("page_size", int, lambda v: True, ""),  # its range is the API's, checked below
+    ("max_delete_share", float, lambda v: 0 <= v <= 1, "a share between 0 and 1 (0.1 is 10 %)"),
+)
 
 
 def parse_source(sec: Section, errors: Errors) -> SourceConfig | None:
@@ -123,12 +135,8 @@ def parse_source(sec: Section, errors: Errors) -> SourceConfig | None:
         value = sec.get(key, str)
         if value is not None:
             kw[key] = value
-    for key in ("timeout",):
-        value = sec.get(key, float)
-        if value is not None:
-            kw[key] = value
-    for key in ("retries", "page_size"):
-        value = sec.get(key, int)
+    for key, number, ok, message in _NUMBERS:
+        value = sec.within(key, number, ok, message)
         if value is not None:
             kw[key] = value
     for key in ("derive_first_response", "devices", "count"):
@@ -158,8 +166,8 @@ def parse_source(sec: Section, errors: Errors) -> SourceConfig | None:
     kw["auth"] = auth
     if "service_levels" in sec.data:
         levels = sec.get("service_levels", list, [])
-        if not levels or not all(isinstance(x, int) and not isinstance(x, bool) and x > 0
-                                 for x in levels):
+        if not levels or not all(isinstance(x, int) and not isinstance(x, bool)
+                                 and 0 < x <= 86400 for x in levels):
             errors.add(sec.p("service_levels"), "expected a list of seconds, e.g. [20, 60]")
         else:
             kw["service_levels"] = tuple(levels)

@@ -139,10 +139,11 @@ def load_latest(store: Store, config: Config,
 
 
 def save_results(store: Store, config: Config, ev: Evaluation) -> None:
-    """Replace the latest (not adopted) figures of the evaluated period."""
+    """Replace the latest (not adopted) figures of the evaluated period (under the store's
+    writer lock: two processes replacing the same figures at once would both insert)."""
     now = epoch(datetime.now(UTC))
     r = t.indicator_results.c
-    with store.engine.begin() as conn:
+    with store.writer.hold(), store.engine.begin() as conn:
         conn.execute(delete(t.indicator_results).where(
             r.period == ev.period.label, r.adopted.is_(False)))
         rows = _rows(ev, config, now, False)

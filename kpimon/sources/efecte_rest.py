@@ -17,6 +17,14 @@ The protocol, as this adapter speaks it (`url` ends in `/rest-api/itsm/v1`):
   yet, or `full_resync` elapsed since the last one) has no such filter and yields one Batch with
   `snapshot = True`, so that the store marks tickets it lacks (deleted or hidden cards) as gone.
   The optional `filter` from the config is ANDed into both.
+* A full pull is trusted to say what is gone only when its sweep is complete: every template's
+  paging ended without a `next` link left, and the server's `meta.count`, where it gives one,
+  agrees with the cards received (a count of the whole result, or of each page). An empty
+  or short page that still links to a next one, or a count that disagrees, makes the batch an
+  ordinary one (no `snapshot`: nothing is marked gone, cards the server reports deleted or
+  hidden are still taken as gone) and logs why, and the next collection is a full pull again;
+  a device inventory fails instead. The store holds a complete sweep that would mark more
+  than `max_delete_share` of the source's tickets gone (see store/writer.py).
 * Within a run cards are de-duplicated by card id: a card changed while we page may appear
   twice, and the copy with the newest `updated` wins.
 
@@ -40,6 +48,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit
@@ -122,9 +131,16 @@ class EfecteRestSource:
         date_codes = {mapper.fields[f] for f in DATE_FIELDS if f in mapper.fields}
 
         newest: dict[str, tuple[datetime | None, Record | Reject]] = {}
+        # A full pull's deleted or hidden cards: left out of a complete sweep's snapshot (the
+        # store sees them gone), taken as gone one by one if the sweep is not complete.
+        gone_in_full: dict[str, tuple[datetime | None, TicketGone]] = {}
         max_updated: datetime | None = None
+        sweeps: list[Sweep] = []
         for template in cfg.templates:
-            for card in self._cards(ctx, http, template, attributes, eql, data_cards=True):
+            sweep = Sweep(template)
+            sweeps.append(sweep)
+            for card in self._cards(ctx, http, template, attributes, eql, data_cards=True,
+                                    sweep=sweep):
                 raw = card_row(card, template, mapper.fields.values(), date_codes)
                 card_id = raw.get(CARD_ID) or raw.get(id_code or "") or ""
                 where = f"{template} {card_id}".strip()
@@ -140,6 +156,8 @@ class EfecteRestSource:
                         # A full resync's snapshot leaves it out, so the store sees it gone.
                         if previous is not None and _not_older(updated, previous[0]):
                             del newest[key]
+                        if full and ticket_id:
+                            gone_in_full[key] = (updated, TicketGone(cfg.name, ticket_id))
                         continue
                     item = TicketGone(cfg.name, ticket_id)
                 else:
@@ -159,12 +177,21 @@ class EfecteRestSource:
                 mark = seen
         if mark is not None:
             state["watermark"] = iso(mark)
-        if full:
-            state["last_full"] = iso(ctx.now)
         label = "full resync" if full else f"changes since {iso(since) if since else '-'}"
+        items = [v for _, v in newest.values()]
+        problems = [sw.problem for sw in sweeps if sw.problem]
+        snapshot = full and not problems
+        if snapshot:  # an incomplete one does not count: the next collection tries again
+            state["last_full"] = iso(ctx.now)
+        if full and problems:
+            ctx.stats.warnings += 1
+            ctx.log.warning("source %s: the full resync is incomplete (%s); no ticket is marked "
+                            "deleted by it", cfg.name, "; ".join(problems))
+            label += " (incomplete: nothing marked deleted)"
+            items += [g for key, (_, g) in gone_in_full.items() if key not in newest]
         ctx.log.info("source %s: %s, %d cards", cfg.name, label, len(newest))
-        return Batch(label=f"{cfg.name}: {label}", items=[v for _, v in newest.values()],
-                     state=state, snapshot=full)
+        return Batch(label=f"{cfg.name}: {label}", items=items, state=state,
+                     snapshot=snapshot)
 
     def eql(self, since: datetime | None) -> str | None:
         """The EQL filter: the configured `filter` AND, when incremental, `$updated$ > …`."""
@@ -189,8 +216,9 @@ class EfecteRestSource:
         devices: dict[str, Device] = {}
         rejects: list[Reject] = []
         for template in cfg.templates:
+            sweep = Sweep(template)
             for card in self._cards(ctx, http, template, attributes, self.eql(None),
-                                    data_cards=data_cards):
+                                    data_cards=data_cards, sweep=sweep):
                 if _gone(card):
                     continue
                 raw = card_row(card, template, [name_code], set())
@@ -201,6 +229,9 @@ class EfecteRestSource:
                                           "name", "required value is empty"))
                     continue
                 devices[card_id or f"{template}\0{name}"] = Device(cfg.name, name, ctx.now, {})
+            if sweep.problem:  # an inventory is always a whole set: a partial one is none
+                raise SourceError(f"the inventory sweep is incomplete ({sweep.problem}); the "
+                                  "last complete inventory stays")
         ctx.log.info("source %s: %d devices", cfg.name, len(devices))
         items: list[Record | Reject] = [*devices.values(), *rejects]
         return Batch(label=f"{cfg.name}: devices", items=items,
@@ -209,9 +240,10 @@ class EfecteRestSource:
     # ------------------------------------------------------------------ paging
 
     def _cards(self, ctx: CollectContext, http: HttpClient, template: str,
-               attributes: list[str], eql: str | None, *, data_cards: bool
-               ) -> Iterator[dict[str, Any]]:
-        """Every data card of a template that matches `eql`, page after page."""
+               attributes: list[str], eql: str | None, *, data_cards: bool,
+               sweep: Sweep | None = None) -> Iterator[dict[str, Any]]:
+        """Every data card of a template that matches `eql`, page after page; `sweep` hears
+        whether the paging was complete."""
         limit = max(1, min(MAX_PAGE, self.config.page_size))
         params: dict[str, str] = {"limit": str(limit), "dataCards": str(data_cards).lower()}
         if attributes:
@@ -224,12 +256,16 @@ class EfecteRestSource:
         for page in range(1, MAX_PAGES + 1):
             what = f"template {template}, page {page}"
             body = self._get_json(ctx, http, url, query, what)
-            cards, next_link, page_limit = _page(body, what)
+            cards, next_link, page_limit, count = _page(body, what)
+            if sweep is not None:
+                sweep.page(len(cards), count)
             for card in cards:
                 if isinstance(card, dict):
                     yield card
             # A short page is the last one, whatever its links say; an empty one too.
             if not next_link or not cards or len(cards) < (page_limit or limit):
+                if sweep is not None:
+                    sweep.end(page, len(cards), bool(next_link))
                 return
             url, query = self._next(next_link, params)
             marker = (url, tuple(sorted(query.items())))
@@ -431,6 +467,34 @@ def _scalar(value: Any) -> str | None:
     return str(value)
 
 
+@dataclass
+class Sweep:
+    """How the paging of one template's full pull went (see the module docstring)."""
+
+    template: str
+    cards: int = 0
+    counts: list[tuple[int, int]] = field(default_factory=list)  # (meta.count, cards) a page
+    problem: str | None = None
+
+    def page(self, cards: int, count: int | None) -> None:
+        self.cards += cards
+        if count is not None:
+            self.counts.append((count, cards))
+
+    def end(self, page: int, cards: int, next_left: bool) -> None:
+        if next_left:
+            self.problem = (f"template {self.template}: page {page} has {cards} cards but "
+                            "links to a next page")
+            return
+        # Efecte's count is of the whole result or of each page: either reading must hold.
+        whole = all(count == self.cards for count, _ in self.counts)
+        each = all(count == n for count, n in self.counts)
+        if not (whole or each):
+            said = max(count for count, _ in self.counts)
+            self.problem = (f"template {self.template}: the server counts {said} cards, "
+                            f"{self.cards} came")
+
+
 def _gone(card: Mapping[str, Any]) -> bool:
     return card.get("deleted") is True or card.get("hidden") is True
 
@@ -438,10 +502,11 @@ def _gone(card: Mapping[str, Any]) -> bool:
 # ---------------------------------------------------------------------- answers
 
 
-def _page(body: Any, what: str) -> tuple[list[Any], str | None, int | None]:
-    """(cards, next link, the server's page size) of one page of `/dc/{template}/data`."""
+def _page(body: Any, what: str) -> tuple[list[Any], str | None, int | None, int | None]:
+    """(cards, next link, the server's page size, its meta.count) of one page of
+    `/dc/{template}/data`."""
     if isinstance(body, list):
-        return body, None, None
+        return body, None, None, None
     if not isinstance(body, dict):
         raise SourceError(f"{what}: expected a JSON object with `data`")
     cards = body.get("data")
@@ -459,7 +524,11 @@ def _page(body: Any, what: str) -> tuple[list[Any], str | None, int | None]:
     limit = meta.get("limit")
     page_limit = limit if isinstance(limit, int) and not isinstance(limit, bool) \
         and limit > 0 else None
-    return cards, link if isinstance(link, str) and link.strip() else None, page_limit
+    count = meta.get("count")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        count = None
+    return (cards, link if isinstance(link, str) and link.strip() else None, page_limit,
+            count)
 
 
 def _json(resp: requests.Response, what: str) -> Any:

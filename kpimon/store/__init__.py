@@ -28,6 +28,7 @@ from kpimon.redact import redact
 from kpimon.sources.base import Batch, SourceStats
 from kpimon.store import db
 from kpimon.store import tables as t
+from kpimon.store.lock import StoreBusy, WriterLock
 from kpimon.store.writer import BatchCounts, BatchWriter, _insert
 
 #: The per-run counts that the exported counters sum (collection_runs columns).
@@ -108,6 +109,8 @@ class Store:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        #: One writer of records and facts at a time, across processes (store/lock.py).
+        self.writer = WriterLock(engine)
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -145,6 +148,19 @@ class Store:
                 requests=stats.requests, retries=stats.retries, throttled=stats.throttled,
                 warnings=stats.warnings, error=error[:2000] if error else None))
 
+    def record_run(self, source: str, started: int, ended: int, ok: bool,
+                   counts: BatchCounts, stats: SourceStats, error: str | None = None) -> int:
+        """A whole run in one statement: one whose start could not be stored (the store
+        was locked or gone then)."""
+        with self.engine.begin() as conn:
+            return int(conn.execute(insert(t.collection_runs).values(
+                source=source, started=started, ended=ended, ok=ok, records=counts.records,
+                rejects=counts.rejected, inserted=counts.inserted, updated=counts.updated,
+                unchanged=counts.unchanged, requests=stats.requests, retries=stats.retries,
+                throttled=stats.throttled, warnings=stats.warnings,
+                error=error[:2000] if error else None,
+            ).returning(t.collection_runs.c.id)).scalar_one())
+
     def load_state(self, source: str) -> dict[str, str]:
         with self.engine.connect() as conn:
             return {r.key: r.value for r in conn.execute(
@@ -158,15 +174,25 @@ class Store:
             )).first() is not None
 
     def write_batch(self, run_id: int, seq: int, batch: Batch, now: int, *,
-                    source: str, derive_history: bool, device_source: bool = False
-                    ) -> BatchCounts:
-        """Store one batch, its state and its file identity in one transaction."""
-        with self.engine.begin() as conn:
+                    source: str, derive_history: bool, device_source: bool = False,
+                    max_delete_share: float | None = None) -> BatchCounts:
+        """Store one batch, its state and its file identity in one transaction (under the
+        writer lock: no facts pass runs while tickets change). A ticket snapshot saves how
+        many deletions it held back (`held_deletions` state, 0 when none)."""
+        with self.writer.hold(), self.engine.begin() as conn:
             writer = BatchWriter(conn, source, batch.label, run_id * 100000 + seq, now,
-                                 derive_history, batch.snapshot, device_source)
+                                 derive_history, batch.snapshot, device_source,
+                                 max_delete_share)
             counts = writer.write(batch.items)
-            if batch.state:
-                save_state(conn, source, batch.state)
+            state = dict(batch.state)
+            if batch.snapshot and not device_source:
+                state["held_deletions"] = str(counts.held_deletions)
+                if counts.held_deletions:
+                    # Not a full resync that counts: the next collection is a full one again
+                    # (a glitch at the source passes, a raised max_delete_share takes effect).
+                    state.pop("last_full", None)
+            if state:
+                save_state(conn, source, state)
             if batch.file_key:
                 stmt = _insert(conn, t.imported_files).on_conflict_do_nothing()
                 path = redact(batch.label)[:1000]  # never a URL's password or token
@@ -378,7 +404,7 @@ class Store:
         out: dict[str, int] = {}
         ds = t.device_snapshots.c
         latest = select(func.max(ds.id)).group_by(ds.source)
-        with self.engine.begin() as conn:
+        with self.writer.hold(), self.engine.begin() as conn:
             for table in (t.status_changes, t.ticket_facts, t.resolution_facts, t.resolutions):
                 out[table.name] = conn.execute(table.delete().where(
                     tuple_(table.c.source, table.c.ticket_id).in_(old))).rowcount
@@ -429,4 +455,4 @@ class Store:
 
 
 __all__ = ["Store", "RunInfo", "RunCounts", "RejectInfo", "RejectRun", "BatchCounts",
-           "FileFailure"]
+           "FileFailure", "StoreBusy"]

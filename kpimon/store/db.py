@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -16,24 +17,44 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get WAL, a busy timeout and foreign keys."""
+    """An engine for `url`; SQLite files get WAL, a busy timeout, foreign keys and
+    transactions that take the write lock when they begin."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # IMMEDIATE: a transaction takes the write lock when it begins (before its first
+        # INSERT, UPDATE or DELETE; reads before that run outside it). A deferred one that
+        # wrote to a temporary table, read, and only then wrote to the database would fail
+        # at once with "database is locked" when another process had committed meanwhile,
+        # whatever the busy timeout.
+        busy = busy_timeout()
+        engine = create_engine(url, connect_args={"timeout": busy,
+                                                  "isolation_level": "IMMEDIATE"})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def busy_timeout() -> float:
+    """How long a SQLite statement waits for another process's write lock (seconds): 30, or
+    $KPIMON_SQLITE_BUSY_TIMEOUT (docs/operations.md). Past it the statement fails with
+    "database is locked", which the collector and the daemon record as a failure."""
+    raw = os.environ.get("KPIMON_SQLITE_BUSY_TIMEOUT", "")
+    try:
+        value = float(raw)
+    except ValueError:
+        return 30.0
+    return value if 0 < value <= 3600 else 30.0
 
 
 def _alembic_config() -> AlembicConfig:

@@ -39,7 +39,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kpimon.inventory import normalized_names
@@ -84,9 +84,12 @@ class BatchCounts:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    #: Tickets a full resync would have marked gone, held back (see `max_delete_share`).
+    held_deletions: int = 0
 
     def add(self, other: BatchCounts) -> None:
-        for name in ("records", "inserted", "updated", "unchanged", "rejected"):
+        for name in ("records", "inserted", "updated", "unchanged", "rejected",
+                     "held_deletions"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -309,7 +312,8 @@ class BatchWriter:
     """Writes the items of one batch on an open transaction `conn`."""
 
     def __init__(self, conn: Connection, source: str, label: str, token: int, now: int,
-                 derive_history: bool, snapshot: bool, device_source: bool = False):
+                 derive_history: bool, snapshot: bool, device_source: bool = False,
+                 max_delete_share: float | None = None):
         self.conn = conn
         self.source = source
         self.label = label
@@ -318,6 +322,9 @@ class BatchWriter:
         self.derive_history = derive_history
         self.snapshot = snapshot
         self.device_source = device_source  # an inventory: an empty snapshot is an empty set
+        # A ticket snapshot that would mark more than this share of the source's tickets gone
+        # is held: nothing is marked, `counts.held_deletions` says how many it would have.
+        self.max_delete_share = max_delete_share
         self.counts = BatchCounts()
         self.devices: list[Device] = []
         self.device_count: DeviceCount | None = None
@@ -695,9 +702,17 @@ class BatchWriter:
             self.counts.inserted += len(names)
         elif self.snapshot and self.counts.records:
             # A full resync of tickets: what it did not contain is gone at the source.
-            self.conn.execute(update(t.tickets).where(and_(
-                t.tickets.c.source == self.source, t.tickets.c.run_id != self.token,
-                t.tickets.c.deleted.is_(False))).values(deleted=True, facts_dirty=True))
+            tk = t.tickets.c
+            present = and_(tk.source == self.source, tk.deleted.is_(False))
+            missing = and_(present, tk.run_id != self.token)
+            if self.max_delete_share is not None:
+                gone = self.conn.execute(select(func.count()).where(missing)).scalar_one()
+                total = self.conn.execute(select(func.count()).where(present)).scalar_one()
+                if gone > self.max_delete_share * total:
+                    self.counts.held_deletions = int(gone)
+                    return
+            self.conn.execute(update(t.tickets).where(missing).values(deleted=True,
+                                                                      facts_dirty=True))
 
 
 def _literal(value: Any) -> str:

@@ -132,13 +132,28 @@ class SourceExtras:
 
     watermarks: Mapping[str, float] = field(default_factory=dict)
     devices: Mapping[str, int] = field(default_factory=dict)
+    #: Tickets the last full resync would have marked gone but held (max_delete_share).
+    held_deletions: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class JobHealth:
+    """How the daemon's own jobs fare: the last success (Unix time) and the failures of the
+    compute and of the retention purge. A failed job changes nothing stored, so its failure
+    lives here, in the log and in the metrics."""
+
+    compute_last_success: float | None = None
+    compute_failures: int = 0
+    purge_last_success: float | None = None
+    purge_failures: int = 0
 
 
 def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
                   periods: Mapping[str, Period], runs: Mapping[str, RunInfo],
                   open_tickets: Mapping[tuple[str, str, str], int],
                   at_risk: Mapping[str, int], extras: SourceExtras,
-                  reload_ok: bool = True) -> tuple[Metric, ...]:
+                  reload_ok: bool = True, health: JobHealth | None = None
+                  ) -> tuple[Metric, ...]:
     """The §8 metric families; label sets come from the config, values from the results.
 
     Indicator figures are exported in base units (kpimon.kpi.units): a mean's numerator is a
@@ -239,6 +254,9 @@ def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
                                   labels=["source"])
     devices = GaugeMetricFamily("kpimon_devices", "Computers in the latest inventory snapshot",
                                 labels=["source"])
+    held = GaugeMetricFamily("kpimon_source_deletions_held", "Tickets the last full resync "
+                             "would have marked deleted, held back as more than "
+                             "max_delete_share (0 when none)", labels=["source"])
     for src in config.sources:
         r = runs.get(src.name)
         if r is not None and r.last_ok is not None:
@@ -254,10 +272,12 @@ def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
         throttled.add_metric([src.name], float(r.throttled_total if r else 0))
         if src.kind == "efecte_rest":
             watermark.add_metric([src.name], _f(extras.watermarks.get(src.name)))
+            if not src.devices:
+                held.add_metric([src.name], float(extras.held_deletions.get(src.name, 0)))
         if src.kind in ("sccm", "inventory_csv") or src.devices:
             devices.add_metric([src.name], _f(extras.devices.get(src.name)))
     families += [up, last, dur, records, rejected, requests, retries, throttled, watermark,
-                 devices]
+                 devices, held]
 
     formula = InfoMetricFamily("kpimon_call_formula", "How each call indicator is computed",
                                labels=["indicator"])
@@ -270,8 +290,25 @@ def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
     reload.add_metric([], 1.0 if reload_ok else 0.0)
     build = InfoMetricFamily("kpimon_build", "kpimon version")
     build.add_metric([], {"version": __version__})
-    families += [formula, reload, build]
+    families += [formula, reload, build, *_job_families(health or JobHealth())]
     return tuple(families)
+
+
+def _job_families(health: JobHealth) -> list[Metric]:
+    """The compute's and the purge's last success and failures (JobHealth)."""
+    out: list[Metric] = []
+    for job, what, last, failures in (
+            ("compute", "the indicators were last computed", health.compute_last_success,
+             health.compute_failures),
+            ("purge", "the retention purge last succeeded", health.purge_last_success,
+             health.purge_failures)):
+        g = GaugeMetricFamily(f"kpimon_{job}_last_success_timestamp_seconds",
+                              f"When {what} (Unix time); NaN before the first time")
+        g.add_metric([], _f(last))
+        c = CounterMetricFamily(f"kpimon_{job}_failures", f"Failed {job} runs since start")
+        c.add_metric([], float(failures))
+        out += [g, c]
+    return out
 
 
 def _info_families(config: Config) -> list[Metric]:
