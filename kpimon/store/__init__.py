@@ -360,7 +360,7 @@ class Store:
             select(func.count()).select_from(t.exclusions).scalar_subquery(),
             select(func.max(ex.created_at)).scalar_subquery(),
             select(func.max(mv.id)).scalar_subquery(),
-            select(func.count()).select_from(t.tickets).where(tk.facts_dirty.is_(True))
+            select(func.count()).select_from(t.tickets).where(tk.facts_dirty)
             .scalar_subquery(),
         )).one()
         return tuple(row)

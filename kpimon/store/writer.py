@@ -118,8 +118,9 @@ def _clean_str(value: str | None, limit: int) -> str | None:
     return value.replace("\x00", "\ufffd")[:limit]
 
 
-class _Sql:
-    """Raw SQL on the driver connection under `conn`'s transaction, for SQLite and psycopg."""
+class RawSql:
+    """Raw SQL on the driver connection under `conn`'s transaction, for SQLite and psycopg
+    (the batch writer's, and the facts pass's in store/facts.py)."""
 
     def __init__(self, conn: Connection):
         self.dialect = conn.dialect.name
@@ -271,7 +272,7 @@ class _Sql:
 
 
 _TICKET_COLUMNS = ("source", "id") + CONTENT
-# Statements for a list of keys (see _Sql.keyed): the SQLite text, and its PostgreSQL twin.
+# Statements for a list of keys (see RawSql.keyed): the SQLite text, and its PostgreSQL twin.
 _SELECT_EXISTING = ("SELECT id, run_id, deleted, " + ", ".join(CONTENT)
                     + " FROM tickets WHERE source = ? AND id IN ({keys})")
 _SELECT_OLDER = "SELECT id, content FROM kpimon_older_rows WHERE token = ? AND id IN ({keys})"
@@ -317,13 +318,13 @@ class BatchWriter:
         self.counts = BatchCounts()
         self.devices: list[Device] = []
         self.device_count: DeviceCount | None = None
-        self._sql: _Sql | None = None
+        self._sql: RawSql | None = None
         self._older = False  # whether the temporary table of older rows holds any
 
     @property
-    def sql(self) -> _Sql:
+    def sql(self) -> RawSql:
         if self._sql is None:
-            self._sql = _Sql(self.conn)
+            self._sql = RawSql(self.conn)
         return self._sql
 
     def write(self, items: Iterable[Record | Reject]) -> BatchCounts:
