@@ -348,6 +348,8 @@ class FactsBuilder:
         self.clocks = clocks_for(config, calendars)
         self.stored = [c for c in self.clocks.values() if c.stored]
         self.derive_first_response = {s.name for s in config.sources if s.derive_first_response}
+        # Tickets whose facts an import wrote since the last ANALYZE (see new_tickets).
+        self._unanalyzed = 0
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Recompute the facts of every ticket (after a change of calendar or indicator)."""
@@ -369,6 +371,21 @@ class FactsBuilder:
     def update_in(self, conn: Connection, progress: Progress | None = None) -> int:
         """`update()` inside the caller's open transaction `conn` (nothing is committed)."""
         return self._pass(lambda: _Nested(conn), progress)
+
+    def new_tickets(self, conn: Connection, sql: RawSql, source: str,
+                    rows: Sequence[TicketTuple], first_changes: Mapping[str, int]
+                    ) -> dict[str, tuple[Any, ...]]:
+        """The facts of tickets a batch inserts, written on the batch's own transaction
+        (store.writer.NewTicketFacts): `rows` have no stored history but the derived first
+        change at `first_changes[id]` where given. Returns (done_at, flow_origin, flow_seen,
+        response_at) by id, for the writer to insert with the ticket."""
+        self._check_signatures(conn)
+        histories = {r[1]: [Change(first_changes[r[1]], None, r[2], True)]
+                     for r in rows if r[1] in first_changes} if first_changes else {}
+        out = chunk_facts(rows, histories, self.stored, source in self.derive_first_response)
+        self._write(sql, source, out)
+        self._unanalyzed += len(rows)
+        return dict(zip(out.done[0], zip(*out.done[1:], strict=True), strict=True))
 
     # ------------------------------------------------------------------ internals
 
@@ -392,14 +409,16 @@ class FactsBuilder:
             done += n
             if progress is not None:
                 progress.update("facts", done, done, max(total, done))
-        with begin() as conn:
-            if done >= ANALYZE_AFTER:
+        if done + self._unanalyzed >= ANALYZE_AFTER:
+            with begin() as conn:
                 store_facts.analyze(RawSql(conn))
-            if self.stored:
-                save_state(conn, _STATE_SOURCE, {c.key: c.signature for c in self.stored})
+            self._unanalyzed = 0
         return done
 
     def _check_signatures(self, conn: Connection) -> None:
+        """A stored clock whose definition changed loses its facts and every ticket is marked
+        for the pass, in the same transaction that records the new definitions (so facts
+        written after it, by a pass or an import, are of the current clocks)."""
         saved = {r.key: r.value for r in conn.execute(
             t.source_state.select().where(t.source_state.c.source == _STATE_SOURCE))}
         stale = [c.key for c in self.stored if saved.get(c.key) != c.signature]
@@ -408,6 +427,7 @@ class FactsBuilder:
         conn.execute(delete(t.ticket_facts).where(t.ticket_facts.c.clock.in_(stale)))
         conn.execute(delete(t.resolution_facts).where(t.resolution_facts.c.clock.in_(stale)))
         conn.execute(update(t.tickets).values(facts_dirty=True))
+        save_state(conn, _STATE_SOURCE, {c.key: c.signature for c in self.stored})
 
     def _chunk(self, sql: RawSql, after: tuple[str, str] | None
                ) -> tuple[int, tuple[str, str] | None]:
@@ -435,6 +455,11 @@ class FactsBuilder:
             else:
                 h.append(ch)
         out = chunk_facts(rows, histories, self.stored, source in self.derive_first_response)
+        self._write(sql, source, out)
+        store_facts.mark_done(sql, source, out.done)
+
+    def _write(self, sql: RawSql, source: str, out: ChunkFacts) -> None:
+        """Insert one chunk's resolutions and clock facts."""
         src = [source] * len(out.res[0])
         store_facts.insert_columns(sql, "resolutions", (
             "source", "ticket_id", "resolved_at", "valid_from", "superseded_at", "reopened_at"),
@@ -446,7 +471,6 @@ class FactsBuilder:
             store_facts.insert_columns(sql, "resolution_facts", (
                 "source", "ticket_id", "resolved_at", "clock", "resolved_c"),
                 [[source] * len(out.rf[0]), *out.rf])
-        store_facts.mark_done(sql, source, out.done)
 
 
 class _Nested(AbstractContextManager[Connection]):

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from kpimon.sources.base import Batch, SourceStats
 from kpimon.store import db
 from kpimon.store import tables as t
-from kpimon.store.writer import BatchCounts, BatchWriter, _insert
+from kpimon.store.writer import BatchCounts, BatchWriter, NewTicketFacts, _insert
 
 #: The per-run counts that the exported counters sum (collection_runs columns).
 RUN_COUNTS = ("records", "rejects", "requests", "retries", "throttled")
@@ -157,12 +157,13 @@ class Store:
             )).first() is not None
 
     def write_batch(self, run_id: int, seq: int, batch: Batch, now: int, *,
-                    source: str, derive_history: bool, device_source: bool = False
-                    ) -> BatchCounts:
-        """Store one batch, its state and its file identity in one transaction."""
+                    source: str, derive_history: bool, device_source: bool = False,
+                    new_facts: NewTicketFacts | None = None) -> BatchCounts:
+        """Store one batch, its state and its file identity in one transaction; with
+        `new_facts`, the facts of its new tickets too (see BatchWriter)."""
         with self.engine.begin() as conn:
             writer = BatchWriter(conn, source, batch.label, run_id * 100000 + seq, now,
-                                 derive_history, batch.snapshot, device_source)
+                                 derive_history, batch.snapshot, device_source, new_facts)
             counts = writer.write(batch.items)
             if batch.state:
                 save_state(conn, source, batch.state)
@@ -427,4 +428,4 @@ class Store:
 
 
 __all__ = ["Store", "RunInfo", "RunCounts", "RejectInfo", "RejectRun", "BatchCounts",
-           "FileFailure"]
+           "FileFailure", "NewTicketFacts"]

@@ -22,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kpimon.store.writer import RawSql
+from kpimon.store.writer import NULL_TIME, RawSql
 
-NULL_TIME = -(2 ** 62)
-"""How a NULL time column reaches the facts pass (so that columns fit an int64 array)."""
+__all__ = ["NULL_TIME", "RawSql", "analyze", "count_dirty", "delete_facts_in", "dirty_chunk",
+           "history_in", "insert_columns", "mark_done"]
 
 FACT_TABLES = ("ticket_facts", "resolution_facts", "resolutions")
 # What a large pass touched, for ANALYZE on PostgreSQL (the planner's statistics).

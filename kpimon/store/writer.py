@@ -24,7 +24,10 @@ The rules, per ticket row:
 * when the source has no status history of its own, a new ticket gets a derived change to its
   first status, and a change of status between two snapshots is stored as a derived status
   change, both stamped with the snapshot's `updated` time (a new ticket still `new`: its
-  `created`; no `updated`: the collection time).
+  `created`; no `updated`: the collection time);
+* with a `NewTicketFacts` hook, the facts of a new ticket with no stored history beyond that
+  first change are computed and written in the same transaction, and the ticket is inserted
+  already done for the facts pass (a later row of its history marks it dirty again).
 
 `counts` tells what happened to each item: every ticket row is inserted, updated, unchanged or
 rejected, exactly one of them.
@@ -35,9 +38,9 @@ from __future__ import annotations
 import json
 import pickle
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, and_, delete, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -61,6 +64,8 @@ from kpimon.store import tables as t
 from kpimon.timeutil import epoch
 
 CHUNK = 2000  # items per chunk: one SELECT, one or two INSERTs
+NULL_TIME = -(2 ** 62)
+"""How a NULL time reaches the facts computation (so that columns fit an int64 array)."""
 SQLITE_CACHE_KIB = 32 * 1024  # SQLite page cache while a large batch is written
 ROWS_PER_INSERT = 1000  # rows per multi-row INSERT (fewer when the driver allows fewer params)
 ID_MAX = 128  # tickets.id / status_changes.ticket_id are String(128)
@@ -272,11 +277,16 @@ class RawSql:
 
 
 _TICKET_COLUMNS = ("source", "id") + CONTENT
+# What the facts pass derives on a ticket (kpi/facts.py), when a hook derives it at insert.
+_FACT_COLUMNS = ("done_at", "flow_origin", "flow_seen", "response_at", "facts_dirty")
+_NOT_DONE = (None, None, None, None, True)
 # Statements for a list of keys (see RawSql.keyed): the SQLite text, and its PostgreSQL twin.
 _SELECT_EXISTING = ("SELECT id, run_id, deleted, " + ", ".join(CONTENT)
                     + " FROM tickets WHERE source = ? AND id IN ({keys})")
 _SELECT_OLDER = "SELECT id, content FROM kpimon_older_rows WHERE token = ? AND id IN ({keys})"
 _MARK_DIRTY = "UPDATE tickets SET facts_dirty = TRUE WHERE source = ? AND id IN ({keys})"
+_SELECT_HISTORY = ("SELECT DISTINCT ticket_id FROM status_changes WHERE source = ? AND "
+                   "ticket_id IN ({keys})")
 _SELECT_CALLS = ("SELECT call_id, queue, entered, wait_seconds, outcome FROM calls "
                  "WHERE source = ? AND call_id IN ({keys})")
 # PostgreSQL: one index lookup per key, whatever the planner's statistics say of a table this
@@ -287,6 +297,8 @@ _PG_KEYED = {
     "entered, wait_seconds, outcome FROM calls WHERE source = %s AND call_id = k.id LIMIT 1) c",
     _SELECT_EXISTING: "SELECT t.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, run_id, "
     "deleted, " + ", ".join(CONTENT) + " FROM tickets WHERE source = %s AND id = k.id LIMIT 1) t",
+    _SELECT_HISTORY: "SELECT k.id FROM unnest(%s::text[]) AS k(id) WHERE EXISTS (SELECT 1 FROM "
+    "status_changes WHERE source = %s AND ticket_id = k.id)",
     _SELECT_OLDER: "SELECT o.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, content "
     "FROM kpimon_older_rows WHERE token = %s AND id = k.id LIMIT 1) o",
 }
@@ -302,11 +314,24 @@ _CHANGE_COLUMNS = ("source", "ticket_id", "at", "from_status", "to_status", "der
 _CHANGES_CONFLICT = " ON CONFLICT DO NOTHING"
 
 
+class NewTicketFacts(Protocol):
+    """Computes and writes, on the batch's transaction, the facts of new tickets whose only
+    history is none or the derived first change (`first_changes`: id → its time), and
+    gives back each one's (done_at, flow_origin, flow_seen, response_at) by id. `rows` are
+    (source, id, status, created, updated, first_response, resolved, closed), NULL times as
+    store.facts.NULL_TIME. kpi/facts.py's FactsBuilder.new_tickets is the one."""
+
+    def __call__(self, conn: Connection, sql: RawSql, source: str,
+                 rows: Sequence[tuple[Any, ...]], first_changes: Mapping[str, int]
+                 ) -> Mapping[str, tuple[Any, ...]]: ...
+
+
 class BatchWriter:
     """Writes the items of one batch on an open transaction `conn`."""
 
     def __init__(self, conn: Connection, source: str, label: str, token: int, now: int,
-                 derive_history: bool, snapshot: bool, device_source: bool = False):
+                 derive_history: bool, snapshot: bool, device_source: bool = False,
+                 new_facts: NewTicketFacts | None = None):
         self.conn = conn
         self.source = source
         self.label = label
@@ -315,6 +340,7 @@ class BatchWriter:
         self.derive_history = derive_history
         self.snapshot = snapshot
         self.device_source = device_source  # an inventory: an empty snapshot is an empty set
+        self.new_facts = new_facts
         self.counts = BatchCounts()
         self.devices: list[Device] = []
         self.device_count: DeviceCount | None = None
@@ -476,9 +502,16 @@ class BatchWriter:
             counts.updated += 1
         if inserts:
             first_new = sql.last_rowid("tickets") if derived else None
-            sql.insert("tickets", _TICKET_COLUMNS, inserts, constants=(
-                ("deleted", False), ("first_seen", now), ("last_seen", now),
-                ("run_id", token), ("facts_dirty", True)))
+            if self.new_facts is None:
+                sql.insert("tickets", _TICKET_COLUMNS, inserts, constants=(
+                    ("deleted", False), ("first_seen", now), ("last_seen", now),
+                    ("run_id", token), ("facts_dirty", True)))
+            else:
+                facts = self._facts_of_new(inserts)
+                sql.insert("tickets", _TICKET_COLUMNS + _FACT_COLUMNS,
+                           [(*row, *facts.get(row[1], _NOT_DONE)) for row in inserts],
+                           constants=(("deleted", False), ("first_seen", now),
+                                      ("last_seen", now), ("run_id", token)))
             if derived and len(derived) == len(inserts) and first_new is not None:
                 # SQLite, and only new tickets changed status (their first status): derive
                 # the changes from the rows just written, rather than sending them again.
@@ -491,6 +524,26 @@ class BatchWriter:
         if derived:
             # The tickets are new or updated in this chunk, so already marked for facts.
             sql.insert("status_changes", _CHANGE_COLUMNS, derived, conflict=_CHANGES_CONFLICT)
+
+    def _facts_of_new(self, inserts: list[tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
+        """The facts of new tickets through the hook, as the values of _FACT_COLUMNS by id;
+        a ticket with a stored history of its own is left to the facts pass."""
+        assert self.new_facts is not None
+        null = NULL_TIME
+        first: dict[str, int] = {}
+        if self.derive_history:  # the derived first change, as written below
+            eligible = inserts
+            for row in inserts:
+                first[row[1]] = row[5] if row[4] == "new" else (
+                    row[6] if row[6] is not None else self.now)
+        else:
+            known = {r[0] for r in self.sql.keyed(_SELECT_HISTORY, (self.source,),
+                                                  [row[1] for row in inserts])}
+            eligible = [row for row in inserts if row[1] not in known] if known else inserts
+        rows = [(row[0], row[1], row[4], row[5],
+                 *(null if v is None else v for v in row[6:10])) for row in eligible]
+        derived = self.new_facts(self.conn, self.sql, self.source, rows, first)
+        return {k: (*v, False) for k, v in derived.items()}
 
     # The rows skipped as older, by id, for telling a later duplicate in the same batch. A
     # temporary table (per connection; rows keyed by the batch token) keeps memory flat.
