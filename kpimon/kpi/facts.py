@@ -38,6 +38,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Protocol
 
 import numpy as np
@@ -51,7 +52,6 @@ from kpimon.records import DONE_STATUSES, STATUSES
 from kpimon.store import Store, save_state
 from kpimon.store import facts as store_facts
 from kpimon.store import tables as t
-from kpimon.store.facts import NULL_TIME
 from kpimon.store.writer import RawSql
 
 CHUNK = 20_000
@@ -68,12 +68,20 @@ class Progress(Protocol):
 
 FACTS_KINDS = CLOCK_KINDS + ("handling_time", "open_older_than", "oldest_open_age")
 _STATE_SOURCE = "_facts"
+NULL_TIME = -(2 ** 62)  # a NULL time inside the int64 columns of the column-wise path
 _NO_PAUSE = np.iinfo(np.int64).max
 
 I64 = npt.NDArray[np.int64]
 # Statuses as small codes for the column-wise path; an unknown one (never stored) gets its own.
-_CODE = {s: i for i, s in enumerate(STATUSES)}
 _OTHER = len(STATUSES)
+
+
+class _Codes(dict[str, int]):
+    def __missing__(self, key: str) -> int:
+        return _OTHER
+
+
+_CODE = _Codes({s: i for i, s in enumerate(STATUSES)})
 _RESOLVED, _CLOSED = _CODE["resolved"], _CODE["closed"]
 # flow_seen of a ticket whose only change is to its current status (see `flow`).
 _SEEN_ONE = np.array([",," if s in DONE_STATUSES else f",{s}," for s in STATUSES] + [",,"],
@@ -155,9 +163,12 @@ def clock_position(clock: Clock, t_: int, paused: Sequence[tuple[int, int | None
     return pos
 
 
-TicketTuple = tuple[str, str, str, int, int, int, int, int]
-"""A ticket as the facts pass reads it, `store.facts.TICKET_COLUMNS`: source, id, status,
-created, updated, first_response, resolved, closed (epoch seconds; NULL_TIME for NULL)."""
+Layout = tuple[int, int, int, int, int, int, int]
+"""Where a ticket row holds id, status, created, updated, first_response, resolved and closed
+(times in epoch seconds or None): the facts pass's rows and the batch writer's differ."""
+ROW_LAYOUT: Layout = (1, 2, 3, 4, 5, 6, 7)
+"""The layout of `store.facts.TICKET_COLUMNS` (source, id, status, created, …)."""
+
 
 
 class ChunkFacts:
@@ -187,26 +198,39 @@ def _nullable(a: I64) -> list[Any]:
     return list(out.tolist())
 
 
-def chunk_facts(tickets: Sequence[TicketTuple], histories: Mapping[str, list[Change]],
+def _times(col: Sequence[int | None], n: int) -> I64:
+    """A time column as int64, None as NULL_TIME."""
+    try:
+        return np.fromiter(col, np.int64, n)
+    except TypeError:  # some are None
+        a = np.array(col, dtype=object)
+        a[a == None] = NULL_TIME  # noqa: E711 (elementwise)
+        return a.astype(np.int64)
+
+
+def chunk_facts(tickets: Sequence[Sequence[Any]], histories: Mapping[str, list[Change]],
                 clocks: Sequence[Clock], derive_first_response: bool,
-                exact_only: bool = False) -> ChunkFacts:
-    """The facts of one source's tickets (their histories by id, in order of time) on the
-    stored `clocks`. Tickets whose history is at most one change, to their current status
-    from none, take the column-wise path; the rest (or all, with `exact_only`) the exact one."""
+                exact_only: bool = False, layout: Layout = ROW_LAYOUT) -> ChunkFacts:
+    """The facts of one source's tickets (rows in `layout`; their histories by id, in order
+    of time) on the stored `clocks`. Tickets whose history is at most one change, to their
+    current status from none, take the column-wise path; the rest (or all, with
+    `exact_only`) the exact one. Without exact tickets the output is in the input's order."""
     out = ChunkFacts()
     n = len(tickets)
+    i_id, i_status = layout[0], layout[1]
     exact: list[int] = list(range(n)) if exact_only else []
     single: list[int] = []
     single_at: list[int] = []
     single_derived: list[bool] = []
     if histories and not exact_only:
-        index = {tk[1]: i for i, tk in enumerate(tickets)}
+        index = {tk[i_id]: i for i, tk in enumerate(tickets)}
         for tid, h in histories.items():
             i = index.get(tid)
             if i is None:
                 continue
             first = h[0]
-            if len(h) == 1 and first.from_status is None and first.to_status == tickets[i][2]:
+            if len(h) == 1 and first.from_status is None and \
+                    first.to_status == tickets[i][i_status]:
                 single.append(i)
                 single_at.append(first.at)
                 single_derived.append(first.derived)
@@ -214,9 +238,8 @@ def chunk_facts(tickets: Sequence[TicketTuple], histories: Mapping[str, list[Cha
                 exact.append(i)
     for i in sorted(exact):
         tk = tickets[i]
-        _exact(out, tk[1], tk[2], tk[3], *(None if v == NULL_TIME else v for v in tk[4:]),
-               history=histories.get(tk[1], []), clocks=clocks,
-               derive_first_response=derive_first_response)
+        _exact(out, *(tk[j] for j in layout), history=histories.get(tk[i_id], []),
+               clocks=clocks, derive_first_response=derive_first_response)
     if len(exact) < n:
         a0 = np.full(n, NULL_TIME, dtype=np.int64)
         a0[single] = single_at
@@ -224,11 +247,11 @@ def chunk_facts(tickets: Sequence[TicketTuple], histories: Mapping[str, list[Cha
         derived[single] = single_derived
         keep = np.ones(n, dtype=bool)
         keep[exact] = False
-        _simple(out, tickets, a0, derived, keep, clocks)
+        _simple(out, tickets, layout, a0, derived, keep, clocks)
     return out
 
 
-def _simple(out: ChunkFacts, tickets: Sequence[TicketTuple], a0: I64,
+def _simple(out: ChunkFacts, tickets: Sequence[Sequence[Any]], layout: Layout, a0: I64,
             derived: npt.NDArray[np.bool_], keep: npt.NDArray[np.bool_],
             clocks: Sequence[Clock]) -> None:
     """Column-wise facts of the tickets `keep` selects: those with no history (a0 NULL_TIME),
@@ -244,13 +267,11 @@ def _simple(out: ChunkFacts, tickets: Sequence[TicketTuple], a0: I64,
     and a paused clock, with the one change to a pause status, stops at a0 for good.
     """
     n = len(tickets)
-    ids, status, created, updated, first, resolved, closed = list(zip(*tickets, strict=True))[1:]
-    st = np.fromiter((_CODE.get(s, _OTHER) for s in status), np.int8, n)
+    ids, status, created, updated, first, resolved, closed = (
+        list(map(itemgetter(j), tickets)) for j in layout)
+    st = np.fromiter(map(_CODE.__getitem__, status), np.int8, n)
     cr = np.fromiter(created, np.int64, n)
-    up = np.fromiter(updated, np.int64, n)
-    fr = np.fromiter(first, np.int64, n)
-    rs = np.fromiter(resolved, np.int64, n)
-    cl = np.fromiter(closed, np.int64, n)
+    up, fr, rs, cl = (_times(c, n) for c in (updated, first, resolved, closed))
     one = a0 != NULL_TIME
     done_st = (st == _RESOLVED) | (st == _CLOSED)
 
@@ -373,19 +394,26 @@ class FactsBuilder:
         return self._pass(lambda: _Nested(conn), progress)
 
     def new_tickets(self, conn: Connection, sql: RawSql, source: str,
-                    rows: Sequence[TicketTuple], first_changes: Mapping[str, int]
-                    ) -> dict[str, tuple[Any, ...]]:
+                    rows: Sequence[Sequence[Any]], layout: Layout,
+                    first_changes: Mapping[str, int]) -> list[tuple[Any, ...]]:
         """The facts of tickets a batch inserts, written on the batch's own transaction
-        (store.writer.NewTicketFacts): `rows` have no stored history but the derived first
-        change at `first_changes[id]` where given. Returns (done_at, flow_origin, flow_seen,
-        response_at) by id, for the writer to insert with the ticket."""
+        (store.writer.NewTicketFacts): `rows` (in `layout`) have no stored history but the
+        derived first change at `first_changes[id]` where given. Returns (done_at,
+        flow_origin, flow_seen, response_at) per row, in order, for the writer to insert
+        with the ticket."""
         self._check_signatures(conn)
-        histories = {r[1]: [Change(first_changes[r[1]], None, r[2], True)]
-                     for r in rows if r[1] in first_changes} if first_changes else {}
-        out = chunk_facts(rows, histories, self.stored, source in self.derive_first_response)
+        i_id, i_status = layout[0], layout[1]
+        histories = {r[i_id]: [Change(first_changes[r[i_id]], None, r[i_status], True)]
+                     for r in rows} if first_changes else {}
+        out = chunk_facts(rows, histories, self.stored, source in self.derive_first_response,
+                          layout=layout)
         self._write(sql, source, out)
         self._unanalyzed += len(rows)
-        return dict(zip(out.done[0], zip(*out.done[1:], strict=True), strict=True))
+        done = list(zip(*out.done[1:], strict=True))
+        if out.done[0] != [r[i_id] for r in rows]:  # not in order (never for new tickets)
+            by_id = dict(zip(out.done[0], done, strict=True))
+            done = [by_id[r[i_id]] for r in rows]
+        return done
 
     # ------------------------------------------------------------------ internals
 

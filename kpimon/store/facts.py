@@ -6,7 +6,7 @@ a million after a large import, where SQLAlchemy's per-row work would cost more 
 database itself. Shape of a pass, per chunk of dirty tickets in key order:
 
 * `dirty_chunk` reads the next chunk by keyset (`(source, id) > last`, the partial index
-  `ix_tickets_dirty`), columns only, NULL times as `NULL_TIME`;
+  `ix_tickets_dirty`), plain tuples;
 * `history_in` reads the status history of the chunk's dirty tickets of one source, one range
   read (a join from the dirty tickets of the id range, so it costs the same whether the chunk
   is dense, after an import, or sparse, after a small collection);
@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kpimon.store.writer import NULL_TIME, RawSql
+from kpimon.store.writer import RawSql
 
-__all__ = ["NULL_TIME", "RawSql", "analyze", "count_dirty", "delete_facts_in", "dirty_chunk",
+__all__ = ["RawSql", "analyze", "count_dirty", "delete_facts_in", "dirty_chunk",
            "history_in", "insert_columns", "mark_done"]
 
 FACT_TABLES = ("ticket_facts", "resolution_facts", "resolutions")
@@ -34,11 +34,6 @@ TOUCHED_TABLES = ("tickets", "status_changes", "resolutions", "ticket_facts", "r
 TICKET_COLUMNS = ("source", "id", "status", "created", "updated", "first_response", "resolved",
                   "closed")
 _STAGE = "kpimon_facts_done"
-
-
-def _nullable(column: str) -> str:
-    return column if column in ("source", "id", "status", "created") \
-        else f"COALESCE({column}, {NULL_TIME})"
 
 
 def count_dirty(sql: RawSql) -> int:
@@ -51,8 +46,8 @@ def count_dirty(sql: RawSql) -> int:
 def dirty_chunk(sql: RawSql, after: tuple[str, str] | None, limit: int
                 ) -> list[tuple[Any, ...]]:
     """The next `limit` dirty tickets after the key `after` (None: from the start), in key
-    order, as TICKET_COLUMNS with NULL times given as NULL_TIME."""
-    cols = ", ".join(_nullable(c) for c in TICKET_COLUMNS)
+    order, as TICKET_COLUMNS."""
+    cols = ", ".join(TICKET_COLUMNS)
     if after is None:
         sql.execute(f"SELECT {cols} FROM tickets WHERE facts_dirty ORDER BY source, id "
                     "LIMIT ?", (limit,))
@@ -112,7 +107,7 @@ def mark_done(sql: RawSql, source: str, data: Sequence[Sequence[Any]]) -> None:
     if not data or not data[0]:
         return
     if sql.dialect == "postgresql":
-        sql.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (id TEXT PRIMARY KEY, "
+        sql.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (id TEXT, "
                     "done_at BIGINT, flow_origin TEXT, flow_seen TEXT, response_at BIGINT) "
                     "ON COMMIT DROP")
     else:

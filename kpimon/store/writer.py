@@ -64,8 +64,6 @@ from kpimon.store import tables as t
 from kpimon.timeutil import epoch
 
 CHUNK = 2000  # items per chunk: one SELECT, one or two INSERTs
-NULL_TIME = -(2 ** 62)
-"""How a NULL time reaches the facts computation (so that columns fit an int64 array)."""
 SQLITE_CACHE_KIB = 32 * 1024  # SQLite page cache while a large batch is written
 ROWS_PER_INSERT = 1000  # rows per multi-row INSERT (fewer when the driver allows fewer params)
 ID_MAX = 128  # tickets.id / status_changes.ticket_id are String(128)
@@ -280,6 +278,8 @@ _TICKET_COLUMNS = ("source", "id") + CONTENT
 # What the facts pass derives on a ticket (kpi/facts.py), when a hook derives it at insert.
 _FACT_COLUMNS = ("done_at", "flow_origin", "flow_seen", "response_at", "facts_dirty")
 _NOT_DONE = (None, None, None, None, True)
+# Where an insert row holds id, status, created, updated, first_response, resolved, closed.
+_ROW_LAYOUT = (1, 4, 5, 6, 7, 8, 9)
 # Statements for a list of keys (see RawSql.keyed): the SQLite text, and its PostgreSQL twin.
 _SELECT_EXISTING = ("SELECT id, run_id, deleted, " + ", ".join(CONTENT)
                     + " FROM tickets WHERE source = ? AND id IN ({keys})")
@@ -317,13 +317,13 @@ _CHANGES_CONFLICT = " ON CONFLICT DO NOTHING"
 class NewTicketFacts(Protocol):
     """Computes and writes, on the batch's transaction, the facts of new tickets whose only
     history is none or the derived first change (`first_changes`: id → its time), and
-    gives back each one's (done_at, flow_origin, flow_seen, response_at) by id. `rows` are
-    (source, id, status, created, updated, first_response, resolved, closed), NULL times as
-    store.facts.NULL_TIME. kpi/facts.py's FactsBuilder.new_tickets is the one."""
+    gives back each one's (done_at, flow_origin, flow_seen, response_at), in order. `layout`
+    says where a row holds id, status, created, updated, first_response, resolved and closed.
+    kpi/facts.py's FactsBuilder.new_tickets is the one."""
 
     def __call__(self, conn: Connection, sql: RawSql, source: str,
-                 rows: Sequence[tuple[Any, ...]], first_changes: Mapping[str, int]
-                 ) -> Mapping[str, tuple[Any, ...]]: ...
+                 rows: Sequence[tuple[Any, ...]], layout: tuple[int, int, int, int, int, int, int],
+                 first_changes: Mapping[str, int]) -> list[tuple[Any, ...]]: ...
 
 
 class BatchWriter:
@@ -507,9 +507,8 @@ class BatchWriter:
                     ("deleted", False), ("first_seen", now), ("last_seen", now),
                     ("run_id", token), ("facts_dirty", True)))
             else:
-                facts = self._facts_of_new(inserts)
                 sql.insert("tickets", _TICKET_COLUMNS + _FACT_COLUMNS,
-                           [(*row, *facts.get(row[1], _NOT_DONE)) for row in inserts],
+                           list(map(tuple.__add__, inserts, self._facts_of_new(inserts))),
                            constants=(("deleted", False), ("first_seen", now),
                                       ("last_seen", now), ("run_id", token)))
             if derived and len(derived) == len(inserts) and first_new is not None:
@@ -525,25 +524,26 @@ class BatchWriter:
             # The tickets are new or updated in this chunk, so already marked for facts.
             sql.insert("status_changes", _CHANGE_COLUMNS, derived, conflict=_CHANGES_CONFLICT)
 
-    def _facts_of_new(self, inserts: list[tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
-        """The facts of new tickets through the hook, as the values of _FACT_COLUMNS by id;
-        a ticket with a stored history of its own is left to the facts pass."""
+    def _facts_of_new(self, inserts: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """The values of _FACT_COLUMNS for each new ticket, through the hook; a ticket with a
+        stored history of its own is left to the facts pass (_NOT_DONE)."""
         assert self.new_facts is not None
-        null = NULL_TIME
         first: dict[str, int] = {}
+        known: set[str] = set()
         if self.derive_history:  # the derived first change, as written below
-            eligible = inserts
             for row in inserts:
                 first[row[1]] = row[5] if row[4] == "new" else (
                     row[6] if row[6] is not None else self.now)
         else:
             known = {r[0] for r in self.sql.keyed(_SELECT_HISTORY, (self.source,),
                                                   [row[1] for row in inserts])}
-            eligible = [row for row in inserts if row[1] not in known] if known else inserts
-        rows = [(row[0], row[1], row[4], row[5],
-                 *(null if v is None else v for v in row[6:10])) for row in eligible]
-        derived = self.new_facts(self.conn, self.sql, self.source, rows, first)
-        return {k: (*v, False) for k, v in derived.items()}
+        eligible = [row for row in inserts if row[1] not in known] if known else inserts
+        done = [(*d, False) for d in self.new_facts(self.conn, self.sql, self.source, eligible,
+                                                    _ROW_LAYOUT, first)]
+        if not known:
+            return done
+        it = iter(done)
+        return [_NOT_DONE if row[1] in known else next(it) for row in inserts]
 
     # The rows skipped as older, by id, for telling a later duplicate in the same batch. A
     # temporary table (per connection; rows keyed by the batch token) keeps memory flat.

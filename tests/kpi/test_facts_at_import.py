@@ -16,14 +16,21 @@ from bench.datagen.tickets import TicketSpan, span_for_years, write_tickets
 from kpimon.app import App
 from kpimon.config import load_config
 from kpimon.store import tables as t
+from tests.sources.ticket_csv_files import VALUES
 
 CONFIG = """\
 timezone = "Europe/Stockholm"
 database = "{database}"
 
 [calendars.office]
-hours = {{ mon = ["08:00-17:00"], tue = ["08:00-17:00"], wed = ["08:00-17:00"], thu = ["08:00-17:00"], fri = ["08:00-16:00"] }}
 holidays = "SE"
+
+[calendars.office.hours]
+mon = ["08:00-17:00"]
+tue = ["08:00-17:00"]
+wed = ["08:00-17:00"]
+thu = ["08:00-17:00"]
+fri = ["08:00-16:00"]
 
 [[sources]]
 name = "with_history"
@@ -60,11 +67,8 @@ id = "handling"
 kind = "handling_time"
 calendar = "office"
 """
-MAPS = """\
-values.priority = { "1. Akut" = "acute", "2. Hög" = "high", "3. Normal" = "normal", "4. Låg" = "low" }
-values.status = { "01 - Ny" = "new", "02 - Pågår" = "in_progress", "03 - Väntar" = "waiting", "05 - Avklarad" = "resolved", "07 - Stängd" = "closed", "08 - Annullerad" = "cancelled" }
-values.kind = { "Incident" = "incident", "Tjänsteförfrågan" = "request", "Beställning" = "order" }
-"""
+MAPS = "\n".join(f"values.{field} = {{ " + ", ".join(f'"{k}" = "{v}"' for k, v in values.items())
+                 + " }" for field, values in VALUES.items())
 
 
 def _facts(app: App) -> dict[str, list[Any]]:
