@@ -297,8 +297,8 @@ _PG_KEYED = {
     "entered, wait_seconds, outcome FROM calls WHERE source = %s AND call_id = k.id LIMIT 1) c",
     _SELECT_EXISTING: "SELECT t.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, run_id, "
     "deleted, " + ", ".join(CONTENT) + " FROM tickets WHERE source = %s AND id = k.id LIMIT 1) t",
-    _SELECT_HISTORY: "SELECT k.id FROM unnest(%s::text[]) AS k(id) WHERE EXISTS (SELECT 1 FROM "
-    "status_changes WHERE source = %s AND ticket_id = k.id)",
+    _SELECT_HISTORY: "SELECT k.id FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT 1 FROM "
+    "status_changes WHERE source = %s AND ticket_id = k.id LIMIT 1) h",
     _SELECT_OLDER: "SELECT o.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, content "
     "FROM kpimon_older_rows WHERE token = %s AND id = k.id LIMIT 1) o",
 }
@@ -341,6 +341,7 @@ class BatchWriter:
         self.snapshot = snapshot
         self.device_source = device_source  # an inventory: an empty snapshot is an empty set
         self.new_facts = new_facts
+        self._has_history: bool | None = None  # whether the source has any stored history
         self.counts = BatchCounts()
         self.devices: list[Device] = []
         self.device_count: DeviceCount | None = None
@@ -535,8 +536,13 @@ class BatchWriter:
                 first[row[1]] = row[5] if row[4] == "new" else (
                     row[6] if row[6] is not None else self.now)
         else:
-            known = {r[0] for r in self.sql.keyed(_SELECT_HISTORY, (self.source,),
-                                                  [row[1] for row in inserts])}
+            if self._has_history is None:
+                self.sql.execute("SELECT 1 FROM status_changes WHERE source = ? LIMIT 1",
+                                 (self.source,))
+                self._has_history = self.sql.cursor.fetchone() is not None
+            if self._has_history:
+                known = {r[0] for r in self.sql.keyed(_SELECT_HISTORY, (self.source,),
+                                                      [row[1] for row in inserts])}
         eligible = [row for row in inserts if row[1] not in known] if known else inserts
         done = [(*d, False) for d in self.new_facts(self.conn, self.sql, self.source, eligible,
                                                     _ROW_LAYOUT, first)]
@@ -580,6 +586,7 @@ class BatchWriter:
             return
         sql = self.sql
         new = sql.insert("status_changes", _CHANGE_COLUMNS, rows, conflict=_CHANGES_CONFLICT)
+        self._has_history = self._has_history or bool(new)
         self.counts.records += len(rows)
         self.counts.inserted += new
         self.counts.unchanged += len(rows) - new

@@ -16,7 +16,7 @@ from bench.datagen.tickets import TicketSpan, span_for_years, write_tickets
 from kpimon.app import App
 from kpimon.config import load_config
 from kpimon.store import tables as t
-from tests.sources.ticket_csv_files import VALUES
+from tests.sources.ticket_csv_files import VALUES, csv_text, row
 
 CONFIG = """\
 timezone = "Europe/Stockholm"
@@ -105,6 +105,29 @@ def test_import_writes_the_facts_the_pass_computes(db_url: str, tmp_path: Path) 
         at_import = _facts(app)
         assert len(at_import["resolutions"]) > 1000 and len(at_import["ticket_facts"]) == 3200
         assert app.facts.rebuild() == 1600  # every ticket again, by the facts pass alone
+        assert _facts(app) == at_import
+
+        # A history that arrives before its tickets: the import leaves them to the pass.
+        (tmp_path / "history" / "h2.csv").write_text(csv_text(
+            [["X-1", "2026-03-02 09:00", "", "02 - Pågår"],
+             ["X-1", "2026-03-03 10:00", "02 - Pågår", "03 - Väntar"],
+             ["X-1", "2026-03-04 11:00", "03 - Väntar", "05 - Avklarad"]],
+            header=["Ärende-ID", "Ändrad", "Från", "Till"]), encoding="utf-8-sig")
+        assert all(o.ok for o in app.collect())
+        (tmp_path / "tickets" / "t2.csv").write_text(csv_text(
+            [row("X-1", status="05 - Avklarad", created="2026-03-02 08:00",
+                 first_response="", resolved="2026-03-04 12:00", closed="",
+                 updated="2026-03-04 12:00"),
+             row("X-2", status="02 - Pågår", created="2026-03-02 08:00", resolved="",
+                 closed="", updated="2026-03-02 09:00")]), encoding="utf-8-sig")
+        assert all(o.ok for o in app.collect())
+        with app.store.engine.connect() as conn:
+            dirty = conn.execute(select(t.tickets.c.id).where(
+                t.tickets.c.facts_dirty.is_(True))).scalars().all()
+        assert dirty == ["X-1"]
+        assert app.facts.update() == 1
+        at_import = _facts(app)
+        assert app.facts.rebuild() == 1602
         assert _facts(app) == at_import
     finally:
         app.store.close()
