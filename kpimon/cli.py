@@ -292,8 +292,12 @@ def _dispatch(args: argparse.Namespace, config: Config, line: Any) -> int:
 
     if args.command == "run":
         from kpimon.daemon import run_daemon
+        from kpimon.leader import Leadership
+        from kpimon.store.leader import leader_lock
 
-        return run_daemon(config, log_level=args.log_level, progress=line)
+        # One leader among the instances on this database (an flock beside a SQLite file).
+        return run_daemon(config, log_level=args.log_level, progress=line,
+                          leader=Leadership(leader_lock(config.database)))
     app = App.build(config)
     try:
         app.store.upgrade()

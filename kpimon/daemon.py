@@ -13,6 +13,12 @@ at start-up, before the listener opens; on a fresh store, once the first snapsho
 the scheduler itself must run, on an executor of its own so busy collections cannot starve
 it; `RELOADING=1` … `READY=1` around a reload (done in a worker thread, so the watchdog keeps
 being fed); and `STOPPING=1` on shutdown.
+
+Several instances on one database elect a leader (kpimon/leader.py): only the leader's
+collect, compute (with the alert job), send and purge jobs do anything; a follower's compute
+job — and its follow job, every FOLLOW_EVERY seconds — reads the results the leader stored
+into its snapshot, so every instance serves the same outputs. An instance that becomes leader
+schedules its sources at once and carries on from the stored watermarks and outbox.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from kpimon.kpi.indicators.tickets import at_risk
 from kpimon.kpi.output import evaluation_json
 from kpimon.kpi.results import as_adopted
 from kpimon.kpi.trend import TrendPoint, last_months, monthly
+from kpimon.leader import Leadership
 from kpimon.periods import date_range
 from kpimon.progress import ProgressLine, ProgressTask
 from kpimon.rejects import rejects_text
@@ -65,6 +72,10 @@ log = logging.getLogger("kpimon.daemon")
 
 #: How often the sender looks for due notifications (seconds).
 SEND_EVERY = 2.0
+#: How often a follower looks for results the leader stored (seconds).
+FOLLOW_EVERY = 5.0
+#: How often a follower evaluates the page's 12-month trends itself (seconds).
+FOLLOWER_TRENDS_EVERY = 600.0
 
 
 class Notifier:
@@ -107,9 +118,14 @@ class Daemon:
     STOP_GRACE = 5.0
 
     def __init__(self, config: Config, env: dict[str, str] | None = None,
-                 log_level: str | None = None, progress: ProgressLine | None = None):
+                 log_level: str | None = None, progress: ProgressLine | None = None,
+                 leader: Leadership | None = None):
         self.env = dict(os.environ if env is None else env)
         self.config = config
+        # Without a leader lock (an embedding, a test) this process is the only one.
+        self.leader = leader or Leadership.sole()
+        self._leading = False  # the role the jobs were last scheduled for
+        self._follower_trends: tuple[float, dict[str, list[TrendPoint]]] | None = None
         self.log_level = log_level  # --log-level wins over the config, also after a reload
         # On a terminal, a long first import or facts pass shows its progress (a quick one
         # shows nothing); under systemd there is no terminal and nothing is drawn.
@@ -168,11 +184,13 @@ class Daemon:
         self._refresh_alerts_view()
 
     def send_notifications(self) -> None:
-        """The one path that sends: due notifications from the outbox (alerts/outbox.py).
-        Where several instances share a database, this is the call a leader lock gates;
-        without one the outbox's claims still keep each notification to one sender."""
+        """The one path that sends: due notifications from the outbox (alerts/outbox.py),
+        on the leader only, which proves its lock before each one (the outbox's claims keep
+        each notification to one sender anyway)."""
+        if not self.leader.is_leader():
+            return
         try:
-            self.sender.deliver_due()
+            self.sender.deliver_due(may_send=self.leader.confirm)
         except Exception:
             log.exception("the sender failed; due notifications wait for its next round")
         self._refresh_alerts_view()
@@ -245,9 +263,12 @@ class Daemon:
 
     def compute(self) -> None:
         """Facts, the running month and year, and a new snapshot swapped in whole; then the
-        alert job on it."""
+        alert job on it. A follower reads what the leader stored instead."""
+        if not self.leader.is_leader():
+            self.follow(force=True)
+            return
         with self._job():
-            if self._compute():
+            if self._compute() and self.leader.is_leader():
                 self.alert_job()
 
     def _compute(self) -> bool:
@@ -269,6 +290,37 @@ class Daemon:
             except Exception:
                 log.exception("compute failed; the previous snapshot stays")
                 return False
+
+    def follow(self, force: bool = False) -> None:
+        """A follower's snapshot: the results the leader stored last, read when they are
+        newer than the ones served (or at once with `force`: after a reload); the alerts
+        view as the leader's alert job and sender left it."""
+        if self.leader.is_leader():
+            return
+        with self.compute_lock:
+            try:
+                now = datetime.now(UTC)
+                stored = results.load_latest(self.app.store, self.app.config,
+                                             self.app.running_periods)
+                month = stored.get("month")
+                shown = self.holder.current
+                if stored and (force or not shown.ready
+                               or month is None or month.at != shown.computed_at):
+                    self.holder.swap(self._snapshot(stored, now, ready=True,
+                                                    trends=self._trends_of_follower(now)))
+            except Exception:
+                log.exception("reading the leader's results failed; the previous snapshot "
+                              "stays")
+        self._refresh_alerts_view()
+
+    def _trends_of_follower(self, now: datetime) -> dict[str, list[TrendPoint]]:
+        """The page's trends on a follower: evaluated now and then, not at every compute of
+        the leader (they move by the month)."""
+        last = self._follower_trends
+        if last is None or time.monotonic() - last[0] >= FOLLOWER_TRENDS_EVERY:
+            last = (time.monotonic(), self._trends(now))
+            self._follower_trends = last
+        return last[1]
 
     def _trends(self, now: datetime) -> dict[str, list[TrendPoint]]:
         """Each indicator's last 12 months for the status page; a failure leaves the page
@@ -294,6 +346,8 @@ class Daemon:
     # ------------------------------------------------------------------ jobs
 
     def collect(self, name: str) -> None:
+        if not self.leader.is_leader():
+            return
         try:
             src = self.app.config.source(name)
         except KeyError:
@@ -316,7 +370,8 @@ class Daemon:
     def schedule(self) -> None:
         now = datetime.now(UTC)
         for job in self.scheduler.get_jobs():
-            if job.id.startswith("collect:") or job.id in ("compute", "purge", "send"):
+            if job.id.startswith("collect:") or job.id in ("compute", "purge", "send",
+                                                            "follow"):
                 job.remove()
         for i, src in enumerate(self.app.config.sources):
             self.scheduler.add_job(self.collect, "interval", seconds=src.every, args=[src.name],
@@ -333,11 +388,24 @@ class Daemon:
         if self.app.config.retention_years:
             self.scheduler.add_job(self.purge, "interval", hours=24, id="purge", name="purge",
                                    next_run_time=now + timedelta(minutes=5))
+        self.scheduler.add_job(self.follow, "interval", seconds=FOLLOW_EVERY, id="follow",
+                               name="follow the leader")
+        self._leading = self.leader.is_leader()
+
+    def _check_role(self) -> None:
+        """From the main loop: an instance that has just become the leader schedules its
+        collections at once, as a start does (each source carries on from its stored
+        watermark; the alert job and the sender from the stored state and outbox)."""
+        leading = self.leader.is_leader()
+        if leading and not self._leading:
+            log.info("taking over: collecting every source now")
+            self.schedule()
+        self._leading = leading
 
     def purge(self) -> None:
         """Retention: delete records older than `retention_years` (daily)."""
         years = self.app.config.retention_years
-        if not years:
+        if not years or not self.leader.confirm():
             return
         before = int(time.time() - years * 365.25 * 86400)
         try:
@@ -361,6 +429,9 @@ class Daemon:
             new = load_config(path or "")
             if new.http != self.config.http:
                 log.warning("reload: [http] changes need a restart; the listener stays as it is")
+            if new.database != self.config.database:
+                log.warning("reload: the leader lock stays on the database kpimon started "
+                            "with until a restart")
             app = App.build(new, store=None if new.database != self.config.database
                             else self.app.store)
             app.store.upgrade()
@@ -479,7 +550,7 @@ class Daemon:
             self.web = WebServer(host, port, self.holder, self._api_evaluate, self.config.tz,
                                  self.app.store.ping, explainer=self._explain_page,
                                  rejects=self._rejects, alerts=self.alerts,
-                                 **web_tls)
+                                 collectors=[self.leader], **web_tls)
         except OSError as e:
             log.error("cannot listen on %s:%d: %s; %s; set another address in [http] listen "
                       "(%s)", host, port, (e.strerror or str(e)).lower(),
@@ -487,6 +558,8 @@ class Daemon:
                       if e.errno == errno.EADDRINUSE else "check the address",
                       self.config.path or "the configuration")
             return 1
+        # The role before anything is computed or scheduled: a follower computes nothing.
+        self.leader.start()
         self.web.start()
         scheme = "https" if web_tls.get("ssl_context") else "http"
         log.info("kpimon listening on %s://%s:%d/ (metrics at /metrics)", scheme,
@@ -511,6 +584,7 @@ class Daemon:
             tick = min(1.0, self.notifier.watchdog / 4) if self.notifier.watchdog else 1.0
             while not self.stop_event.wait(tick):
                 self._maybe_reload()
+                self._check_role()
                 if self._compute_requested.is_set() and not self.compute_lock.locked():
                     self._compute_requested.clear()
                     self.scheduler.add_job(self.compute, id="compute-now",
@@ -539,18 +613,29 @@ class Daemon:
             self.scheduler.shutdown(wait=False)
         with self._running_cond:
             done = self._running_cond.wait_for(lambda: self._running == 0, self.STOP_GRACE)
-        if not done:
+        if done:
+            # Given up only now, so that another instance takes over once this one's work
+            # is done. With jobs abandoned the lock goes with the process, which exits at
+            # once (run_daemon), so no new leader collects beside a job still writing.
+            self.leader.stop()
+        else:
             self.abandoned_jobs = True
             log.warning("jobs still running after %.0f s are abandoned (their transactions "
                         "roll back)", self.STOP_GRACE)
 
     def _explain_page(self, ident: str, query: dict[str, str]) -> tuple[int, str]:
-        self.app.facts.update()
+        self._update_facts()
         return explain_page(self.app, ident, query)
 
     def _api_evaluate(self, period: Any, at: datetime) -> dict[str, Any]:
-        self.app.facts.update()
+        self._update_facts()
         return evaluation_json(self.app.evaluate(period, at))
+
+    def _update_facts(self) -> None:
+        """Facts for tickets changed since the last compute, before an on-demand evaluation;
+        the leader's work (a follower reads the facts the leader keeps)."""
+        if self.leader.is_leader():
+            self.app.facts.update()
 
     def _rejects(self, source: str) -> str | None:
         """The rejects listing of one source for the status page's link (None: no source)."""
@@ -584,10 +669,10 @@ def _watermarks(values: dict[str, str] | Any) -> dict[str, float]:
 
 
 def run_daemon(config: Config, log_level: str | None = None,
-               progress: ProgressLine | None = None) -> int:
+               progress: ProgressLine | None = None, leader: Leadership | None = None) -> int:
     """Entry point of `kpimon run`; `log_level` is --log-level, kept across reloads;
-    `progress` the terminal's progress line, if any."""
-    daemon = Daemon(config, log_level=log_level, progress=progress)
+    `progress` the terminal's progress line, if any; `leader` the role on the database."""
+    daemon = Daemon(config, log_level=log_level, progress=progress, leader=leader)
     code = daemon.run()
     if daemon.abandoned_jobs:
         # Interpreter exit would join the executor's worker threads and hang on the very jobs

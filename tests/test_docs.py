@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from kpimon.config import FILTER_KEYS, SOURCE_KEYS, TICKET_FIELDS, controls, loader, sources
+from kpimon.config import alerts as alerts_mod
 from kpimon.config import indicators as ind_mod
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,6 +35,17 @@ def test_every_key_is_in_the_reference() -> None:
     missing = sorted(k for k in keys if not _documented(k))
     assert not missing, f"docs/configuration.md does not mention: {missing}"
     for kind in SOURCE_KEYS:
+        assert f"`{kind}`" in REFERENCE, kind
+
+
+def test_every_alerts_key_is_in_the_reference() -> None:
+    keys = set(alerts_mod._ALERTS_KEYS) | alerts_mod._SMTP_KEYS | alerts_mod._ROUTE_KEYS
+    keys |= alerts_mod._RECEIVER_KEYS | alerts_mod._COMMON_RULE_KEYS
+    keys |= {k for ks in alerts_mod._RULE_KEYS.values() for k in ks}
+    keys |= {"source_match", "source_match_re", "target_match", "target_match_re", "equal"}
+    missing = sorted(k for k in keys if not _documented(k) and f"[[alerts.{k}]]" not in REFERENCE)
+    assert not missing, f"docs/configuration.md does not mention: {missing}"
+    for kind in alerts_mod._RULE_KEYS:
         assert f"`{kind}`" in REFERENCE, kind
 
 

@@ -252,10 +252,13 @@ def build() -> dict[str, Any]:
     b.row("Larm")
     b.panel("table", "Larm från Prometheus-reglerna (väntande och aktiva)", [table(
         'max by (alertname, alertstate, severity, source, indicator, period) '
-        '(ALERTS{alertname=~"Kpimon.*"})')], w=24, h=6,
+        '(ALERTS{alertname=~"Kpimon.*"})')], w=16, h=6,
         description="Larmen i deploy/prometheus/kpimon-alerts.yml, som Prometheus utvärderar.",
         transformations=[{"id": "organize", "options": {
             "excludeByName": {"Time": True, "Value": True}}}])
+    b.panel("timeseries", "kpimons egna larm per regel", [series(
+        "max by (rule) (kpimon_alerts_firing)", "{{rule}}")], w=8, h=6, unit="short",
+        description="Aktiva larm från [[alerts.rules]] i kpimons konfiguration (även tystade).")
 
     return {
         "annotations": {"list": [{

@@ -88,13 +88,17 @@ class Sender:
 
     # ------------------------------------------------------------------ the send path
 
-    def deliver_due(self, limit: int = 50) -> int:
-        """Deliver what is due now; returns how many notifications were sent."""
+    def deliver_due(self, limit: int = 50,
+                    may_send: Callable[[], bool] = lambda: True) -> int:
+        """Deliver what is due now; returns how many notifications were sent. `may_send` is
+        asked before each one (the leader proving its lock): False stops the round."""
         now = epoch(self.clock())
         with self.store.engine.connect() as conn:
             candidates = db.due(conn, now, limit)
         sent = 0
         for n in candidates:
+            if not may_send():
+                break
             try:
                 taken = self._take(n, now)
             except _Lost:

@@ -8,7 +8,9 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+
+from kpimon.store.leader import lock_key
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -41,9 +43,15 @@ def _alembic_config() -> AlembicConfig:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the database to the newest schema (idempotent)."""
+    """Bring the database to the newest schema (idempotent). Instances started together on
+    one PostgreSQL take turns: the first migrates, the others then find nothing to do."""
     cfg = _alembic_config()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            schema = conn.execute(text("SELECT current_schema()")).scalar() or ""
+            # Held until this transaction ends (the migration's own).
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                         {"key": lock_key("migrate\0" + schema)})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -14,7 +14,7 @@ import json
 import logging
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
 
 from kpimon.alerts.view import AlertsHolder
 from kpimon.periods import Period, containing, date_range, parse_period
@@ -83,7 +84,8 @@ class WebServer:
                  tz: Any, ping: Callable[[], bool],
                  basic_auth: dict[str, str] | None = None, ssl_context: Any = None,
                  explainer: Explainer | None = None, alerts: AlertsHolder | None = None,
-                 rejects: Callable[[str], str | None] | None = None):
+                 rejects: Callable[[str], str | None] | None = None,
+                 collectors: Sequence[Collector] = ()):
         self.holder = holder
         self.explainer = explainer
         self.rejects = rejects  # source → its latest rejects as text (None: no such source)
@@ -91,6 +93,8 @@ class WebServer:
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(SnapshotCollector(holder))
         self.registry.register(self.alerts)
+        for collector in collectors:  # e.g. the daemon's leadership (kpimon_leader)
+            self.registry.register(collector)
         # The client library's own: process_* (memory, CPU, open files) and python_* (the
         # interpreter, its garbage collector), as on any Prometheus-instrumented service.
         ProcessCollector(registry=self.registry)

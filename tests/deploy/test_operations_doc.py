@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kpimon.alerts.view import AlertsView
 from kpimon.config import load_config
+from kpimon.leader import Leadership
 from kpimon.periods import containing
 from kpimon.web.snapshot import SourceExtras, build_metrics
 from tests.deploy.harness import REPO, write_config
@@ -23,7 +24,8 @@ def test_every_metric_is_explained(tmp_path: Path) -> None:
     now = datetime.now(UTC)
     periods = {p: containing(p, now, config.tz) for p in ("month", "year")}
     families = [*build_metrics(config, {}, periods, {}, {}, {}, SourceExtras()),
-                *AlertsView(rules=("a_rule",)).metrics()]  # the alerting families
+                *AlertsView(rules=("a_rule",)).metrics(),  # the alerting families
+                *Leadership.sole().collect()]  # kpimon_leader
     names = {f.name + SUFFIX.get(f.type, "") for f in families}
     documented = set(re.findall(r"^\| `(kpimon_\w+)` \|", DOC, re.M))
     assert names - documented == set(), "metrics missing from docs/operations.md"

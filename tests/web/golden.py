@@ -38,6 +38,7 @@ import kpimon.daemon
 from kpimon.alerts.view import AlertsHolder
 from kpimon.config import load_config
 from kpimon.daemon import Daemon
+from kpimon.leader import Leadership
 from kpimon.web.snapshot import Snapshot, SnapshotCollector, SnapshotHolder
 
 REPO = Path(__file__).resolve().parents[2]
@@ -245,13 +246,15 @@ def parse_exposition(text: str) -> dict[Series, float]:
     return out
 
 
-def exposition_of(snapshot: Snapshot, alerts: AlertsHolder | None = None) -> str:
-    """The text exposition of one snapshot (and the alerts' view), exactly as `/metrics`
-    would render it."""
+def exposition_of(snapshot: Snapshot, alerts: AlertsHolder | None = None,
+                  leader: Leadership | None = None) -> str:
+    """The text exposition of one snapshot (and the alerts' view, and the role's
+    `kpimon_leader`), exactly as `/metrics` would render it."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SnapshotCollector(SnapshotHolder(snapshot)))
-    if alerts is not None:
-        registry.register(alerts)
+    for extra in (alerts, leader):
+        if extra is not None:
+            registry.register(extra)
     return generate_latest(registry).decode("utf-8")
 
 
@@ -298,9 +301,11 @@ class DaemonThread:
     subprocess cannot. Leave with `stop()` (or the context manager).
     """
 
-    def __init__(self, config_path: Path, env: Mapping[str, str]):
+    def __init__(self, config_path: Path, env: Mapping[str, str],
+                 leader: Leadership | None = None):
+        """`leader`: the daemon's role among instances (default: alone, the leader)."""
         with environment(env):  # the config expands ${GOLDEN_*} when it is loaded
-            self.daemon = Daemon(load_config(str(config_path)))
+            self.daemon = Daemon(load_config(str(config_path)), leader=leader)
         self._thread = threading.Thread(target=self._run, name="kpimon-daemon-test",
                                         daemon=True)
         self.exit_code: int | None = None

@@ -19,7 +19,7 @@ FAMILIES = [
     "kpimon_source_collect_duration_seconds", "kpimon_source_records_total",
     "kpimon_source_rejected_records_total", "kpimon_source_requests_total",
     "kpimon_source_retries_total", "kpimon_config_last_reload_successful", "kpimon_build_info",
-    "kpimon_indicator_info", "kpimon_goal_info",
+    "kpimon_indicator_info", "kpimon_goal_info", "kpimon_leader",
     # The client library's process and platform collectors.
     "process_cpu_seconds_total", "process_resident_memory_bytes", "process_start_time_seconds",
     "python_info", "python_gc_objects_collected_total",

@@ -28,7 +28,8 @@ COUNTS = ("kpimon_source_records_total", "kpimon_source_rejected_records_total",
 def test_same_series_before_and_after_the_first_collection(tmp_path: Path, golden_dir: Path,
                                                             db_url: str) -> None:
     d = DaemonThread(write_config(tmp_path, golden_dir), golden_env(golden_dir, db_url))
-    first = parse_exposition(exposition_of(d.daemon.holder.current, d.daemon.alerts))
+    first = parse_exposition(exposition_of(d.daemon.holder.current, d.daemon.alerts,
+                                           d.daemon.leader))
     assert d.daemon.holder.current.ready is False
     with d:
         d.wait_collected("export")
@@ -84,7 +85,7 @@ def test_an_empty_drop_folder(tmp_path: Path, golden_dir: Path, db_url: str) -> 
     golden = DaemonThread(write_config(tmp_path, golden_dir, name="golden.toml"),
                           golden_env(golden_dir, db_url))
     expected = set(parse_exposition(exposition_of(golden.daemon.holder.current,
-                                                  golden.daemon.alerts)))
+                                                  golden.daemon.alerts, golden.daemon.leader)))
     golden.daemon.app.store.close()
 
     with DaemonThread(cfg, golden_env(golden_dir, db_url)) as d:

@@ -29,7 +29,8 @@ def test_promtool_finds_nothing(tmp_path: Path, golden_dir: Path, db_url: str) -
     promtool = need_tool("promtool")
     cfg = write_config(tmp_path, golden_dir, extra=broken_source())
     d = DaemonThread(cfg, golden_env(golden_dir, db_url))
-    first = exposition_of(d.daemon.holder.current, d.daemon.alerts)  # before anything ran
+    first = exposition_of(d.daemon.holder.current, d.daemon.alerts,  # before anything ran
+                          d.daemon.leader)
     with d:
         d.wait_collected("export", "broken")
         after = get(f"{d.url}/metrics").text
