@@ -26,7 +26,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -114,15 +113,19 @@ def _config(work: Path, database: str) -> Path:
 
 
 def _child(args: list[str]) -> tuple[dict[str, Any], float]:
-    """Run this script (or kpimon) as a child; its JSON answer and its peak RSS in MiB."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    proc = subprocess.run([sys.executable, *args], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
-    if proc.returncode != 0:
-        raise RuntimeError(f"child failed: {proc.stdout}\n{proc.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    return (json.loads(lines[-1]) if lines else {}), max(peak, before) / 1024
+    """Run this script (or kpimon) as a child; its JSON answer and its own peak RSS in MiB."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([sys.executable, *args], stdout=out, stderr=err, cwd=ROOT,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text = out.read()
+        if proc.returncode != 0:
+            raise RuntimeError(f"child failed: {text}\n{err.read()}")
+    lines = [ln for ln in text.splitlines() if ln.startswith("{")]
+    return (json.loads(lines[-1]) if lines else {}), usage.ru_maxrss / 1024
 
 
 def import_end_to_end(backend: str, work: Path, path: Path) -> dict[str, Any]:

@@ -421,7 +421,12 @@ class FactsBuilder:
               progress: Progress | None) -> int:
         with begin() as conn:
             self._check_signatures(conn)
-            total = store_facts.count_dirty(RawSql(conn)) if progress else 0
+            sql = RawSql(conn)
+            total = store_facts.count_dirty(sql)
+            if total >= ANALYZE_AFTER:
+                # A large pass (after an upgrade, a recompute, a bulk load without the facts)
+                # reads the dirty tickets by index only if PostgreSQL knows there are many.
+                store_facts.analyze(sql)
         done = 0
         after: tuple[str, str] | None = None
         while True:
@@ -484,7 +489,7 @@ class FactsBuilder:
                 h.append(ch)
         out = chunk_facts(rows, histories, self.stored, source in self.derive_first_response)
         self._write(sql, source, out)
-        store_facts.mark_done(sql, source, out.done)
+        store_facts.mark_done(sql, source, lo, hi, out.done)
 
     def _write(self, sql: RawSql, source: str, out: ChunkFacts) -> None:
         """Insert one chunk's resolutions and clock facts."""

@@ -101,9 +101,12 @@ def insert_columns(sql: RawSql, table: str, columns: Sequence[str],
                            + ", ".join([one] * (stop - start)), params)
 
 
-def mark_done(sql: RawSql, source: str, data: Sequence[Sequence[Any]]) -> None:
+def mark_done(sql: RawSql, source: str, lo: str, hi: str, data: Sequence[Sequence[Any]]
+              ) -> None:
     """Set (id, done_at, flow_origin, flow_seen, response_at) — given column-wise — on the
-    tickets of `source`, and clear their dirty flag: staged, then one UPDATE … FROM."""
+    tickets of `source` (ids in lo..hi, the chunk's range), and clear their dirty flag:
+    staged, then one UPDATE … FROM over the chunk's key range (the range keeps a planner
+    with stale statistics from joining the stage with every ticket of the source)."""
     if not data or not data[0]:
         return
     if sql.dialect == "postgresql":
@@ -117,7 +120,8 @@ def mark_done(sql: RawSql, source: str, data: Sequence[Sequence[Any]]) -> None:
                    data)
     sql.execute(f"UPDATE tickets SET done_at = s.done_at, flow_origin = s.flow_origin, "
                 f"flow_seen = s.flow_seen, response_at = s.response_at, facts_dirty = FALSE "
-                f"FROM {_STAGE} s WHERE tickets.source = ? AND tickets.id = s.id", (source,))
+                f"FROM {_STAGE} s WHERE tickets.source = ? AND tickets.id >= ? AND "
+                f"tickets.id <= ? AND tickets.id = s.id", (source, lo, hi))
     sql.execute(f"DELETE FROM {_STAGE}")
 
 
