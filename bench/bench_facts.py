@@ -142,6 +142,15 @@ def import_end_to_end(backend: str, work: Path, path: Path) -> dict[str, Any]:
         _drop(schema, work)
 
 
+def _peak_rss_mib() -> float:
+    """This process's peak resident set size so far (VmHWM), in MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def facts_child(cfg: Path, path: Path, inline: bool) -> None:
     """In a child: import `path` (with or without the facts at import), then the pass."""
     import numpy as np
@@ -154,8 +163,21 @@ def facts_child(cfg: Path, path: Path, inline: bool) -> None:
     config = load_config(cfg)
     app = App.build(config)
     app.store.upgrade()
+    spent = [0.0]  # seconds inside the import's facts hook (computing and writing the facts)
     if not inline:
         app.collector = Collector(app.store, config.tz, config.secrets)
+    else:
+        hook = app.collector.new_facts
+        assert hook is not None
+
+        def timed(*a: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return hook(*a)
+            finally:
+                spent[0] += time.perf_counter() - t
+
+        app.collector.new_facts = timed
     source = config.source("efecte_export")
     t = time.perf_counter()
     outcome = app.collector.collect(source, files=[path], force=True)
@@ -164,6 +186,7 @@ def facts_child(cfg: Path, path: Path, inline: bool) -> None:
     t = time.perf_counter()
     n = app.facts.update()
     facts = time.perf_counter() - t
+    rss = _peak_rss_mib()  # before the floor's own arrays below
     # The floor: positions of the same instants on every stored clock.
     with app.store.engine.connect() as conn:
         created, response = (np.array(c, dtype=np.int64) for c in zip(*conn.execute(text(
@@ -176,7 +199,8 @@ def facts_child(cfg: Path, path: Path, inline: bool) -> None:
         clock.calendar.positions(instants)
     floor = time.perf_counter() - t
     app.store.close()
-    print(json.dumps({"import_seconds": imported, "facts_tickets": n, "facts_seconds": facts,
+    print(json.dumps({"import_seconds": imported, "facts_at_import_seconds": spent[0],
+                      "facts_tickets": n, "facts_seconds": facts, "rss_after_facts_mib": rss,
                       "positions_seconds": floor,
                       "positions": int(len(instants)) * len(app.facts.stored)}))
 
@@ -187,7 +211,7 @@ def facts_pass(backend: str, work: Path, path: Path, inline: bool) -> dict[str, 
         cfg = _config(work, database)
         out, rss = _child([__file__, "--facts-child", str(cfg), str(path)]
                           + (["--inline"] if inline else []))
-        return {**out, "peak_rss_mib": rss}
+        return {**out, "peak_rss_mib": rss}  # with the floor's arrays; see rss_after_facts_mib
     finally:
         _drop(schema, work)
 
@@ -210,30 +234,41 @@ def main(argv: list[str] | None = None) -> int:
     path = work / f"tickets-{args.count}.csv"
     generate(path, args.count)
     raw_db = work / "raw.db"
-    raw_db.unlink(missing_ok=True)
-    raw = raw_sqlite_load(path, raw_db)
-    raw_db.unlink()
-    results: dict[str, Any] = {"count": args.count, "raw_sqlite_load_seconds": raw,
+
+    def raw_load() -> float:
+        raw_db.unlink(missing_ok=True)
+        seconds = raw_sqlite_load(path, raw_db)
+        raw_db.unlink()
+        return seconds
+
+    results: dict[str, Any] = {"count": args.count,
                                "date": datetime.now().isoformat(timespec="seconds")}
-    print(f"{args.count:,} tickets; raw sqlite3 load {raw:.2f} s")
+    print(f"{args.count:,} tickets")
     for backend in ["sqlite"] + (["postgresql"] if args.pg else []):
+        # The baseline right before and right after the import, so that a change of load on
+        # a shared machine moves both sides of the ratio alike.
+        before = raw_load()
         e2e = import_end_to_end(backend, work, path)
+        raw = (before + raw_load()) / 2
+        e2e["raw_sqlite_load_seconds"] = raw
         plain = facts_pass(backend, work, path, inline=False)
         inline = facts_pass(backend, work, path, inline=True)
         share = inline["import_seconds"] - plain["import_seconds"]
         results[backend] = {"import": e2e, "facts_pass": plain, "import_with_facts": inline,
                             "facts_share_of_import_seconds": share}
         print(f"{backend:<10} import end to end {e2e['seconds']:6.2f} s = "
-              f"{e2e['seconds'] / raw:4.2f}x raw sqlite3 load, peak RSS "
+              f"{e2e['seconds'] / raw:4.2f}x raw sqlite3 load ({raw:.2f} s), peak RSS "
               f"{e2e['peak_rss_mib']:.0f} MiB (goal 2.5x, 250 MiB)")
         print(f"{backend:<10} facts pass {plain['facts_tickets']:,} tickets "
               f"{plain['facts_seconds']:6.2f} s = "
               f"{plain['facts_seconds'] / plain['positions_seconds']:5.1f}x Calendar.positions "
-              f"({plain['positions']:,} positions, {plain['positions_seconds']:.3f} s; goal 20x)")
-        print(f"{backend:<10} facts at import: collect {inline['import_seconds']:6.2f} s with, "
-              f"{plain['import_seconds']:6.2f} s without = {share:+.2f} s for the facts "
-              f"({share / plain['positions_seconds']:.1f}x positions); "
-              f"{inline['facts_tickets']:,} left for the pass")
+              f"({plain['positions']:,} positions, {plain['positions_seconds']:.3f} s; goal 20x), "
+              f"peak RSS {plain['rss_after_facts_mib']:.0f} MiB")
+        hook = inline.get("facts_at_import_seconds", 0.0)
+        print(f"{backend:<10} facts at import: {hook:6.2f} s in the import's facts hook = "
+              f"{hook / inline['positions_seconds']:5.1f}x Calendar.positions; collect "
+              f"{inline['import_seconds']:6.2f} s with, {plain['import_seconds']:6.2f} s "
+              f"without ({share:+.2f} s); {inline['facts_tickets']:,} left for the pass")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     tmp.cleanup()
