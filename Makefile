@@ -7,7 +7,7 @@ DEMO_DIR ?= var/demo
 # sends to 127.0.0.1:2525.
 DEMO_MAIL ?= $(DEMO_DIR)/mail
 
-.PHONY: run demo-data test test-slow lint bench wheelhouse lock install-service clean
+.PHONY: run demo-data test test-slow fuzz lint bench wheelhouse lock install-service clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,24 @@ test: $(VENV)/.installed
 # Exit code 5 is pytest's "no test selected": not a failure while no scenario is marked slow.
 test-slow: $(VENV)/.installed
 	$(PY) -m pytest -q -m slow -p no:cacheprovider; rc=$$?; [ $$rc -eq 5 ] || exit $$rc
+
+# The parser fuzz tests at length: hypothesis with FUZZ_EXAMPLES examples per test (`make test`
+# runs the same tests with a few dozen), then — where atheris installs (Linux x86_64 wheels) —
+# FUZZ_SECONDS of coverage-guided fuzzing per file-parser target (tests/sources/atheris_fuzz.py).
+FUZZ_EXAMPLES ?= 2000
+FUZZ_SECONDS ?= 60
+fuzz: $(VENV)/.installed
+	KPIMON_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) HYPOTHESIS_PROFILE=fuzz \
+	  $(PY) -m pytest -q -m fuzz -p no:cacheprovider --timeout=0
+	@if $(PY) -m pip install -q -c $(CONSTRAINTS) atheris >/dev/null 2>&1; then \
+	  mkdir -p var/fuzz; \
+	  for t in $$($(PY) tests/sources/atheris_fuzz.py --list); do \
+	    $(PY) tests/sources/atheris_fuzz.py $$t -max_total_time=$(FUZZ_SECONDS) \
+	      -print_final_stats=1 > var/fuzz/$$t.log 2>&1 \
+	      || { tail -40 var/fuzz/$$t.log; echo "atheris: $$t crashed (var/fuzz/$$t.log)"; exit 1; }; \
+	    echo "atheris: $$t: $$(grep -h 'stat::number_of_executed_units' var/fuzz/$$t.log)"; \
+	  done; \
+	else echo "atheris does not install here: hypothesis only"; fi
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check kpimon tests bench

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from kpimon.config import TICKET_SOURCE_KINDS, SourceConfig
 from kpimon.records import Record, Reject
+from kpimon.redact import redact
 from kpimon.sources import build_adapter
 from kpimon.sources.base import (
     Adapter,
@@ -108,6 +109,8 @@ class Collector:
                 files=files, wait_for_settle=wait_for_settle, stats=outcome.stats,
                 log=logging.getLogger(f"kpimon.sources.{config.name}"))
             for seq, batch in enumerate(self.adapter(config).collect(ctx)):
+                if batch.file_key:
+                    batch = replace(batch, items=_file_items(batch))
                 if progress is not None:
                     batch = replace(batch, items=_watched(batch, progress))
                 try:
@@ -159,16 +162,29 @@ class Collector:
         return outcome
 
     def _redact(self, text: str) -> str:
-        for s in sorted(self.secrets, key=len, reverse=True):
-            if s:
-                text = text.replace(s, "***")
-        return text
+        return redact(text, self.secrets)
 
 
 def config_hash(config: SourceConfig) -> str:
     """Identifies what a source reads files with (secrets left out): a file that failed under
     one configuration is read again once this changes."""
     return hashlib.sha256(repr(replace(config, password=None)).encode()).hexdigest()[:32]
+
+
+def _file_items(batch: Batch) -> Iterator[Record | Reject]:
+    """A file's items, where anything unexpected that reading them raises fails that file
+    alone: a `FileError` naming it, so the file is remembered as failed and the files after
+    it are still taken. Only the adapter's own reading is covered — an error of the store
+    while it writes (a lock, a full disk) is raised by the writer, not here, and stays a
+    failed collection that is tried again."""
+    try:
+        yield from batch.items
+    except SourceError:
+        raise
+    except Exception as e:  # a bug in reading one file must not stop the others
+        log.debug("%s: unreadable", batch.label, exc_info=True)
+        raise FileError(f"{batch.label}: cannot be read: {type(e).__name__}: {e}",
+                        permanent=True) from e
 
 
 def _watched(batch: Batch, progress: Progress) -> Iterator[Record | Reject]:

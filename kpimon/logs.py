@@ -8,8 +8,9 @@
 * **json**: one JSON object per line (`ts`, `level`, `logger`, `msg`, `exc`) for log shippers.
 
 A `Redact` filter on the handler replaces every configured secret with `***` in the message, its
-arguments, the formatted exception and the stack, so no record can carry one out, whichever
-module logged it. `update_secrets` adds the secrets of a reloaded configuration.
+arguments, the formatted exception and the stack — and, whatever the secrets, a URL's userinfo
+password and secret query parameters (`kpimon.redact`) — so no record can carry one out,
+whichever module logged it. `update_secrets` adds the secrets of a reloaded configuration.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from kpimon.redact import redact as redact_text
+
 # sd-daemon(3) priorities: <7> debug … <2> critical.
 _JOURNAL_PREFIX = {logging.DEBUG: "<7>", logging.INFO: "<6>", logging.WARNING: "<4>",
                    logging.ERROR: "<3>", logging.CRITICAL: "<2>"}
 # Libraries that chatter at INFO/DEBUG; they are held at WARNING unless kpimon runs below it.
 _NOISY = ("apscheduler", "urllib3", "alembic", "requests_ntlm", "spnego", "weasyprint", "fontTools")
-REDACTED = "***"
 
 
 class Redact(logging.Filter):
@@ -47,14 +49,9 @@ class Redact(logging.Filter):
         self.secrets = tuple(sorted(merged, key=len, reverse=True))
 
     def redact(self, text: str) -> str:
-        for s in self.secrets:
-            if s in text:
-                text = text.replace(s, REDACTED)
-        return text
+        return redact_text(text, self.secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
         try:
             msg = record.getMessage()
         except Exception:  # a bad format string: keep the raw parts, redacted

@@ -74,6 +74,8 @@ class Call:
     entered: datetime
     wait_seconds: int
     outcome: Literal["answered", "abandoned"]
+    # The line of the call's end event, for reject messages; not part of the call.
+    row: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,8 @@ class QueueInterval:
     abandoned: int = 0
     abandoned_short: int = 0
     wait_seconds_answered_sum: int = 0
+    # Where the row was in its file, for reject messages; not part of the interval.
+    row: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +166,19 @@ def stored_reject_value(field_name: str | None, value: str | None) -> str | None
         return None
     value = value[:64]
     return value if field_name in VERBATIM_REJECT_FIELDS else value_shape(value)
+
+
+def stored_reject_reason(field_name: str | None, value: str | None, reason: str) -> str:
+    """A reject's reason as kept: a parser's message may quote the offending value
+    (`'Gustav Olsson' is not a number`); for a field whose value is kept only as its shape,
+    the quoted value is masked in the reason too (`'Xxxxxx Xxxxxx' is not a number`)."""
+    if not value or field_name in VERBATIM_REJECT_FIELDS:
+        return reason
+    for text in {value, value.strip()}:
+        quoted = repr(text)
+        if text and quoted in reason:
+            reason = reason.replace(quoted, value_shape(quoted))
+    return reason
 
 #: Internal control statuses (the seed's four phrases, in its order of severity).
 CONTROL_STATUSES = ("none", "minor", "major", "not_started")

@@ -26,6 +26,9 @@ from hypothesis import settings
 
 settings.register_profile("ci", max_examples=60, deadline=None)
 settings.register_profile("dev", max_examples=30, deadline=None)
+# `make fuzz`: the parser fuzz tests (tests/sources/test_fuzz_*.py) at length.
+settings.register_profile("fuzz", max_examples=int(os.environ.get("KPIMON_FUZZ_EXAMPLES", "2000")),
+                          deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PG_URL = os.environ.get("KPIMON_TEST_POSTGRES_URL",

@@ -141,6 +141,8 @@ def test_three_instances_one_leader_and_a_failover(tmp_path: Path) -> None:
             [new] = wait_until(lambda: _leaders(ports), timeout=INTERVAL,
                                what="a new leader within one interval")
             assert new in followers
+            print(f"takeover: a new leader on /metrics {time.time() - killed_at:.1f} s after "
+                  f"the kill (interval {INTERVAL} s)")
             assert [run for run in ports if run is not new and
                     _metrics(ports[run])["kpimon_leader"] == 0.0]
 

@@ -116,8 +116,6 @@ def test_a_cut_leader_steps_down_before_the_lock_is_free(proxy: Proxy) -> None:
         while leader.is_leader():
             assert time.monotonic() < deadline, "the cut leader still leads"
             time.sleep(0.05)
-        stepped_down = time.monotonic() - cut_at
-        assert stepped_down >= HOLD_FOR - 1.5  # it held on while its last proof was fresh
         assert not leader.confirm()  # a send asking now is refused
         assert not other.is_leader()  # the server has not let go of the session yet
 

@@ -40,7 +40,7 @@ def test_no_two_leaders_when_the_session_ends(db_url: str) -> None:
         assert old.is_leader() and not new.is_leader()
         watcher.start()
         assert isinstance(old.lock, AdvisoryLock)
-        key = (old.lock._key or 0) & 0xFFFFFFFFFFFFFFFF
+        key = (old.lock.key or 0) & 0xFFFFFFFFFFFFFFFF
         import psycopg
 
         with psycopg.connect(PG_URL.replace("postgresql+psycopg", "postgresql"),
@@ -48,9 +48,13 @@ def test_no_two_leaders_when_the_session_ends(db_url: str) -> None:
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = "
                          "'advisory' AND granted AND classid = %s AND objid = %s",
                          (key >> 32, key & 0xFFFFFFFF))
-        # The new one's try comes first, before the old one's next check: it has the lock,
-        # but does not lead yet.
-        assert new.step() and not new.is_leader()
+        # The new one's try comes first, before the old one's next check (as soon as the
+        # ended session has let go): it has the lock, but does not lead yet.
+        deadline = time.monotonic() + 10
+        while not new.step():
+            assert time.monotonic() < deadline, "the ended session kept the lock"
+            time.sleep(0.005)
+        assert not new.is_leader()
         deadline = time.monotonic() + 20
         while not new.is_leader():
             assert time.monotonic() < deadline, "no one took over"

@@ -8,6 +8,7 @@ from typing import Any
 
 from kpimon.config.parsing import Errors, Section, read_secret
 from kpimon.records import KINDS, PRIORITIES, STATUSES
+from kpimon.redact import url_secrets
 
 SOURCE_KINDS = (
     "ticket_csv", "efecte_rest", "efecte_xml", "ace_csv", "queue_log", "sccm", "inventory_csv",
@@ -91,7 +92,10 @@ class SourceConfig:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.password,) if s)
+        """What is redacted from every log line and message: the password, and what the
+        `url` and `proxy` carry (userinfo password, secret-looking query values)."""
+        return tuple(s for s in (self.password,) if s) + url_secrets(self.url) + \
+            url_secrets(self.proxy)
 
 
 def parse_source(sec: Section, errors: Errors) -> SourceConfig | None:

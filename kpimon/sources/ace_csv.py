@@ -100,6 +100,8 @@ _END_TIME = re.compile(r"^(?P<start>.+?)\s*[-–]\s*(?P<end>" + _TIME + r")$")
 _FULL_RANGE = re.compile(r"^(?P<start>.+?)\s+[-–]\s+(?P<end>.+)$")
 _DATE_ONLY = re.compile(r"^(?:\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4})$")
 _HAS_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4}")
+_QUOTED_FIRST = re.compile(r"""^(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")(?::\s*|\s+)""", re.S)
+MAX_EXPONENT = 30  # a number of more than 31 digits is refused as a value
 _SECONDS_IN_HEADER = re.compile(r"(\d+)\s*(?:s|sek|sec|seconds|sekunder)\b")
 
 
@@ -183,9 +185,12 @@ def parse_number(text: str) -> tuple[Decimal | None, bool]:
     try:
         value = Decimal(s)
     except InvalidOperation:
-        raise ValueError(f"{text.strip()!r} is not a number") from None
+        raise ValueError("not a number") from None
     if not value.is_finite():
-        raise ValueError(f"{text.strip()!r} is not a number")
+        raise ValueError("not a number")
+    if value and value.adjusted() > MAX_EXPONENT:
+        # No count or time has 31 digits; and `1e999999999` would take int() minutes.
+        raise ValueError(f"too large (more than {MAX_EXPONENT + 1} digits)")
     return value, percent
 
 
@@ -195,7 +200,7 @@ def parse_seconds(text: str) -> Decimal | None:
     if ":" in s:
         parts = s.split(":")
         if len(parts) not in (2, 3) or not all(p.strip().isdigit() for p in parts):
-            raise ValueError(f"{s!r} is not a time like 01:25 or 00:01:25")
+            raise ValueError("not a time like 01:25 or 00:01:25")
         total = Decimal(0)
         for p in parts:
             total = total * 60 + int(p)
@@ -205,8 +210,9 @@ def parse_seconds(text: str) -> Decimal | None:
 
 
 def half_up(value: Decimal) -> int:
-    """Round to a whole number, halves away from zero (what a reader of a report expects)."""
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """Round to a whole number, halves away from zero (what a reader of a report expects).
+    (Not `quantize`, which refuses a result of more than 28 digits.)"""
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))
 
 
 @dataclass
@@ -249,7 +255,13 @@ class AceCsvSource:
                 ctx.log.info("%s: changed while being read; left for the next collection",
                              drop.path)
                 continue
-            parsed, whole_file_rejected = self.parse(data, drop.path, ctx)
+            try:
+                parsed, whole_file_rejected = self.parse(data, drop.path, ctx)
+            except Exception as e:  # an input no rule foresaw fails this file alone
+                ctx.log.debug("%s: unreadable", drop.path, exc_info=True)
+                parsed = [self._reject(str(drop.path), None, None,
+                                       f"cannot be read: {type(e).__name__}: {e}")]
+                whole_file_rejected = True
             items: Iterable[Record | Reject] = parsed
             if whole_file_rejected:
                 # A file that cannot be read at all fails alone: it is not marked imported and
@@ -371,7 +383,7 @@ class AceCsvSource:
         except ValueError as e:
             if not cell("received") and not cell("answered"):
                 return None  # a title or footer line, not data
-            raise RowError("interval", str(e), when) from None
+            raise RowError("interval", _without_value(str(e)), when) from None
         if "queue" in cols:
             queue = cell("queue") or group.get("queue", "")
         else:
@@ -431,7 +443,7 @@ class AceCsvSource:
                 source=self.config.name, queue=row.queue, start=row.start, end=end,
                 received=row.received, answered=row.answered, answered_within=row.within,
                 abandoned=row.abandoned, abandoned_short=row.abandoned_short,
-                wait_seconds_answered_sum=row.wait_sum,
+                wait_seconds_answered_sum=row.wait_sum, row=row.line,
             )
 
 
@@ -458,6 +470,12 @@ def _find_header(text: str) -> tuple[str, int, list[str], Layout] | None:
         if any(c.strip() for c in cells):
             return delimiter, index, cells, match_header(cells)
     return None
+
+
+def _without_value(message: str) -> str:
+    """A parser's message without the value it quotes first (`'igår' is not a date…` → `is
+    not a date…`): a reject's reason must not carry what its value only keeps masked."""
+    return _QUOTED_FIRST.sub("", message, count=1) or message
 
 
 def _is_total(text: str) -> bool:

@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kpimon.config import SourceConfig
+from kpimon.redact import url_label
 from kpimon.sources.base import CollectContext, SourceError
 
 ENCODINGS = ("utf-8-sig", "utf-8", "cp1252")
@@ -115,7 +116,7 @@ def downloaded(config: SourceConfig, ctx: CollectContext) -> Iterator[DropFile]:
     if resp.status_code == 401:  # the helper raises for every other failure itself
         raise SourceError(f"{config.url}: the server refused the credentials for user "
                           f"{config.username or '(none)'}", permanent=True)
-    label = (config.url or "").split("?", 1)[0]  # a query string may carry a token
+    label = url_label(config.url or "")  # userinfo and query may carry a password, a token
     body = resp.content
     # The same content at the same address is the same file, whenever it is fetched.
     identity = FileIdentity(label, len(body), 0, hashlib.sha256(body).hexdigest())

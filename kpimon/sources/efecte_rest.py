@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 import random
 import re
@@ -51,7 +50,7 @@ import requests
 from kpimon.config import SourceConfig
 from kpimon.records import Device, Record, Reject, TicketGone
 from kpimon.sources.base import Batch, CollectContext, SourceError
-from kpimon.sources.http import HttpClient
+from kpimon.sources.http import HttpClient, loads_json
 from kpimon.sources.mapping import TicketMapper
 from kpimon.timeutil import parse_time
 
@@ -247,7 +246,10 @@ class EfecteRestSource:
         only ever goes where it was configured to go), and any of our parameters the link left
         out are put back.
         """
-        parts = urlsplit(link)
+        try:
+            parts = urlsplit(link)
+        except ValueError as e:  # `http://[::1`: not a URL at all
+            raise SourceError(f"a next-page link is not a URL ({e}): {link[:200]}") from None
         at = parts.path.find("/dc/")
         if at >= 0:
             target = self.base + parts.path[at:]
@@ -462,17 +464,19 @@ def _page(body: Any, what: str) -> tuple[list[Any], str | None, int | None]:
 
 def _json(resp: requests.Response, what: str) -> Any:
     try:
-        return json.loads(resp.content)
-    except ValueError:
+        return loads_json(resp.content)
+    except ValueError as e:
         size = len(resp.content)
         kind = resp.headers.get("Content-Type", "unknown type")
-        raise SourceError(f"{what}: the answer is not valid JSON ({size} bytes of {kind}; "
-                          "truncated, or a proxy's or login page?)") from None
+        why = "; the JSON is nested too deeply" if "nested" in str(e) else \
+            "; truncated, or a proxy's or login page?"
+        raise SourceError(f"{what}: the answer is not valid JSON ({size} bytes of {kind}"
+                          f"{why})") from None
 
 
 def _json_or_none(resp: requests.Response) -> Any:
     try:
-        return json.loads(resp.content)
+        return loads_json(resp.content)
     except ValueError:
         return None
 
@@ -513,13 +517,17 @@ def jwt_expiry(token: str) -> float | None:
     if len(parts) != 3:
         return None
     try:
-        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        payload = loads_json(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
     except (ValueError, binascii.Error):
         return None
     exp = payload.get("exp") if isinstance(payload, dict) else None
-    if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp):
+    if isinstance(exp, bool) or not isinstance(exp, int | float):
         return None
-    return float(exp) / 1000 if exp > 1e11 else float(exp)
+    try:
+        seconds = float(exp) / 1000 if exp > 1e11 else float(exp)
+    except OverflowError:  # an `exp` of 10**400: beyond any clock, so no expiry to heed
+        return None
+    return seconds if math.isfinite(seconds) and seconds < 1e12 else None
 
 
 # ---------------------------------------------------------------------- small helpers

@@ -49,7 +49,7 @@ from defusedxml.ElementTree import iterparse
 
 from kpimon.config import SourceConfig
 from kpimon.records import Device, Record, Reject
-from kpimon.sources.base import Batch, CollectContext, SourceError
+from kpimon.sources.base import Batch, CollectContext, FileError, SourceError
 from kpimon.sources.dropfolder import DropFile, drop_files
 from kpimon.sources.efecte_rest import (
     CARD_ID,
@@ -158,6 +158,12 @@ def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+# What a document that cannot be read raises: an `<error>` answer, entities refused, XML that
+# is not well-formed, an encoding Python does not know (`encoding="UTF8X"`: LookupError) or
+# bytes that do not decode in the declared one (UnicodeDecodeError, a ValueError).
+UNREADABLE = (EfecteXmlError, ET.ParseError, DefusedXmlException, LookupError, ValueError)
+
+
 def refusal(error: Exception) -> str:
     """Why an XML document was refused, in words for a reject or an error message."""
     if isinstance(error, EfecteXmlError):
@@ -165,6 +171,10 @@ def refusal(error: Exception) -> str:
     if isinstance(error, DefusedXmlException):
         return ("refused: the XML declares entities or refers to external ones "
                 f"({type(error).__name__}); kpimon never expands them")
+    if isinstance(error, LookupError):
+        return f"unreadable XML: {error}"
+    if isinstance(error, ValueError) and not isinstance(error, ET.ParseError):
+        return f"unreadable XML: {type(error).__name__}: {error}"
     return f"not well-formed XML: {error}"
 
 
@@ -212,7 +222,7 @@ class EfecteXmlSource:
             except EfecteXmlError as e:
                 raise SourceError(http.redact(str(e)), permanent=400 <= resp.status_code < 500,
                                   code=e.code) from None
-            except (ET.ParseError, DefusedXmlException):
+            except UNREADABLE:
                 pass
 
         resp = http.get(url, params={"query": cfg.query}, on_error=error_answer,
@@ -223,7 +233,7 @@ class EfecteXmlSource:
                               "rights", permanent=True)
         try:
             items = list(self._items(BytesIO(resp.content), "search.ws", ctx))
-        except (EfecteXmlError, ET.ParseError, DefusedXmlException) as e:
+        except UNREADABLE as e:
             code = e.code if isinstance(e, EfecteXmlError) else None
             raise SourceError(f"search.ws: {http.redact(refusal(e))}", code=code) from None
         return Batch(label=f"{cfg.name}: search.ws", items=items, snapshot=cfg.devices)
@@ -269,7 +279,7 @@ class EfecteXmlSource:
             with open(drop.path, "rb") as f:
                 for _ in iter_entities(f, build=False):
                     pass
-        except (EfecteXmlError, ET.ParseError, DefusedXmlException) as e:
+        except UNREADABLE as e:
             code = e.code if isinstance(e, EfecteXmlError) else None
             ctx.log.warning("source %s: %s: %s", self.config.name, drop.path.name, refusal(e))
             return Batch(label=label, file_key=drop.key, on_commit=drop.on_commit, items=[
@@ -285,9 +295,9 @@ class EfecteXmlSource:
         with open(path, "rb") as f:
             try:
                 yield from self._items(f, label, ctx)
-            except (EfecteXmlError, ET.ParseError, DefusedXmlException) as e:
-                # Only if the file changed between the check and now: fail this batch.
-                raise SourceError(f"{path.name}: {refusal(e)}") from None
+            except UNREADABLE as e:
+                # Only if the file changed between the check and now: fail this file.
+                raise FileError(f"{path}: {refusal(e)}", permanent=True) from None
 
     def _drop_files(self, ctx: CollectContext) -> Iterator[DropFile]:
         """The files to read now, by the shared drop-folder rules of DESIGN §4."""

@@ -8,6 +8,7 @@ redacted from log lines and error messages. `http://` URLs work, with a warning.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import re
@@ -21,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from kpimon.config import SourceConfig
+from kpimon.redact import redact
 from kpimon.sources.base import SourceError, SourceStats
 
 RETRY_STATUS = frozenset({500, 502, 503, 504})
@@ -67,15 +69,9 @@ class HttpClient:
             self._secrets.add(secret)
 
     def redact(self, text: str) -> str:
-        """Replace every known secret, and any `Bearer …`, `Basic …`, `password=…`, `"token": …`
-        or `user:password@` in a URL, with `***`."""
-        for s in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(s, "***")
-        text = re.sub(r"(?i)\b((?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]+", r"\1***", text)
-        text = re.sub(r"(?i)(password=)[^&\s]+", r"\1***", text)
-        text = re.sub(r"(?i)(\"(?:password|token|access_token|jwt)\"\s*:\s*\")[^\"]*", r"\1***",
-                      text)
-        return re.sub(r"(://[^/\s:@]+:)[^@\s/]+@", r"\1***@", text)
+        """Replace every known secret, and any `Bearer …`, `Basic …`, `password=…`, `"token": …`,
+        secret query parameter or `user:password@` in a URL, with `***` (`kpimon.redact`)."""
+        return redact(text, self._secrets)
 
     def get(self, url: str, **kw: Any) -> requests.Response:
         return self.request("GET", url, **kw)
@@ -116,6 +112,12 @@ class HttpClient:
                 # Read the body inside the try, also for error answers, so that a connection
                 # dropped mid-body is retried here rather than escaping as a requests error.
                 _ = resp.content
+            except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                    requests.exceptions.InvalidSchema, requests.exceptions.URLRequired) as e:
+                # A configured URL is checked by check-config; this is one a server sent
+                # (a next-page link such as `http://[::1]:99999/`): the source fails in words.
+                raise SourceError(self.redact(f"{method} {_short(url)}: not a usable URL: {e}"),
+                                  permanent=True) from None
             except requests.exceptions.SSLError as e:
                 raise SourceError(self.redact(f"TLS error talking to {_host(url)}: {e}"),
                                   permanent=True) from None
@@ -188,6 +190,61 @@ def _stated_wait(resp: requests.Response) -> float:
         if m:
             return min(MAX_THROTTLE_WAIT, float(m.group(1)))
     return 1.0
+
+
+_INT_DIGITS = 4300  # Python's int-string limit (sys.get_int_max_str_digits)
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def loads_json(content: bytes | str) -> Any:
+    """A JSON answer as every source reads one; ValueError when it is not JSON.
+
+    * An integer past Python's int-string limit (4 300 digits) is kept as its text: a value
+      that then fails as whatever it was meant to be, not a page that cannot be read.
+    * A document nested deeper than the parser's recursion limit is a ValueError, like any
+      other answer that is not JSON (not a RecursionError escaping the source).
+    * A lone surrogate (`"\\ud800"`: JSON allows it, no database stores it) becomes U+FFFD,
+      as an undecodable byte of a file does.
+    """
+    try:
+        body = json.loads(content, parse_int=_int_or_text)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
+    raw = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+    if _SURROGATE_ESCAPE.search(raw):
+        body = _without_surrogates(body)
+    return body
+
+
+def _int_or_text(text: str) -> int | str:
+    return int(text) if len(text.lstrip("-")) <= _INT_DIGITS else text
+
+
+def _clean(text: str) -> str:
+    if text.isascii():
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _without_surrogates(body: Any) -> Any:
+    """`body` with every lone surrogate in its strings (keys too) replaced; iterative, since
+    the document may be nested almost as deep as the parser allows."""
+    if isinstance(body, str):
+        return _clean(body)
+    root: list[Any] = [body]
+    stack: list[tuple[Any, Any]] = [(root, 0)]
+    while stack:
+        holder, key = stack.pop()
+        value = holder[key]
+        if isinstance(value, str):
+            holder[key] = _clean(value)
+        elif isinstance(value, list):
+            stack.extend((value, i) for i in range(len(value)))
+        elif isinstance(value, dict):
+            cleaned = {_clean(k) if isinstance(k, str) else k: v for k, v in value.items()}
+            holder[key] = cleaned
+            stack.extend((cleaned, k) for k in cleaned)
+    return root[0]
 
 
 def _url_password(url: str) -> str | None:

@@ -258,6 +258,9 @@ def _header_key(header: str) -> str:
 
 
 def _count(text: str) -> int:
-    return int(re.sub(r"[^\d]", "", text))
+    digits = re.sub(r"[^\d]", "", text).lstrip("0") or "0"
+    # Beyond 20 digits a count is out of the store's range (it rejects it); its first 20 say
+    # so, where Python's int() refuses more than 4 300.
+    return int(digits[:20])
 
 

@@ -373,7 +373,9 @@ class TicketMapper:
         if m is None:
             self.warnings += 1
             return None
-        return int(m.group(0))
+        # Beyond 20 digits a number is out of every column's range (the store rejects it);
+        # its first 20 say so, where Python's int() refuses more than 4 300.
+        return int(m.group(0).lstrip("0")[:20] or "0")
 
     def status(self, text: str | None) -> str | None:
         """Map a status value through the status map (for status-history rows)."""

@@ -371,7 +371,7 @@ class QueueLogSource:
                                         items.append(Call(
                                             source, first_queue, callid,
                                             datetime.fromtimestamp(entered, UTC),
-                                            wait if wait > 0 else 0, outcome))
+                                            wait if wait > 0 else 0, outcome, line_no))
                         elif event == "EXITEMPTY":
                             pending.pop(callid, None)
                         elif event in _TRANSFERS:

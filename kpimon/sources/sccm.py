@@ -23,14 +23,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 
 from kpimon.config import SourceConfig
 from kpimon.records import Device, Reject
 from kpimon.sources.base import Batch, CollectContext, SourceError
-from kpimon.sources.http import HttpClient
+from kpimon.sources.http import HttpClient, loads_json
 
 # A sanity bound on server-driven paging: a nextLink that never ends is a server bug, and at
 # 1000 devices a page this still allows ten million computers.
@@ -211,7 +211,16 @@ class SccmSource:
                 if isinstance(row, dict):
                     yield row
             link = body.get("@odata.nextLink")
-            url = urljoin(url, link) if isinstance(link, str) and link else None
+            try:
+                url = urljoin(url, link) if isinstance(link, str) and link else None
+                origin = _origin(url) if url is not None else None
+            except ValueError as e:  # `http://[::1`: not a URL at all
+                raise SourceError(f"source {self.config.name}: the next-page link is not a "
+                                  f"URL ({e}): {str(link)[:200]}") from None
+            if url is not None and origin != _origin(first):
+                # The credentials (Basic, NTLM) go with every request: never to another host.
+                raise SourceError(f"source {self.config.name}: the next-page link points to "
+                                  f"another server ({origin}); not followed")
 
     def _check_status(self, resp: requests.Response) -> None:
         user = self.config.username or "(this service's Kerberos ticket)"
@@ -221,6 +230,15 @@ class SccmSource:
             raise SourceError(f"SCCM user {user} may not read the devices (HTTP 403): give the "
                               f"account a read-only administrative role covering them",
                               permanent=True)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port (the scheme's default when none is given) of a URL; ValueError
+    for one that is not a URL."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or {"https": 443,
+                                                                  "http": 80}.get(scheme)
 
 
 def _auth(cfg: SourceConfig) -> requests.auth.AuthBase | None:
@@ -266,7 +284,7 @@ def _flag(value: Any) -> bool:
 
 def _json(resp: requests.Response, source: str) -> dict[str, Any]:
     try:
-        body = resp.json()
+        body = loads_json(resp.content)
     except ValueError:
         kind = resp.headers.get("Content-Type", "unknown content")
         raise SourceError(f"source {source}: the AdminService did not answer with JSON "

@@ -24,6 +24,7 @@ from sqlalchemy import (
     update,
 )
 
+from kpimon.redact import redact
 from kpimon.sources.base import Batch, SourceStats
 from kpimon.store import db
 from kpimon.store import tables as t
@@ -169,13 +170,13 @@ class Store:
                 save_state(conn, source, batch.state)
             if batch.file_key:
                 stmt = _insert(conn, t.imported_files).on_conflict_do_nothing()
+                path = redact(batch.label)[:1000]  # never a URL's password or token
                 conn.execute(stmt, [{"source": source, "file_key": batch.file_key,
-                                     "path": batch.label[:1000], "imported_at": now,
-                                     "run_id": run_id}])
+                                     "path": path, "imported_at": now, "run_id": run_id}])
                 # An earlier version of this file that failed as a whole is mended now.
                 ff = t.file_failures.c
                 conn.execute(delete(t.file_failures).where(
-                    ff.source == source, ff.path == batch.label[:1000]))
+                    ff.source == source, ff.path == path))
         return counts
 
     # ------------------------------------------------------------ files that failed whole
@@ -196,7 +197,8 @@ class Store:
                 index_elements=["source", "file_key"],
                 set_={k: stmt.excluded[k] for k in ("path", "config_hash", "error", "failed_at",
                                                     "run_id")})
-            conn.execute(stmt, [{"source": source, "file_key": file_key, "path": path[:1000],
+            conn.execute(stmt, [{"source": source, "file_key": file_key,
+                                 "path": redact(path)[:1000],
                                  "config_hash": config_hash, "error": error, "failed_at": now,
                                  "run_id": run_id}])
 

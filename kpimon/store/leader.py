@@ -150,6 +150,11 @@ class AdvisoryLock:
         self._last_error: str | None = None
         self._mutex = threading.Lock()
 
+    @property
+    def key(self) -> int | None:
+        """The advisory lock's key (known once connected: it depends on the schema)."""
+        return self._key
+
     def _connect(self) -> Any:
         import psycopg
 

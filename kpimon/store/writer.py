@@ -58,15 +58,19 @@ from kpimon.records import (
     StatusChange,
     Ticket,
     TicketGone,
+    stored_reject_reason,
     stored_reject_value,
 )
+from kpimon.redact import redact
+from kpimon.store import limits
 from kpimon.store import tables as t
 from kpimon.timeutil import epoch
 
 CHUNK = 2000  # items per chunk: one SELECT, one or two INSERTs
 SQLITE_CACHE_KIB = 32 * 1024  # SQLite page cache while a large batch is written
 ROWS_PER_INSERT = 1000  # rows per multi-row INSERT (fewer when the driver allows fewer params)
-ID_MAX = 128  # tickets.id / status_changes.ticket_id are String(128)
+ID_MAX = limits.length(limits.TICKET_ID)  # tickets.id / status_changes.ticket_id
+LINE_MIN, LINE_MAX = limits.int_bounds(limits.LINE)  # tickets.resolved_by_line
 TEXT_MAX = 128  # support_group, org, category
 
 # The content of a ticket, in the order the fast path reads and writes it.
@@ -347,6 +351,7 @@ class BatchWriter:
         self.device_count: DeviceCount | None = None
         self._sql: RawSql | None = None
         self._older = False  # whether the temporary table of older rows holds any
+        self.count_rejected = False
 
     @property
     def sql(self) -> RawSql:
@@ -375,8 +380,16 @@ class BatchWriter:
         for item in chunk:
             if isinstance(item, Ticket):
                 tickets.append(item)
-            elif isinstance(item, Reject):
+                continue
+            if isinstance(item, Reject):
                 rejects.append(item)
+                continue
+            # A value the store's columns cannot hold makes its record a reject (store/limits).
+            bad = limits.problem(item)
+            if bad is not None:
+                rejects.append(Reject(self.source, self.label, getattr(item, "row", None), *bad))
+                if isinstance(item, DeviceCount):
+                    self.count_rejected = True  # no count: no snapshot, not an empty one
             elif isinstance(item, StatusChange):
                 changes.append(item)
             elif isinstance(item, Call):
@@ -417,6 +430,12 @@ class BatchWriter:
                                       f"longer than {ID_MAX} characters or holds a NUL",
                                       ident))
                 continue
+            line = tk.resolved_by_line
+            if line is not None and not LINE_MIN <= line <= LINE_MAX:
+                rejects.append(Reject(self.source, self.label, tk.row, "resolved_by_line",
+                                      limits.too_large(line, limits.LINE) or "",
+                                      limits.number_text(line)))
+                continue
             # Epoch seconds; a time the row repeats (the same object) is converted once.
             c = int(tk.created.timestamp())
             u = tk.updated
@@ -436,7 +455,7 @@ class BatchWriter:
             if k and (len(k) > TEXT_MAX or "\x00" in k):
                 k = _clean_text(k)
             content = (tk.kind, tk.priority, tk.status, c, updated, first, resolved, closed,
-                       tk.resolved_by_line, tk.solution_present, g, o, k)
+                       line, tk.solution_present, g, o, k)
             prev = rows.get(ident)
             if prev is None:
                 rows[ident] = (content, tk)
@@ -706,8 +725,8 @@ class BatchWriter:
         run_id = self.token // 100000
         self.sql.insert("rejects", ("run_id", "source", "location", "row", "field", "reason",
                                     "value", "at"), [
-            (run_id, r.source, _clean_str(r.where, 500), r.row, _clean_str(r.field, 64),
-             _clean_str(r.reason, 500),
+            (run_id, r.source, _clean_str(redact(r.where), 500), r.row, _clean_str(r.field, 64),
+             _clean_str(stored_reject_reason(r.field, r.value, r.reason), 500),
              _clean_str(stored_reject_value(r.field, r.value), 64), self.now) for r in rejects])
         self.counts.rejected += len(rejects)
 
@@ -715,7 +734,7 @@ class BatchWriter:
         if self._older:
             self.sql.execute("DELETE FROM kpimon_older_rows WHERE token = ?", (self.token,))
         if self.devices or self.device_count is not None or (
-                self.snapshot and self.device_source):
+                self.snapshot and self.device_source and not self.count_rejected):
             named = self.device_count is None
             names = sorted({d.name for d in self.devices})
             taken = epoch(self.devices[0].seen_at) if self.devices else (

@@ -2,7 +2,7 @@
 
 * killed (SIGKILL) between the state change and the delivery: the next process delivers the
   notification from the outbox — one mail;
-* two processes on one PostgreSQL: one state change, one notification, one mail;
+* two processes on one PostgreSQL: one leads, one state change, one notification, one mail;
 * killed inside the SMTP DATA: the relay may have the message already, so the next process
   sends it again once the lease runs out — at most one duplicate, with the same Message-ID.
 """
@@ -77,13 +77,13 @@ def test_two_daemons_on_one_postgresql(tmp_path: Path, db_url: str) -> None:
                                                                         "skipped")] == ["sent"]
             for r in runs:  # both were up and working the whole time
                 assert r.proc.poll() is None and "ready:" in r.log, r.log
+            # One of them leads (evaluates and sends); the other serves what it stored.
+            assert sum("this instance is now the leader" in r.log for r in runs) == 1
         finally:
             for r in runs:
                 assert r.stop() == 0
             b.close()
         for r in runs:
-            # (Two instances computing at once can still collide on the saved results — the
-            # leader lock's business; the alert job and the sender must never fail.)
             assert "alert job failed" not in r.log and "sender failed" not in r.log, r.log
 
 

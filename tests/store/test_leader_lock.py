@@ -108,7 +108,7 @@ def test_a_lost_session_is_noticed(db_url: str) -> None:
     try:
         assert a.try_acquire() and not b.try_acquire()
         assert isinstance(a, AdvisoryLock)
-        key = (a._key or 0) & 0xFFFFFFFFFFFFFFFF
+        key = (a.key or 0) & 0xFFFFFFFFFFFFFFFF
         with _admin() as conn:  # type: ignore[attr-defined]
             # The holder's session ends (a restarted server, an administrator, a proxy).
             [(pid,)] = conn.execute(
