@@ -39,6 +39,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_import import peak_rss_mb  # noqa: E402
+
 DEMO = ROOT / "config" / "demo" / "kpimon.toml"
 PG_URL = os.environ.get("KPIMON_BENCH_POSTGRES_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -142,15 +144,6 @@ def import_end_to_end(backend: str, work: Path, path: Path) -> dict[str, Any]:
         _drop(schema, work)
 
 
-def _peak_rss_mib() -> float:
-    """This process's peak resident set size so far (VmHWM), in MiB."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def facts_child(cfg: Path, path: Path, inline: bool) -> None:
     """In a child: import `path` (with or without the facts at import), then the pass."""
     import numpy as np
@@ -186,7 +179,7 @@ def facts_child(cfg: Path, path: Path, inline: bool) -> None:
     t = time.perf_counter()
     n = app.facts.update()
     facts = time.perf_counter() - t
-    rss = _peak_rss_mib()  # before the floor's own arrays below
+    rss = peak_rss_mb()  # VmHWM in MiB, before the floor's own arrays below
     # The floor: positions of the same instants on every stored clock.
     with app.store.engine.connect() as conn:
         created, response = (np.array(c, dtype=np.int64) for c in zip(*conn.execute(text(
