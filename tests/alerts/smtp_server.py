@@ -1,8 +1,8 @@
 """A real SMTP server for the alert tests (aiosmtpd in a thread of its own).
 
-It keeps every accepted message, and can refuse the first N messages with a temporary error
-(451), block inside DATA until released (to kill a sender mid-send), offer STARTTLS with a
-test CA's certificate, and require a login.
+It keeps every accepted message, and can refuse the first N messages (or any message a
+`refuse_if` callable picks) with a temporary error (451), block inside DATA until released
+(to kill a sender mid-send), offer STARTTLS with a test CA's certificate, and require a login.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
@@ -46,10 +47,13 @@ class Handler:
     entered_data: threading.Event = field(default_factory=threading.Event)
     messages: list[Received] = field(default_factory=list)
     refused: int = 0
+    refuse_if: Callable[[], bool] | None = None  # asked at each DATA: True refuses it
+    last_data: float = 0.0  # time.monotonic() of the last DATA command
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.entered_data.set()
-        if self.refuse > self.refused:
+        self.last_data = time.monotonic()
+        if self.refuse > self.refused or (self.refuse_if is not None and self.refuse_if()):
             self.refused += 1
             return self.refuse_with
         self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),

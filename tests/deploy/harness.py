@@ -38,7 +38,7 @@ SOURCE = """
 name = "{name}"
 kind = "ticket_csv"
 {location}
-every = "1h"
+every = "{every}"
 settle = "0s"
 {extra}
 values.priority = {{ "1. Akut" = "acute", "2. Hög" = "high", "3. Normal" = "normal", "4. Låg" = "low" }}
@@ -47,10 +47,10 @@ values.kind = {{ "Incident" = "incident" }}
 """  # noqa: E501 - TOML inline tables cannot be wrapped
 
 
-def source_block(name: str, location: str, extra: str = "") -> str:
+def source_block(name: str, location: str, extra: str = "", every: str = "1h") -> str:
     """A `[[sources]]` ticket_csv entry with the golden value maps; `location` is a TOML line
     such as `path = "…"` or `url = "…"`."""
-    return SOURCE.format(name=name, location=location, extra=extra)
+    return SOURCE.format(name=name, location=location, extra=extra, every=every)
 
 
 INDICATORS = {

@@ -4,7 +4,8 @@ It plays the REST API v1 (`/rest-api/itsm/v1`: `users/login` issuing JWTs, `dc/{
 with `limit`, `filterId` or offset paging, `selectedAttributes`, `dataCards` and the
 `$updated$ > '…'` part of an EQL filter) and the XML Web API's `search.ws` with Basic auth.
 Scenario state is plain attributes; `faults` injects misbehaviour into the next matching
-requests (an HTTP status with a body, a connection dropped mid-body, a truncated body), and
+requests (an HTTP status with a body, a connection dropped mid-body, a truncated body, a hang
+before the answer), and
 `on_page` runs after a data page is served (to change cards while the client pages).
 Every request is recorded, so tests count requests on the server side.
 """
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -39,8 +41,9 @@ class Fault:
 
     `mode`: "status" answers `status` with `body` and `headers`; "drop" announces the body's
     length plus 1000 bytes, sends half of it and closes the connection; "truncate" sends the
-    first half of the body with a matching Content-Length. For "drop" and "truncate" the body
-    is the real answer's, or `status` and `body` when a body is given.
+    first half of the body with a matching Content-Length; "hang" waits `delay` seconds (longer
+    than the client's timeout, to hang it) and then answers as usual. For "drop" and "truncate"
+    the body is the real answer's, or `status` and `body` when a body is given.
     """
 
     where: str
@@ -48,6 +51,7 @@ class Fault:
     status: int = 500
     body: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
 
 
 @dataclass
@@ -228,6 +232,9 @@ class FakeEfecte:
             fault = next((f for f in self.faults if f.where == req.kind), None)
             if fault is not None:
                 self.faults.remove(fault)
+        if fault is not None and fault.mode == "hang":
+            time.sleep(fault.delay)
+            fault = None
         if fault is not None and fault.mode == "status":
             req.status = fault.status
             _send(h, fault.status, fault.body.encode(), "application/json", fault.headers)
@@ -394,6 +401,25 @@ VALUES = {
                "05 - Avklarad": "resolved", "07 - Stängd": "closed"},
     "kind": {"incident": "incident", "service_request": "request"},
 }
+
+
+def toml_table(table: dict[str, str]) -> str:
+    """An inline TOML table of strings (JSON strings are TOML basic strings)."""
+    return "{ " + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = "
+                            f"{json.dumps(v, ensure_ascii=False)}" for k, v in table.items()) + " }"
+
+
+def rest_source_toml(srv: FakeEfecte, password_file: Path, *, every: str = "1s",
+                     timeout: float = 5, retries: int = 3,
+                     fields: dict[str, str] | None = None) -> str:
+    """A `[[sources]]` entry `efecte` (efecte_rest, template incident) for a daemon's config
+    against the fake server, with these helpers' field and value maps."""
+    lines = ["[[sources]]", 'name = "efecte"', 'kind = "efecte_rest"', f'url = "{srv.url}"',
+             'username = "kpimon"', f'password_file = "{password_file}"',
+             'templates = ["incident"]', f'every = "{every}"', f"timeout = {timeout}",
+             f"retries = {retries}", f"fields = {toml_table(fields or FIELDS)}"]
+    lines += [f"values.{key} = {toml_table(table)}" for key, table in VALUES.items()]
+    return "\n".join(lines) + "\n"
 
 
 def rest_config(srv: FakeEfecte, **overrides: Any) -> SourceConfig:
