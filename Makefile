@@ -7,7 +7,7 @@ DEMO_DIR ?= var/demo
 # sends to 127.0.0.1:2525.
 DEMO_MAIL ?= $(DEMO_DIR)/mail
 
-.PHONY: run demo-data test test-slow fuzz lint audit soak bench wheelhouse lock install-service clean
+.PHONY: run demo-data test test-slow fuzz lint audit soak bench bench-full wheelhouse lock install-service clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -125,8 +125,16 @@ soak: $(VENV)/.installed
 	  --seconds $(SOAK_SECONDS) --seed $(SOAK_SEED) --json var/soak-postgresql.json; b=$$?; \
 	[ $$a -eq 0 ] && [ $$b -eq 0 ]
 
+# The benchmark suite (BENCHMARKS.md): `bench` up to 100,000 tickets, `bench-full` 1,000,000
+# (BENCH_10M=1 adds 10,000,000 on PostgreSQL). Figures go to bench/results/*.json. DuckDB is
+# the compute benchmark's baseline: installed here if it can be, else that baseline is skipped.
 bench: $(VENV)/.installed
+	$(PY) -m pip install -q duckdb || echo "duckdb could not be installed: no DuckDB baseline"
 	$(PY) bench/run_all.py
+
+bench-full: $(VENV)/.installed
+	$(PY) -m pip install -q duckdb || echo "duckdb could not be installed: no DuckDB baseline"
+	$(PY) bench/run_all.py --full
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

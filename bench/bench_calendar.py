@@ -21,6 +21,9 @@ import numpy as np
 from kpimon.config import CalendarConfig
 from kpimon.kpi.calendar import Calendar
 
+# How bench/run_all.py runs this benchmark (quick: `make bench`, full: `make bench-full`).
+SUITE = {"quick": [["-n", "1000000"]], "full": [["-n", "1000000"]]}
+
 TARGET_SECONDS_PER_MILLION = 2.0
 OFFICE = CalendarConfig(
     "office",

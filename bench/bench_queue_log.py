@@ -31,6 +31,9 @@ from kpimon.records import Call, Reject
 from kpimon.sources.base import CollectContext
 from kpimon.sources.queue_log import QueueLogSource
 
+# How bench/run_all.py runs this benchmark (quick: `make bench`, full: `make bench-full`).
+SUITE = {"quick": [["--lines", "100000"]], "full": [["--lines", "1000000"]]}
+
 QUEUES = ("servicedesk", "bestallning", "skola", "vard")
 AGENTS = tuple(f"PJSIP/{n}" for n in range(1001, 1021))
 START = 1_577_836_800  # 2020-01-01T00:00:00Z

@@ -14,7 +14,7 @@ from kpimon.kpi.calendar import Calendar
 from kpimon.kpi.engine import Evaluation, KpiEngine
 from kpimon.kpi.facts import FactsBuilder, Progress
 from kpimon.periods import Period, containing
-from kpimon.store import Store
+from kpimon.store import Store, statistics
 
 log = logging.getLogger("kpimon")
 
@@ -64,6 +64,7 @@ class App:
         saved as the latest results. `progress` hears how the facts pass gets on."""
         at = at or datetime.now(UTC)
         self.facts.update(progress)
+        statistics.refresh(self.store.engine)  # after a bulk write, before the period queries
         # The month and the year are independent evaluations (each on a connection of its
         # own); the database works on both at once, one per core.
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpimon-eval") as pool:

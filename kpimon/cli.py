@@ -22,8 +22,8 @@ from sqlalchemy import delete, insert, select
 
 from kpimon import __version__
 from kpimon.config import CALL_INDICATOR_KINDS, Config, ConfigError, config_path, load_config
-from kpimon.periods import Period, containing, date_range, parse_period
-from kpimon.timeutil import epoch, parse_time
+from kpimon.periods import Period, check_years, containing, date_range, parse_at, parse_period
+from kpimon.timeutil import epoch
 
 log = logging.getLogger("kpimon")
 
@@ -150,7 +150,7 @@ def _at(args: argparse.Namespace, config: Config) -> datetime:
     if not getattr(args, "at", None):
         return datetime.now(UTC)
     try:
-        return parse_time(args.at, config.tz)
+        return parse_at(args.at, config.tz)
     except ValueError as e:
         raise UsageError(f"--at: {e}") from None
 
@@ -165,7 +165,8 @@ def _period(args: argparse.Namespace, config: Config, at: datetime) -> Period:
         if args.from_ or args.to:
             if not (args.from_ and args.to):
                 raise UsageError("--from and --to go together")
-            return date_range(_date_arg("--from", args.from_), _date_arg("--to", args.to), tz)
+            return check_years(date_range(_date_arg("--from", args.from_),
+                                          _date_arg("--to", args.to), tz))
     except ValueError as e:
         raise UsageError(str(e)) from None
     return containing("month", at, tz)
@@ -776,7 +777,7 @@ def _alerts_silence(app: Any, args: argparse.Namespace) -> int:
         ends = now + seconds
     else:
         try:
-            ends = epoch(parse_time(args.until, app.config.tz))
+            ends = epoch(parse_at(args.until, app.config.tz))
         except ValueError as e:
             raise UsageError(f"--until: {e}") from None
         if ends <= now:

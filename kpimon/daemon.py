@@ -1,10 +1,11 @@
 """`kpimon run`: the scheduler, the web server, signals and systemd notification.
 
 APScheduler 3 runs one collect job per source on its `every`, a compute job after each
-collection and every `compute_every`, with one instance per job, coalescing and a misfire
-grace. A failing job never stops the others: the collector records a failed run, a failed
-compute keeps the previous snapshot. SIGTERM/SIGINT stop the daemon (exit 0); SIGHUP re-reads
-the configuration, and a broken new one is logged and exported while the old one stays.
+collection and `compute_every` after the previous periodic compute ended, with one instance
+per job, coalescing and a misfire grace. A failing job never stops the others: the collector
+records a failed run, a failed compute keeps the previous snapshot. SIGTERM/SIGINT stop the
+daemon (exit 0); SIGHUP re-reads the configuration, and a broken new one is logged and exported
+while the old one stays.
 
 systemd (`Type=notify`, see deploy/systemd/kpimon.service) hears, over $NOTIFY_SOCKET:
 `READY=1` once the web server listens and serves the last stored figures (read from the store
@@ -49,7 +50,7 @@ from kpimon.config import Config, ConfigError, load_config
 from kpimon.kpi import results
 from kpimon.kpi.engine import Evaluation
 from kpimon.kpi.indicators.base import EvalContext
-from kpimon.kpi.indicators.tickets import at_risk
+from kpimon.kpi.indicators.tickets import at_risk_counts
 from kpimon.kpi.output import evaluation_json
 from kpimon.kpi.results import as_adopted
 from kpimon.kpi.trend import TrendPoint, last_months, monthly
@@ -149,6 +150,7 @@ class Daemon:
         self._compute_requested = threading.Event()
         self._reload_thread: threading.Thread | None = None
         self._heartbeat = time.monotonic()
+        self._slow_warned = False  # the one warning that compute_every is below a cycle
         self.abandoned_jobs = False  # True when a stop gave up waiting for running jobs
         self._running = 0  # collect and compute calls in progress, for a clean stop
         self._running_cond = threading.Condition()
@@ -338,9 +340,9 @@ class Daemon:
         window = date_range(local - timedelta(days=366), local, app.config.tz)
         with app.store.engine.connect() as conn:
             ctx = EvalContext(conn, app.config, window, int(now.timestamp()), app.calendars)
-            for ind in app.config.indicators:
-                if ind.kind in ("response_within", "resolution_within"):
-                    out[ind.id] = at_risk(ctx, ind)
+            out.update(at_risk_counts(ctx, [
+                ind for ind in app.config.indicators
+                if ind.kind in ("response_within", "resolution_within")]))
         return out
 
     # ------------------------------------------------------------------ jobs
@@ -377,10 +379,7 @@ class Daemon:
             self.scheduler.add_job(self.collect, "interval", seconds=src.every, args=[src.name],
                                    id=f"collect:{src.name}", name=f"collect {src.name}",
                                    next_run_time=now + timedelta(seconds=i * 0.2))
-        self.scheduler.add_job(self.compute, "interval", seconds=self.app.config.compute_every,
-                               id="compute", name="compute",
-                               next_run_time=now + timedelta(
-                                   seconds=self.app.config.compute_every))
+        self._arm_compute(now)
         if self.app.config.alerts.enabled:
             self.scheduler.add_job(self.send_notifications, "interval", seconds=SEND_EVERY,
                                    id="send", name="send notifications",
@@ -401,6 +400,29 @@ class Daemon:
             log.info("taking over: collecting every source now")
             self.schedule()
         self._leading = leading
+
+    def _arm_compute(self, after: datetime) -> None:
+        """The periodic compute is one job armed `compute_every` after the last one ended, so a
+        cycle slower than `compute_every` delays the next instead of piling up skipped runs
+        (and a warning from the scheduler for each)."""
+        self.scheduler.add_job(self._periodic_compute, "date", id="compute", name="compute",
+                               run_date=after + timedelta(seconds=self.app.config.compute_every),
+                               replace_existing=True)
+
+    def _periodic_compute(self) -> None:
+        started = time.monotonic()
+        try:
+            self.compute()
+        finally:
+            took = time.monotonic() - started
+            every = self.app.config.compute_every
+            if took > every and not self._slow_warned:
+                # Once: the cycle itself sets the pace from now on.
+                self._slow_warned = True
+                log.warning("a compute took %.1f s, longer than compute_every (%d s): the next "
+                            "one starts %d s after each ends", took, every, every)
+            if self.scheduler.running and not self.stop_event.is_set():
+                self._arm_compute(datetime.now(UTC))
 
     def purge(self) -> None:
         """Retention: delete records older than `retention_years` (daily)."""

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from kpimon.timeutil import epoch, localize
+from kpimon.timeutil import EARLIEST, LATEST, YEARS, epoch, localize, parse_time
+
+#: The years a period and an evaluation moment (`--at`, `?at=`) may lie in, as for any time
+#: (timeutil): year 9999 has no room for its period's end.
+FIRST_YEAR, LAST_YEAR = EARLIEST.year, LATEST.year - 1
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,16 @@ def week(y: int, w: int, tz: ZoneInfo) -> Period:
     return Period(f"{y:04d}-W{w:02d}", "week", first, first + timedelta(days=6), tz)
 
 
+def months_of(period: Period) -> list[Period]:
+    """The calendar months that overlap `period` (a year: its twelve), oldest first."""
+    out = []
+    y, m = period.first.year, period.first.month
+    while date(y, m, 1) <= period.last:
+        out.append(month(y, m, period.tz))
+        y, m = (y, m + 1) if m < 12 else (y + 1, 1)
+    return out
+
+
 def date_range(first: date, last: date, tz: ZoneInfo) -> Period:
     if last < first:
         raise ValueError(f"--to {last} is before --from {first}")
@@ -116,25 +130,48 @@ def date_range(first: date, last: date, tz: ZoneInfo) -> Period:
 
 
 def parse_period(text: str, tz: ZoneInfo) -> Period:
-    """Parse `2020`, `2020-12`, `2020-Q4`, `2020-W05` or `2020-01-01..2020-06-30`."""
+    """Parse `2020`, `2020-12`, `2020-Q4`, `2020-W05` or `2020-01-01..2020-06-30`.
+
+    Raises ValueError for anything else, and for a period outside the years 1970–9998.
+    """
     s = text.strip()
+    period: Period | None = None
     try:
         if m := re.fullmatch(r"(\d{4})", s):
-            return year(int(m.group(1)), tz)
-        if m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
+            period = year(int(m.group(1)), tz)
+        elif m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
             if not 1 <= int(m.group(2)) <= 12:
                 raise ValueError
-            return month(int(m.group(1)), int(m.group(2)), tz)
-        if m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", s):
-            return quarter(int(m.group(1)), int(m.group(2)), tz)
-        if m := re.fullmatch(r"(\d{4})-[Ww](\d{1,2})", s):
-            return week(int(m.group(1)), int(m.group(2)), tz)
-        if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", s):
-            return date_range(date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2)), tz)
-    except ValueError:
+            period = month(int(m.group(1)), int(m.group(2)), tz)
+        elif m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", s):
+            period = quarter(int(m.group(1)), int(m.group(2)), tz)
+        elif m := re.fullmatch(r"(\d{4})-[Ww](\d{1,2})", s):
+            period = week(int(m.group(1)), int(m.group(2)), tz)
+        elif m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", s):
+            period = date_range(date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2)),
+                                tz)
+    except (ValueError, OverflowError):  # a month 13, week 54, a date past year 9999
         pass
-    raise ValueError(f"{text!r} is not a period like 2020, 2020-12, 2020-Q4, 2020-W05 "
-                     "or 2020-01-01..2020-06-30")
+    if period is None:
+        raise ValueError(f"{text!r} is not a period like 2020, 2020-12, 2020-Q4, 2020-W05 "
+                         "or 2020-01-01..2020-06-30")
+    return check_years(period)
+
+
+def check_years(period: Period) -> Period:
+    """`period` itself if it lies in the years FIRST_YEAR–LAST_YEAR; else ValueError."""
+    if period.first.year < FIRST_YEAR or period.last.year > LAST_YEAR:
+        raise ValueError(f"{period.label}: a period must lie in the years {YEARS}")
+    return period
+
+
+def parse_at(text: str, tz: ZoneInfo) -> datetime:
+    """An evaluation moment (`--at`, `?at=`): `parse_time`, and in the years 1970–9998 in `tz`
+    too, as its period must be. Raises ValueError otherwise."""
+    at = parse_time(text, tz)  # refuses what lies outside those years in UTC
+    if not FIRST_YEAR <= at.astimezone(tz).year <= LAST_YEAR:
+        raise ValueError(f"{text!r}: the moment must lie in the years {YEARS}")
+    return at
 
 
 def containing(kind: str, at: datetime, tz: ZoneInfo) -> Period:

@@ -43,7 +43,7 @@ identity: `position(t) == t` for every `t`, with no table and no clamping.
 from __future__ import annotations
 
 import functools
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -60,6 +60,8 @@ END_DAY = date(2100, 1, 2)
 """First local date after a business calendar's table (exclusive)."""
 
 _DAY_MINUTES = 24 * 60
+NEVER = 2**62
+"""An instant beyond any stored one (`Calendar.first_reaching` of an unreachable position)."""
 _UNIX_ORDINAL = date(1970, 1, 1).toordinal()
 
 Int64Array = npt.NDArray[np.int64]
@@ -152,6 +154,22 @@ class Calendar:
         np.maximum(inside, 0, out=inside)
         inside += self._c[i]
         return inside.reshape(t.shape)
+
+    def first_reaching(self, p: int) -> int:
+        """The inverse of `position`: the earliest UTC epoch second whose position is at least
+        `p`. Since positions never decrease, `position(t) >= p` exactly when
+        `t >= first_reaching(p)`: a bound on clock positions becomes a bound on instants, which
+        an index on them can use. Where every moment reaches `p` (at or before the origin) it
+        is `-NEVER`, where none does (past the table) `NEVER`."""
+        p = int(p)
+        if self._identity:
+            return p
+        # The interval whose start lies below p and that reaches it (p - cum[i] fits in it).
+        i = bisect_left(self._cum, p) - 1
+        if i < 0 or not self._starts:
+            return -NEVER if p <= 0 else NEVER
+        t = self._starts[i] + (p - self._cum[i])
+        return t if t <= self._ends[i] else NEVER
 
     def seconds_between(self, a: int, b: int) -> int:
         """Business seconds in [a, b); 0 when b <= a (an elapsed time below 0 counts as 0)."""

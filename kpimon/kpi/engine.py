@@ -6,6 +6,8 @@ All queries of one evaluation run on one connection, so they see one state of th
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,7 +15,7 @@ from typing import Any
 
 from kpimon.config import Config, IndicatorConfig
 from kpimon.kpi import goals as goal_rules
-from kpimon.kpi import targets
+from kpimon.kpi import settled, targets
 from kpimon.kpi.calendar import Calendar
 from kpimon.kpi.indicators import assets, calls, manual, tickets
 from kpimon.kpi.indicators.base import EvalContext, Figures, Measured, breakdown_keys
@@ -69,12 +71,62 @@ GROUPS: tuple[tuple[tuple[str, ...], Callable[[EvalContext, list[IndicatorConfig
 )
 
 
-def measure_all(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, Measured]:
-    """Every indicator given, for one period: grouped where a population is shared."""
+# The groups whose figures are sums per bucket over the tickets created or resolved in the
+# period: a year or quarter adds them up from its months (kpi/settled.py).
+SUMS: dict[Callable[..., Any], tuple[settled.SumsFn, settled.FiguresFn]] = {
+    tickets.measure_created: (tickets.created_sums, tickets.created_figures),
+    tickets.measure_resolved: (tickets.resolved_sums, tickets.resolved_figures),
+}
+
+
+class SharedOpen:
+    """The open tickets' group, measured once per moment: the running month and year both
+    end at `at`, so their open-ticket figures are the same query (evaluated in parallel, the
+    second waits for the first)."""
+
+    KEEP = 8
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[tuple[Any, ...], threading.Lock] = {}
+        self._done: dict[tuple[Any, ...], dict[str, Measured]] = {}
+
+    def measure(self, ctx: EvalContext, group: list[IndicatorConfig],
+                version: tuple[Any, ...]) -> dict[str, Measured]:
+        key = (ctx.end, ctx.at, tuple(i.id for i in group), version)
+        with self._lock:
+            lock = self._keys.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._done:
+                self._done[key] = tickets.measure_open_group(ctx, group)
+                with self._lock:
+                    for old in list(self._done)[:-self.KEEP]:
+                        self._done.pop(old, None)
+                        self._keys.pop(old, None)
+            # Copies: the caller's outcomes get extras added to them.
+            return {k: copy.deepcopy(m) for k, m in self._done[key].items()}
+
+
+def measure_all(ctx: EvalContext, inds: list[IndicatorConfig],
+                months: tuple[settled.SettledSums, tuple[Any, ...]] | None = None,
+                shared: SharedOpen | None = None) -> dict[str, Measured]:
+    """Every indicator given, for one period: grouped where a population is shared. With
+    `months` (the stored month sums and the data version), a year's or quarter's sum-based
+    groups come from its settled months plus the rest; with `shared`, the open tickets'
+    group is measured once per moment."""
     out: dict[str, Measured] = {}
     for kinds, group_measure in GROUPS:
         group = [i for i in inds if i.kind in kinds and MEASURES[i.kind] is not None]
-        if group:
+        if not group:
+            continue
+        if months is not None and group_measure in SUMS \
+                and ctx.period.kind in settled.SPLIT_PERIODS:
+            sums_fn, figures_fn = SUMS[group_measure]
+            out.update(months[0].measure(ctx, group, sums_fn, figures_fn, months[1]))
+        elif shared is not None and months is not None \
+                and group_measure is tickets.measure_open_group:
+            out.update(shared.measure(ctx, group, months[1]))
+        else:
             out.update(group_measure(ctx, group))
     for ind in inds:
         if ind.id not in out:
@@ -162,6 +214,17 @@ def forecast(o: IndicatorOutcome, period: Period, at: datetime) -> dict[str, Any
     return {"required_share": round(max(0.0, min(1.0, share)), 4), "reachable": share <= 1}
 
 
+def _serial(conn: Any) -> None:
+    """On PostgreSQL, this evaluation's queries run as index lookups: no parallel workers
+    (each reads one period through indexes, and starting workers costs more than it saves;
+    the month and the year already run side by side) and no hash joins (the planner
+    overestimates the open tickets at a past moment by 20x and would hash every resolution
+    for the `NOT EXISTS` instead of looking up the few hundred open tickets)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+        conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
+
+
 class KpiEngine:
     """Evaluates the configured indicators and goals against the store."""
 
@@ -172,6 +235,8 @@ class KpiEngine:
         # Figures of settled periods (see evaluate), with the data version they were read at.
         self._settled: dict[tuple[str, tuple[str, ...]], tuple[tuple[Any, ...],
                                                                 dict[str, Measured]]] = {}
+        self.months = settled.SettledSums(config, store, calendars)
+        self.open = SharedOpen()
 
     def measure(self, ind: IndicatorConfig, period: Period, at: datetime) -> Measured:
         with self.store.engine.connect() as conn:
@@ -183,6 +248,7 @@ class KpiEngine:
         """Every indicator (or those in `only`) and every goal for `period` as of `at`."""
         every = [i for i in self.config.indicators if only is None or i.id in only]
         with self.store.engine.connect() as conn:
+            _serial(conn)
             version = self.store.data_version(conn)
             collected = self.store.collected_sources(conn)
             # Nothing is known before an indicator's sources first complete a collection:
@@ -226,7 +292,7 @@ class KpiEngine:
             if hit is not None and hit[0] == version:
                 return hit[1]
         result = measure_all(EvalContext(conn, self.config, p, epoch(at), self.calendars),
-                             group)
+                             group, (self.months, version), self.open)
         if settled:
             self._settled[key] = (version, result)
         return result

@@ -25,6 +25,7 @@ from kpimon.kpi.output import indicator_json
 from kpimon.kpi.targets import baseline_of
 from kpimon.periods import Period
 from kpimon.store import Store
+from kpimon.store import settled as stored_months
 from kpimon.store import tables as t
 from kpimon.timeutil import epoch
 
@@ -189,6 +190,8 @@ def reopen_period(store: Store, period: Period, at: datetime, author: str,
         conn.execute(insert(t.period_log).values(period=period.label, action="reopen",
                                                  at=epoch(at), author=author[:64],
                                                  reason=reason))
+        # Its months are read afresh (a reopening is usually followed by corrections).
+        stored_months.forget_between(conn, period.start_s, period.end_s)
 
 
 def period_log(store: Store, period: str | None = None) -> list[LogEntry]:

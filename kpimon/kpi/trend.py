@@ -11,7 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from kpimon.kpi.engine import KpiEngine
-from kpimon.periods import Period, containing, month
+from kpimon.periods import Period, containing, months_of
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,7 @@ def last_months(at: datetime, tz: ZoneInfo, n: int = 12) -> list[Period]:
     return out[::-1]
 
 
-def months_of(period: Period) -> list[Period]:
-    """The calendar months that overlap `period` (a year: its twelve), oldest first."""
-    out = []
-    y, m = period.first.year, period.first.month
-    while date(y, m, 1) <= period.last:
-        out.append(month(y, m, period.tz))
-        y, m = (y, m + 1) if m < 12 else (y + 1, 1)
-    return out
+__all__ = ["TrendPoint", "last_months", "months_of", "monthly"]
 
 
 def monthly(engine: KpiEngine, months: list[Period], at: datetime,

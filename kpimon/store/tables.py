@@ -408,3 +408,22 @@ silences = Table(
     Column("created_at", BigInteger, nullable=False),
     Index("ix_silences_ends_at", "ends_at"),
 )
+
+# The sums a settled month contributes to its year's sum-based ticket indicators (kpi/settled.py):
+# per month [month_start, month_end), indicator key (a hash of everything its sums depend on)
+# and breakdown bucket ("" marks a month stored with no rows). `as_of` is the evaluation moment
+# they were read at; `created_n` and `resolved_n`, the month's ticket and resolution counts then,
+# tell a reader whether rows came or went since. Rows of a month whose tickets change (dirty
+# tickets, a recompute) are deleted by the facts pass (store/settled.py).
+settled_sums = Table(
+    "settled_sums", metadata,
+    Column("month_start", BigInteger, primary_key=True),
+    Column("ind_key", String(32), primary_key=True),
+    Column("bucket", String(128), primary_key=True),
+    Column("month_end", BigInteger, nullable=False),
+    Column("a", Float, nullable=False),
+    Column("b", BigInteger, nullable=False),
+    Column("as_of", BigInteger, nullable=False),
+    Column("created_n", BigInteger, nullable=False),
+    Column("resolved_n", BigInteger, nullable=False),
+)

@@ -12,12 +12,11 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from kpimon.i18n import formatter_for
-from kpimon.periods import containing, parse_period
+from kpimon.periods import containing, parse_at, parse_period
 from kpimon.present import render
 from kpimon.present.explain import PAGE_SIZE, explain_table
 from kpimon.present.view import indicator_row
 from kpimon.store.controls import exclusions
-from kpimon.timeutil import parse_time
 
 
 def explain_page(app: Any, ident: str, query: Mapping[str, str],
@@ -37,13 +36,13 @@ def explain_page(app: Any, ident: str, query: Mapping[str, str],
     except KeyError:
         return error(404, fmt.t("explain.no_indicator", id=ident))
     try:
-        at = parse_time(query["at"], config.tz) if query.get("at") else now
+        at = parse_at(query["at"], config.tz) if query.get("at") else now
         period = parse_period(query["period"], config.tz) if query.get("period") \
             else containing("month", at, config.tz)
         page = int(query.get("page", "1"))
         if page < 1:
             raise ValueError("page must be 1 or more")
-    except (ValueError, OverflowError) as e:
+    except ValueError as e:
         return error(400, fmt.t("explain.bad_period", error=str(e)))
     ev = app.evaluate(period, at)
     outcome = next((o for o in ev.indicators if o.ind.id == ind.id), None)

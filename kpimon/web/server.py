@@ -1,4 +1,6 @@
-"""The HTTP server (DESIGN §8 "Web"): a small threaded server on the standard library.
+"""The HTTP server (DESIGN §8 "Web"): a small server on the standard library, with a fixed
+pool of worker threads and a bound on open connections (see `_HTTPServer`); basic auth in
+web/auth.py.
 
 `/metrics`, `/api/alerts` and the status page read the in-memory snapshots only. `/api/kpis`
 answers the running month from the snapshot, and evaluates on demand (a read-only query) when
@@ -9,15 +11,19 @@ from a Prometheus-style `web-config.yml` (see web/webconfig.py).
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
+import math
+import queue
+import selectors
+import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -26,10 +32,10 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from kpimon.alerts.view import AlertsHolder
-from kpimon.periods import Period, containing, date_range, parse_period
-from kpimon.timeutil import parse_time
+from kpimon.periods import Period, check_years, containing, date_range, parse_at, parse_period
+from kpimon.web.auth import BasicAuth
 from kpimon.web.page import status_page
-from kpimon.web.snapshot import SnapshotCollector, SnapshotHolder
+from kpimon.web.snapshot import SnapshotHolder
 
 log = logging.getLogger("kpimon.web")
 
@@ -42,23 +48,172 @@ Explainer = Callable[[str, dict[str, str]], tuple[int, str]]
 REFRESH_SECONDS = 60
 #: How long a client has to complete its TLS handshake.
 HANDSHAKE_TIMEOUT = 10.0
-#: How long a connection may sit idle before its thread gives up on it.
+#: How long a connection may stay open without sending a request (it costs no thread).
 IDLE_TIMEOUT = 30.0
+#: How long a client has for its request line and headers once they start to arrive (and a
+#: worker for each read and write); a client that trickles them is cut off after that.
+READ_TIMEOUT = 10.0
+#: Worker threads serving requests: enough that ten concurrent scrapers are served as fast as
+#: by a thread per connection, few enough that a flood of clients cannot start threads.
+WORKERS = 16
+#: Open connections at most (waiting for their request, queued or being served); one more is
+#: answered 503 and closed at once.
+MAX_CONNECTIONS = 256
+BUSY_ANSWER = (b"HTTP/1.0 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
+               b"Connection: close\r\n\r\n")
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """One thread per connection; with TLS, the handshake happens in that thread.
+class _HTTPServer(HTTPServer):
+    """Bounded: a fixed pool of worker threads, and at most MAX_CONNECTIONS open connections.
 
-    Wrapping the listening socket would run each handshake inside `accept()`, in the one
-    thread that accepts every connection: a client that connects and sends nothing (a port
-    scan, a stuck proxy) would stall every scrape behind it, with no timeout.
+    A thread per connection (the standard library's ThreadingHTTPServer) lets a flood of
+    clients start threads without limit. Here one thread accepts connections and watches them
+    in a selector until their request starts to arrive, so an idle connection (a port scan, a
+    stuck proxy) costs no thread and cannot hold a worker; then one of WORKERS threads serves
+    it. A connection idle for IDLE_TIMEOUT is closed. Past MAX_CONNECTIONS a new connection is
+    answered `503` at once (plain HTTP; with TLS it is just closed) and a warning is logged, at
+    most once a minute.
+
+    With TLS, the handshake happens in the worker: doing it in the accepting thread would let
+    one slow client stall every scrape behind it.
     """
 
-    daemon_threads = True
+    request_queue_size = 128  # the listen backlog, before accept()
     tls: ssl.SSLContext | None = None
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
+                 workers: int = WORKERS, max_connections: int = MAX_CONNECTIONS):
+        self.workers = workers
+        self.max_connections = max_connections
+        self._open = 0  # connections accepted and not yet closed
+        self._open_lock = threading.Lock()
+        self._ready: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        self._last_busy_warning = -math.inf
+        self._stop = threading.Event()
+        self._stopped = threading.Event()
+        self._serving = False
+        self._reading: dict[Any, float] = {}  # connection → deadline of its request's headers
+        self._reading_lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        super().__init__(address, handler)  # binds (and calls server_close if that fails)
+        self._threads = [threading.Thread(target=self._work, name=f"kpimon-web-{i}",
+                                          daemon=True) for i in range(workers)]
+        for t in self._threads:
+            t.start()
+
+    # ---------------------------------------------------------------- the accepting thread
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        self._serving = True
+        waiting: dict[Any, tuple[Any, float]] = {}  # connection → (address, accepted at)
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.socket, selectors.EVENT_READ)
+            try:
+                while not self._stop.is_set():
+                    for key, _ in sel.select(poll_interval):
+                        if key.fileobj is self.socket:
+                            self._accept(sel, waiting)
+                        else:  # its request is arriving: to a worker
+                            sel.unregister(key.fileobj)
+                            address, _at = waiting.pop(key.fileobj)
+                            self._ready.put((key.fileobj, address))
+                    now = time.monotonic()
+                    for conn, (_address, at) in list(waiting.items()):
+                        if now - at > IDLE_TIMEOUT:
+                            sel.unregister(conn)
+                            del waiting[conn]
+                            self.shutdown_request(conn)
+                    self._cut_slow_readers(now)
+            finally:
+                for conn in waiting:
+                    self.shutdown_request(conn)
+                self._stopped.set()
+
+    def _accept(self, sel: selectors.BaseSelector, waiting: dict[Any, tuple[Any, float]]
+                ) -> None:
+        try:
+            conn, address = self.socket.accept()
+        except OSError:
+            return
+        with self._open_lock:
+            full = self._open >= self.max_connections
+            if not full:
+                self._open += 1
+        if full:
+            self._refuse(conn, address)
+            return
+        sel.register(conn, selectors.EVENT_READ)
+        waiting[conn] = (address, time.monotonic())
+
+    def _refuse(self, conn: Any, address: Any) -> None:
+        now = time.monotonic()
+        if now - self._last_busy_warning >= 60:
+            self._last_busy_warning = now
+            log.warning("HTTP server busy: %d connections open; refusing %s (and any other "
+                        "within a minute)", self.max_connections, address[0])
+        if self.tls is None:
+            try:  # best effort, never blocking the accepting thread
+                conn.setblocking(False)
+                conn.send(BUSY_ANSWER)
+            except OSError:
+                pass
+        try:
+            conn.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        conn.close()
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        if self._serving:
+            self._stopped.wait(5)
+
+    # ---------------------------------------------------------------- the workers
+
+    def _cut_slow_readers(self, now: float) -> None:
+        """End the requests whose line and headers did not all arrive within READ_TIMEOUT:
+        the per-read timeout alone lets a client that sends a byte now and then hold a worker
+        for ever. Shutting the socket down wakes the worker blocked in its read."""
+        with self._reading_lock:
+            late = [conn for conn, deadline in self._reading.items() if now > deadline]
+            for conn in late:
+                del self._reading[conn]
+        for conn in late:
+            try:  # the plain socket's shutdown, also under TLS: the SSL state is the worker's
+                socket.socket.shutdown(conn, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def reading(self, conn: Any) -> None:
+        """`conn`'s request starts to be read now; see `_cut_slow_readers`."""
+        with self._reading_lock:
+            self._reading[conn] = time.monotonic() + READ_TIMEOUT
+
+    def request_read(self, conn: Any) -> None:
+        """`conn`'s request line and headers are in: no deadline for the answer."""
+        with self._reading_lock:
+            self._reading.pop(conn, None)
+
+    def _work(self) -> None:
+        while (item := self._ready.get()) is not None:
+            conn, address = item
+            try:
+                conn.settimeout(READ_TIMEOUT)
+                self.finish_request(conn, address)
+            except Exception:
+                self.handle_error(conn, address)
+            finally:
+                self.request_read(conn)
+                self.shutdown_request(conn)
+
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)
+        with self._open_lock:
+            self._open -= 1
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.tls is None:
+            self.reading(request)
             super().finish_request(request, client_address)
             return
         request.settimeout(HANDSHAKE_TIMEOUT)
@@ -68,9 +223,17 @@ class _HTTPServer(ThreadingHTTPServer):
             log.debug("TLS handshake with %s failed: %s", client_address[0], e)
             return
         try:
+            conn.settimeout(READ_TIMEOUT)
+            self.reading(conn)
             super().finish_request(conn, client_address)
         finally:
+            self.request_read(conn)
             conn.close()
+
+    def server_close(self) -> None:
+        super().server_close()
+        for _ in self._threads:
+            self._ready.put(None)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that goes away mid-answer is not worth a traceback on stderr.
@@ -90,8 +253,9 @@ class WebServer:
         self.explainer = explainer
         self.rejects = rejects  # source → its latest rejects as text (None: no such source)
         self.alerts = alerts or AlertsHolder()
+        # What /metrics encodes per scrape; the snapshot's own metrics come pre-rendered from
+        # the holder, once per snapshot (see SnapshotHolder.exposition).
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(SnapshotCollector(holder))
         self.registry.register(self.alerts)
         for collector in collectors:  # e.g. the daemon's leadership (kpimon_leader)
             self.registry.register(collector)
@@ -103,7 +267,7 @@ class WebServer:
         self.evaluator = evaluator
         self.tz = tz
         self.ping = ping
-        self.basic_auth = basic_auth or {}
+        self.auth = BasicAuth(basic_auth or {})
         handler = self._handler_class()
         self.httpd = _HTTPServer((host, port), handler)
         self.httpd.tls = ssl_context
@@ -128,10 +292,15 @@ class WebServer:
         class Handler(BaseHTTPRequestHandler):
             server_version = "kpimon"
             sys_version = ""
-            timeout = IDLE_TIMEOUT
+            timeout = READ_TIMEOUT
 
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug("%s %s", self.address_string(), format % args)
+
+            def parse_request(self) -> bool:
+                ok = super().parse_request()  # reads the headers
+                server.httpd.request_read(self.connection)
+                return ok
 
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
                 if not server._authorized(self.headers.get("Authorization")):
@@ -162,20 +331,7 @@ class WebServer:
         return Handler
 
     def _authorized(self, header: str | None) -> bool:
-        if not self.basic_auth:
-            return True
-        if not header or not header.startswith("Basic "):
-            return False
-        try:
-            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-        except Exception:
-            return False
-        expected = self.basic_auth.get(user)
-        if expected is None:
-            return False
-        from kpimon.web.webconfig import check_password
-
-        return check_password(password, expected)
+        return not self.auth or self.auth.check(header)
 
     def extra_headers(self, path: str, query: dict[str, str], status: int
                       ) -> list[tuple[str, str]]:
@@ -195,7 +351,7 @@ class WebServer:
             # asks for it (Prometheus does), else the classic text format 0.0.4. Labelling
             # every answer `version=1.0.0` claimed a format the scraper had not asked for.
             encoder, ctype = choose_encoder(accept)
-            return 200, ctype, encoder(self.registry)
+            return 200, ctype, self.holder.exposition(encoder) + encoder(self.registry)
         if path == "/healthz":
             return 200, "text/plain; charset=utf-8", b"ok\n"
         if path == "/readyz":
@@ -233,12 +389,13 @@ class WebServer:
                 return 503, "application/json", b'{"error": "first compute not done"}'
             return 200, "application/json", json.dumps(snap.api, ensure_ascii=False).encode()
         try:
-            at = parse_time(query["at"], self.tz) if query.get("at") else datetime.now(UTC)
+            at = parse_at(query["at"], self.tz) if query.get("at") else datetime.now(UTC)
             if query.get("period"):
                 period = parse_period(query["period"], self.tz)
             elif query.get("from") or query.get("to"):
-                period = date_range(date.fromisoformat(query.get("from", "")),
-                                    date.fromisoformat(query.get("to", "")), self.tz)
+                period = check_years(date_range(date.fromisoformat(query.get("from", "")),
+                                                date.fromisoformat(query.get("to", "")),
+                                                self.tz))
             else:
                 period = containing("month", at, self.tz)
         except (ValueError, KeyError) as e:

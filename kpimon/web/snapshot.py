@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,7 @@ from prometheus_client.core import (
     InfoMetricFamily,
     Metric,
 )
-from prometheus_client.registry import Collector
+from prometheus_client.registry import Collector, CollectorRegistry
 
 from kpimon import __version__
 from kpimon.config import CLOCK_KINDS, Config
@@ -69,10 +69,13 @@ class Snapshot:
 
 
 class SnapshotHolder:
-    """Holds the current snapshot; `swap` replaces it atomically."""
+    """Holds the current snapshot; `swap` replaces it atomically. `exposition` renders its
+    metrics once per snapshot and format, so a scrape encodes only what changes between
+    scrapes (the process and alert collectors)."""
 
     def __init__(self, initial: Snapshot):
         self._snapshot = initial
+        self._rendered: tuple[Snapshot, dict[Any, bytes]] = (initial, {})
         self._lock = threading.Lock()
 
     @property
@@ -82,6 +85,31 @@ class SnapshotHolder:
     def swap(self, snapshot: Snapshot) -> None:
         with self._lock:
             self._snapshot = snapshot
+            self._rendered = (snapshot, {})
+
+    def exposition(self, encoder: Callable[[CollectorRegistry], bytes]) -> bytes:
+        """The current snapshot's metrics as `encoder` (a prometheus-client generate_latest)
+        writes them, without OpenMetrics' closing `# EOF` line (the rest of the scrape
+        follows)."""
+        snap, cache = self._rendered
+        body = cache.get(encoder)
+        if body is None:
+            registry = CollectorRegistry(auto_describe=False)
+            registry.register(_Fixed(snap.metrics))
+            body = encoder(registry).removesuffix(b"# EOF\n")
+            cache[encoder] = body
+        return body
+
+
+class _Fixed(Collector):
+    def __init__(self, metrics: tuple[Metric, ...]):
+        self.metrics = metrics
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self.metrics
 
 
 class SnapshotCollector(Collector):

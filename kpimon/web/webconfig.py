@@ -16,7 +16,6 @@ import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import bcrypt
 import yaml
 
 
@@ -76,11 +75,3 @@ def load_web_config(path: str) -> WebConfig:
     if errors:
         raise WebConfigError(errors)
     return WebConfig(dict(users), context)
-
-
-def check_password(password: str, hashed: str) -> bool:
-    """bcrypt check; `$2y$` (htpasswd) is the same algorithm as `$2b$`."""
-    try:
-        return bcrypt.checkpw(password.encode(), ("$2b$" + hashed[4:]).encode())
-    except ValueError:
-        return False

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 def test_short_soak(tmp_path: Path, db_url: str) -> None:
     db = "postgresql" if db_url.startswith("postgresql") else "sqlite"
     instances = 3 if db == "postgresql" else 1  # three: the leader is killed now and then
-    fig = Soak(db_url, tmp_path, seconds=45, seed=7, db=db, restart_every=(8.0, 16.0),
+    fig = Soak(db_url, tmp_path, seconds=45, seed=7, db=db, restart_every=(6.0, 10.0),
                instances=instances, out=lambda line: None).run()
     text = report(fig)
     assert fig.problems == [], text

@@ -57,6 +57,8 @@ def test_silence_list_unsilence(tmp_path: Path, db_url: str,
     ["rule=x", "--comment", "x"],                                     # neither
     ["rule=x", "--duration", "soon", "--comment", "x"],
     ["rule=x", "--until", "2001-01-01 10:00", "--comment", "x"],      # in the past
+    ["rule=x", "--until", "0001-01-01", "--comment", "x"],            # no such moment
+    ["rule=x", "--until", "2099-01-01T10:00+99:99", "--comment", "x"],  # no such offset
     ["rule=x", "--duration", "1h", "--comment", "   "],
 ])
 def test_bad_silences_exit_2(tmp_path: Path, extra: list[str]) -> None:

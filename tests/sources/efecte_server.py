@@ -5,7 +5,7 @@ with `limit`, `filterId` or offset paging, `selectedAttributes`, `dataCards` and
 `$updated$ > '…'` part of an EQL filter) and the XML Web API's `search.ws` with Basic auth.
 Scenario state is plain attributes; `faults` injects misbehaviour into the next matching
 requests (an HTTP status with a body, a connection dropped mid-body, a truncated body, a hang
-before the answer), and
+before the answer), `outage` into every matching request until it is cleared, and
 `on_page` runs after a data page is served (to change cards while the client pages).
 Every request is recorded, so tests count requests on the server side.
 """
@@ -42,8 +42,10 @@ class Fault:
     `mode`: "status" answers `status` with `body` and `headers`; "drop" announces the body's
     length plus 1000 bytes, sends half of it and closes the connection; "truncate" sends the
     first half of the body with a matching Content-Length; "hang" waits `delay` seconds (longer
-    than the client's timeout, to hang it) and then answers as usual. For "drop" and "truncate"
-    the body is the real answer's, or `status` and `body` when a body is given.
+    than the client's timeout, to hang it) and then answers as usual, or `status` with `body`
+    when a body is given. For "drop" and "truncate" the body is the real answer's, or `status`
+    and `body` when a body is given. `where = "*"` matches every request; `ctype` is the
+    answer's Content-Type.
     """
 
     where: str
@@ -52,6 +54,7 @@ class Fault:
     body: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    ctype: str = "application/json"
 
 
 @dataclass
@@ -134,6 +137,7 @@ class FakeEfecte:
         self.paging = "id"  # "id": newest id first with filterId; "offset": oldest update first
         self.cards: dict[int, Card] = {}
         self.faults: list[Fault] = []
+        self.outage: Fault | None = None  # every matching request, until set back to None
         self.on_page: Callable[[FakeEfecte, Request, int], None] | None = None
         self.revoke_after_data: int | None = None  # revoke all tokens after n data requests
         self.xml_users: dict[str, str] = {"xmluser": "xml-Pa55"}
@@ -232,12 +236,15 @@ class FakeEfecte:
             fault = next((f for f in self.faults if f.where == req.kind), None)
             if fault is not None:
                 self.faults.remove(fault)
+            elif self.outage is not None and self.outage.where in ("*", req.kind):
+                fault = self.outage
         if fault is not None and fault.mode == "hang":
             time.sleep(fault.delay)
-            fault = None
-        if fault is not None and fault.mode == "status":
+            if not fault.body:
+                fault = None
+        if fault is not None and fault.mode in ("status", "hang"):
             req.status = fault.status
-            _send(h, fault.status, fault.body.encode(), "application/json", fault.headers)
+            _send(h, fault.status, fault.body.encode(), fault.ctype, fault.headers)
             return
         if req.kind == "login" and method == "POST":
             status, payload, headers, ctype = self._login(body)
@@ -248,7 +255,7 @@ class FakeEfecte:
         else:
             status, payload, headers, ctype = 404, b'{"code":404}', {}, "application/json"
         if fault is not None and fault.body:  # "drop"/"truncate" of the fault's own answer
-            status, payload, ctype = fault.status, fault.body.encode(), "application/json"
+            status, payload, ctype = fault.status, fault.body.encode(), fault.ctype
         req.status = status
         if fault is not None and fault.mode == "drop":
             h.send_response(status)

@@ -135,7 +135,8 @@ def _clock_of(ind: IndicatorConfig) -> str:
 class _Population:
     """Tickets joined with the facts of every clock a group of indicators uses."""
 
-    def __init__(self, ctx: EvalContext, inds: list[IndicatorConfig], mode: str):
+    def __init__(self, ctx: EvalContext, inds: list[IndicatorConfig], mode: str,
+                 window: tuple[int, int] | None = None):
         self.r = t.resolutions.alias("r")
         self.facts: dict[str, _Positions] = {}
         # Only the clocks something is measured with: in the resolved population just the
@@ -162,7 +163,10 @@ class _Population:
         if all(indicator_filter(i) for i in inds):
             # No row that no indicator of the group wants.
             conds.append(or_(*[_filter(i) for i in inds]))
-        if mode == "created":
+        if mode == "created" and window is not None:  # [lo, hi) within the created period
+            conds += [tk.created >= max(window[0], ctx.start),
+                      tk.created < min(window[1], ctx.period.end_s, ctx.at + 1)]
+        elif mode == "created":
             conds.append(_created_in(ctx))
         elif mode == "resolved":
             conds.append(_resolved_in(ctx, self.r))
@@ -174,6 +178,15 @@ class _Population:
                       ~exists(select(literal(1)).select_from(self.r).where(
                           resolved_by(m, ctx.at, self.r)))]
         self.where = conds
+
+    def stop(self, ctx: EvalContext, ind: IndicatorConfig) -> tuple[_Positions, Any]:
+        """(the indicator's clock positions, the position where its clock stopped as of `at`:
+        the first response, else the resolution, for `response_within`; NULL: running)."""
+        p = self.facts[_clock_of(ind)]
+        if ind.kind == "response_within":
+            responded = and_(tk.response_at.is_not(None), tk.response_at <= ctx.at)
+            return p, case((responded, p.response_c), else_=p.resolved_c)
+        return p, p.resolved_c
 
     def query(self, columns: list[Any], bucket: Any) -> Select[Any]:
         return select(bucket, *columns).select_from(self.from_).where(*self.where) \
@@ -210,19 +223,24 @@ def _clock_select(ctx: EvalContext, ind: IndicatorConfig, columns: list[Any]) ->
     return query, exprs
 
 
+# Raw sums per breakdown bucket, one dict per indicator: what a period's figures are made of.
+# Those of indicators without a pause add up over consecutive periods (kpi/settled.py).
+Sums = list[dict[str, list[float]]]
+
+
 def measure_created(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, Measured]:
     """`response_within` / `resolution_within` over the tickets created in the period:
     met / (met + missed); pending left out. One pass for every indicator given."""
+    return created_figures(ctx, inds, created_sums(ctx, inds))
+
+
+def created_sums(ctx: EvalContext, inds: list[IndicatorConfig]) -> Sums:
+    """[met, missed] per bucket of each clock indicator, running paused clocks included."""
     pop = _Population(ctx, inds, "created")
     bucket = org_bucket(ctx.config).label("bucket")
     cols = []
     for n, ind in enumerate(inds):
-        p = pop.facts[_clock_of(ind)]
-        if ind.kind == "response_within":
-            responded = and_(tk.response_at.is_not(None), tk.response_at <= ctx.at)
-            stop: Any = case((responded, p.response_c), else_=p.resolved_c)
-        else:
-            stop = p.resolved_c
+        p, stop = pop.stop(ctx, ind)
         threshold = ind.threshold or 0
         at_c = ctx.calendars[ind.calendar].position(ctx.at)
         met = and_(stop.is_not(None), stop - p.created_c <= threshold)
@@ -232,18 +250,24 @@ def measure_created(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, 
         flt = _filter(ind)
         cols += [_when(and_(flt, met)).label(f"met{n}"),
                  _when(and_(flt, missed)).label(f"missed{n}")]
-    counts: list[dict[str, list[int]]] = [defaultdict(lambda: [0, 0]) for _ in inds]
+    counts: Sums = [defaultdict(lambda: [0, 0]) for _ in inds]
     for row in ctx.conn.execute(pop.query(cols, bucket)):
         for n in range(len(inds)):
             counts[n][row.bucket][0] += int(getattr(row, f"met{n}") or 0)
             counts[n][row.bucket][1] += int(getattr(row, f"missed{n}") or 0)
-    out = {}
     for n, ind in enumerate(inds):
         if ind.pause:
             for bucket_key, running in _paused_running(ctx, ind).values():
                 if running > (ind.threshold or 0):
                     counts[n][bucket_key][1] += 1
-        rows = {k: ratio(met, met + missed) for k, (met, missed) in counts[n].items()}
+    return counts
+
+
+def created_figures(ctx: EvalContext, inds: list[IndicatorConfig], counts: Sums
+                    ) -> dict[str, Measured]:
+    out = {}
+    for n, ind in enumerate(inds):
+        rows = {k: ratio(met, met + missed) for k, (met, missed) in sorted(counts[n].items())}
         out[ind.id] = group_figures(ind, ctx.config, rows, sum_ratio)
     return out
 
@@ -323,9 +347,20 @@ def _first_line_met(ctx: EvalContext) -> ColumnElement[bool]:
 def measure_resolved(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, Measured]:
     """The indicators over the tickets resolved in the period, in one pass: first-line share,
     handling time, missing solution and status flow."""
+    return resolved_figures(ctx, inds, resolved_sums(ctx, inds))
+
+
+def _mapped(ctx: EvalContext) -> list[str]:
+    """The ticket sources that map a solution text."""
+    return [s.name for s in ctx.config.sources if "solution" in s.fields]
+
+
+def resolved_sums(ctx: EvalContext, inds: list[IndicatorConfig]) -> Sums:
+    """Per bucket of each indicator resolved in the period: [met, resolved] (first line),
+    [elapsed sum, n] (handling), [count, 0] (missing solution), [count, unknown] (flow)."""
     pop = _Population(ctx, inds, "resolved")
     bucket = org_bucket(ctx.config).label("bucket")
-    mapped = [s.name for s in ctx.config.sources if "solution" in s.fields]
+    mapped = _mapped(ctx)
     cols = []
     for n, ind in enumerate(inds):
         flt = _filter(ind)
@@ -346,15 +381,23 @@ def measure_resolved(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str,
                 if ind.required else literal(True)
             cols += [_when(and_(flt, tk.flow_origin == "source", not_(passed))).label(f"a{n}"),
                      _when(and_(flt, tk.flow_origin != "source", not_(passed))).label(f"b{n}")]
-    sums: list[dict[str, tuple[float, int]]] = [{} for _ in inds]
+    sums: Sums = [{} for _ in inds]
     for row in ctx.conn.execute(pop.query(cols, bucket)):
         for n in range(len(inds)):
-            sums[n][row.bucket] = (float(getattr(row, f"a{n}") or 0),
-                                   int(getattr(row, f"b{n}") or 0))
-    return {ind.id: _resolved_figures(ctx, ind, sums[n], mapped) for n, ind in enumerate(inds)}
+            sums[n][row.bucket] = [float(getattr(row, f"a{n}") or 0),
+                                   int(getattr(row, f"b{n}") or 0)]
+    return sums
 
 
-def _resolved_figures(ctx: EvalContext, ind: IndicatorConfig, sums: dict[str, tuple[float, int]],
+def resolved_figures(ctx: EvalContext, inds: list[IndicatorConfig], sums: Sums
+                     ) -> dict[str, Measured]:
+    mapped = _mapped(ctx)
+    # Buckets in one order, whatever order the rows came in: totals are float sums.
+    return {ind.id: _resolved_figures(ctx, ind, dict(sorted(sums[n].items())), mapped)
+            for n, ind in enumerate(inds)}
+
+
+def _resolved_figures(ctx: EvalContext, ind: IndicatorConfig, sums: dict[str, list[float]],
                       mapped: list[str]) -> Measured:
     if ind.kind == "first_line_share":
         rows = {k: ratio(a, b) for k, (a, b) in sums.items()}
@@ -365,7 +408,7 @@ def _resolved_figures(ctx: EvalContext, ind: IndicatorConfig, sums: dict[str, tu
         rows = {k: Figures(a, None, None) for k, (a, _b) in sums.items()}
         return _counts_default_zero(group_figures(ind, ctx.config, rows, sum_count))
     if ind.kind == "status_flow":
-        rows = {k: Figures(a, None, None, b) for k, (a, b) in sums.items()}
+        rows = {k: Figures(a, None, None, int(b)) for k, (a, b) in sums.items()}
 
         def flow(parts: list[Figures]) -> Figures:
             return Figures(float(sum(p.value or 0 for p in parts)), None, None,
@@ -373,7 +416,7 @@ def _resolved_figures(ctx: EvalContext, ind: IndicatorConfig, sums: dict[str, tu
 
         return _counts_default_zero(group_figures(ind, ctx.config, rows, flow))
     if ind.aggregate == "mean":
-        rows = {k: Figures(in_unit(a / b, ind) if b else None, in_unit(a, ind), b)
+        rows = {k: Figures(in_unit(a / b, ind) if b else None, in_unit(a, ind), int(b))
                 for k, (a, b) in sums.items()}
 
         def mean(parts: list[Figures]) -> Figures:
@@ -382,7 +425,7 @@ def _resolved_figures(ctx: EvalContext, ind: IndicatorConfig, sums: dict[str, tu
             return Figures(total / n if n else None, total, n)
 
         return group_figures(ind, ctx.config, rows, mean)
-    return _handling_quantile(ctx, ind, {k: b for k, (_a, b) in sums.items()})
+    return _handling_quantile(ctx, ind, {k: int(b) for k, (_a, b) in sums.items()})
 
 
 def _handling_quantile(ctx: EvalContext, ind: IndicatorConfig, counts: dict[str, int]
@@ -550,6 +593,39 @@ def explain_resolved(ctx: EvalContext, ind: IndicatorConfig) -> list[dict[str, A
     return out
 
 
+def _risk_window(ctx: EvalContext, ind: IndicatorConfig, floor: int) -> tuple[int, int]:
+    """[lo, hi): the creation times a ticket whose clock has run more than `floor` and at
+    most the threshold by `at` can have. From the calendar's inverse position, so the index on
+    `created` limits the scan to them (a necessary condition: the count itself is unchanged)."""
+    cal = ctx.calendars[ind.calendar]
+    at_c = cal.position(ctx.at)
+    return (cal.first_reaching(at_c - (ind.threshold or 0)), cal.first_reaching(at_c - floor))
+
+
+def at_risk_counts(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, int]:
+    """`at_risk` of every clock indicator given: those without a pause in one query over the
+    tickets created in the window their thresholds allow (see `_risk_window`)."""
+    out = {ind.id: at_risk(ctx, ind) for ind in inds if ind.pause}
+    plain = [ind for ind in inds if not ind.pause]
+    if not plain:
+        return out
+    windows = [_risk_window(ctx, ind, (ind.threshold or 0) * 3 // 4) for ind in plain]
+    pop = _Population(ctx, plain, "created",
+                      window=(min(w[0] for w in windows), max(w[1] for w in windows)))
+    cols = []
+    for n, (ind, (lo, hi)) in enumerate(zip(plain, windows, strict=True)):
+        p, stop = pop.stop(ctx, ind)
+        threshold = ind.threshold or 0
+        running = ctx.calendars[ind.calendar].position(ctx.at) - p.created_c
+        cols.append(_when(and_(_filter(ind), tk.created >= lo, tk.created < hi,
+                               stop.is_(None), running * 4 > threshold * 3,
+                               running <= threshold)).label(f"n{n}"))
+    row = ctx.conn.execute(select(*cols).select_from(pop.from_).where(*pop.where)).one()
+    for n, ind in enumerate(plain):
+        out[ind.id] = int(getattr(row, f"n{n}") or 0)
+    return out
+
+
 def at_risk(ctx: EvalContext, ind: IndicatorConfig) -> int:
     """Open tickets of a clock indicator whose clock is still running at `at` and has passed
     75 % of the threshold without reaching it: the ones staff can still save."""
@@ -557,10 +633,7 @@ def at_risk(ctx: EvalContext, ind: IndicatorConfig) -> int:
     if ind.pause:  # each running ticket's own paused clock
         return sum(1 for _, running in _paused_running(ctx, ind).values()
                    if running * 4 > threshold * 3 and running <= threshold)
-    query, e = _clock_select(ctx, ind, [])
-    query = query.with_only_columns(func.count()).where(
-        e["stop"].is_(None), e["running"] * 4 > threshold * 3, e["running"] <= threshold)
-    return int(ctx.conn.execute(query).scalar_one())
+    return at_risk_counts(ctx, [ind])[ind.id]
 
 
 def at_risk_tickets(ctx: EvalContext, ind: IndicatorConfig, share: float = 0.75
@@ -576,8 +649,10 @@ def at_risk_tickets(ctx: EvalContext, ind: IndicatorConfig, share: float = 0.75
                 in _paused_running(ctx, ind).items() if floor < running <= threshold]
     else:
         query, e = _clock_select(ctx, ind, [])
+        lo, hi = _risk_window(ctx, ind, floor)
         rows = [(r.source, r.id, int(r.running)) for r in ctx.conn.execute(
             query.with_only_columns(tk.source, tk.id, e["running"].label("running")).where(
+                tk.created >= lo, tk.created < hi,
                 e["stop"].is_(None), e["running"] > floor, e["running"] <= threshold))]
     rows.sort(key=lambda r: (-r[2], r[1]))
     return [{"ticket": ident, "source": source, "elapsed_seconds": running,

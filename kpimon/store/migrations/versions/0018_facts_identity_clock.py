@@ -1,7 +1,7 @@
 """facts: no stored copy of the 24x7 clock; the effective first response on the ticket
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0019 (0014 on its branch; chained after 0019 at the merge with main)
 Create Date: 2026-12-06 17:00:00
 
 The always-open `24x7` calendar is the identity (a position is the instant itself), so its
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0018'
-down_revision = '0014'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

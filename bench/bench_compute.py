@@ -1,0 +1,204 @@
+"""Benchmark: the steady compute of every demo indicator for the running month and year.
+
+    python bench/bench_compute.py [--count 100000 --years 1] [--db sqlite,postgresql]
+                                  [--cache var/bench] [--json FILE]
+
+A store of `--count` generated tickets over `--years` years (the demo's generator, ending now)
+is built once per day and kept in `--cache` (SQLite file, PostgreSQL schema `kpimon_bench_N`).
+On it the script times what each daemon cycle costs — `App.compute` (facts check, the running
+month and year with last year's values and rise/fall baselines) plus the tickets-at-risk
+counts — as:
+
+* **cold**: a new process's first compute right after the import (no stored month sums);
+* **first**: the first compute of a restarted daemon (the store keeps its month sums);
+* **steady**: the best of five later cycles (their median is kept too).
+
+The baseline, measured in the same run: DuckDB computing *one* of the indicators (the year's
+first-line share) straight from the export CSV. Goals (issue 18): steady ≤ 0.4 s on SQLite at
+1M tickets and no slower than the DuckDB baseline; first ≤ 1 s; PostgreSQL ≤ 2x SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics as stats
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import results  # noqa: E402
+from kpimon.config import Config, load_config  # noqa: E402
+
+# How bench/run_all.py runs this benchmark (quick: `make bench`, full: `make bench-full`).
+SUITE = {"quick": [["--count", "100000", "--years", "1"]],
+         "full": [["--count", "1000000", "--years", "10"]],
+         "full10m": [["--count", "10000000", "--years", "10", "--db", "postgresql",
+                      "--json", "bench/results/compute_10m.json"]]}
+
+CONFIG = ROOT / "config" / "demo" / "kpimon.toml"
+
+
+def _config(data_dir: Path, db: str, count: int) -> Config:
+    config = load_config(CONFIG, env={"KPIMON_DEMO_DIR": str(data_dir)})
+    if db == "postgresql":
+        schema = f"kpimon_bench_{count}"
+        config = replace(config, database=f"{results.PG_URL}?options=-csearch_path%3D{schema}")
+    return config
+
+
+def _pg_schema(count: int, drop: bool) -> None:
+    import psycopg
+
+    raw = results.PG_URL.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(raw, autocommit=True) as conn:
+        if drop:
+            conn.execute(f"DROP SCHEMA IF EXISTS kpimon_bench_{count} CASCADE")
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS kpimon_bench_{count}")
+
+
+def build(count: int, years: int, db: str, cache: Path) -> tuple[Path, Path, dict[str, float]]:
+    """The store (built once per day and kept) and its export; import and facts times when
+    built now."""
+    work = cache / f"{count}-{years}y-{date.today().isoformat()}"
+    data = work / "tickets.csv"
+    work.mkdir(parents=True, exist_ok=True)
+    if not data.exists():
+        subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "tickets",
+                        "--count", str(count), "--years", str(years), "--out", str(data)],
+                       check=True, stdout=subprocess.DEVNULL)
+    marker = work / f"built-{db}"
+    if marker.exists():
+        return work, data, {}
+    from kpimon.app import App
+
+    (work / "tickets").mkdir(exist_ok=True)
+    if db == "postgresql":
+        _pg_schema(count, drop=True)
+    else:
+        (work / "kpimon.db").unlink(missing_ok=True)
+    config = _config(work, db, count)
+    app = App.build(config)
+    app.store.upgrade()
+    t0 = time.perf_counter()
+    outcome = app.collector.collect(config.source("efecte_export"), files=[data])
+    t_import = time.perf_counter() - t0
+    assert outcome.ok, outcome.error
+    t0 = time.perf_counter()
+    app.facts.update()
+    t_facts = time.perf_counter() - t0
+    app.store.close()
+    marker.touch()
+    return work, data, {"import_s": t_import, "facts_s": t_facts}
+
+
+def cycle(daemon: Any, now: datetime) -> float:
+    """One daemon cycle's indicator work: App.compute and the tickets-at-risk counts."""
+    t0 = time.perf_counter()
+    daemon.app.compute(now, save=False)
+    daemon._at_risk(now)
+    return time.perf_counter() - t0
+
+
+def measure(work: Path, db: str, count: int) -> dict[str, float]:
+    from sqlalchemy import delete
+
+    from kpimon.daemon import Daemon
+    from kpimon.store import tables as t
+
+    config = _config(work, db, count)
+    now = datetime.now(UTC)
+    daemon = Daemon(config, env={})
+    daemon.app.store.upgrade()
+    with daemon.app.store.engine.begin() as conn:  # as right after an import
+        conn.execute(delete(t.settled_sums))
+    cold = cycle(daemon, now)
+    daemon.app.store.close()
+    daemon = Daemon(config, env={})  # a restart: the month sums are kept
+    first = cycle(daemon, now)
+    runs = [cycle(daemon, now) for _ in range(5)]
+    daemon.app.store.close()
+    # The best of five: the least disturbed by other work on the machine (the median too).
+    return {"cold_s": cold, "first_s": first, "steady_s": min(runs),
+            "steady_median_s": stats.median(runs)}
+
+
+def duckdb_baseline(data: Path, now: datetime) -> float | None:
+    """DuckDB: the running year's first-line share straight from the export (best of 3)."""
+    try:
+        import duckdb
+    except ImportError:
+        return None
+    year = now.astimezone(load_config(CONFIG, env={"KPIMON_DEMO_DIR": "."}).tz).year
+    sql = f"""
+        SELECT sum(CASE WHEN "Löst av linje" = 1 OR ("Löst av linje" IS NULL
+                                                     AND "Grupp" = 'Servicedesk')
+                        THEN 1 ELSE 0 END) / count(*)
+        FROM read_csv('{data}', delim = ';', header = true, all_varchar = false)
+        WHERE "Status" <> '08 - Annullerad'
+          AND coalesce("Löst", "Stängd") >= TIMESTAMP '{year}-01-01 00:00'
+          AND coalesce("Löst", "Stängd") < TIMESTAMP '{year + 1}-01-01 00:00'"""
+    best = float("inf")
+    for _ in range(3):
+        con = duckdb.connect()
+        t0 = time.perf_counter()
+        con.execute(sql).fetchall()
+        best = min(best, time.perf_counter() - t0)
+        con.close()
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--years", type=int, default=1)
+    parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--cache", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    now = datetime.now(UTC)
+    out: dict[str, Any] = {"tickets": args.count, "years": args.years}
+    data = None
+    for db in args.db.split(","):
+        if db == "postgresql":
+            try:
+                _pg_schema(args.count, drop=False)
+            except Exception as e:  # no server: say so, measure the rest
+                print(f"postgresql: skipped ({type(e).__name__}: {e})")
+                continue
+        work, data, built = build(args.count, args.years, db, args.cache)
+        out[db] = {**built, **measure(work, db, args.count)}
+    baseline = duckdb_baseline(data, now) if data is not None else None
+    out["duckdb_one_indicator_s"] = baseline
+    label = f"{args.count:,} tickets"
+    lite = out.get("sqlite")
+    if baseline is None:
+        print("duckdb is not installed: no DuckDB baseline (pip install duckdb)")
+    for db in ("sqlite", "postgresql"):
+        r = out.get(db)
+        if not r:
+            continue
+        extra = f", import {r['import_s']:.1f} s, facts {r['facts_s']:.1f} s" \
+            if "import_s" in r else ""
+        print(f"{db}, {label}: cold {r['cold_s']:.3f} s, first {r['first_s']:.3f} s, "
+              f"steady {r['steady_s']:.3f} s{extra}")
+        if baseline is not None:
+            print(results.ratio_line(f"  {db} steady / DuckDB one indicator from the CSV",
+                                     r["steady_s"], baseline, goal="<= 1.0x; <= 0.4 s"))
+    if lite and out.get("postgresql"):
+        print(results.ratio_line("  postgresql steady / sqlite steady",
+                                 out["postgresql"]["steady_s"], lite["steady_s"],
+                                 goal="<= 2.0x"))
+    path = results.write("compute", out, args.json)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
