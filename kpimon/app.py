@@ -78,9 +78,11 @@ class App:
     def build(cls, config: Config, store: Store | None = None) -> App:
         store = store or Store.open(config.database)
         calendars = {name: Calendar.from_config(c) for name, c in config.calendars.items()}
+        facts = FactsBuilder(config, store, calendars)
         return cls(config=config, store=store, calendars=calendars,
-                   collector=Collector(store, config.tz, config.secrets),
-                   facts=SerialFacts(FactsBuilder(config, store, calendars), store),
+                   collector=Collector(store, config.tz, config.secrets,
+                                       new_facts=facts.new_tickets),
+                   facts=SerialFacts(facts, store),
                    engine=KpiEngine(config, store, calendars))
 
     def collect(self, names: list[str] | None = None, wait_for_settle: bool = False

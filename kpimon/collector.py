@@ -31,7 +31,7 @@ from kpimon.sources.base import (
     SourceError,
     SourceStats,
 )
-from kpimon.store import BatchCounts, Store
+from kpimon.store import BatchCounts, NewTicketFacts, Store
 from kpimon.timeutil import epoch
 
 log = logging.getLogger("kpimon.collect")
@@ -73,8 +73,12 @@ class Collector:
     """Runs adapters against the store. Adapters are built once and kept (tokens, offsets)."""
 
     def __init__(self, store: Store, tz: ZoneInfo, secrets: tuple[str, ...] = (),
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 new_facts: NewTicketFacts | None = None):
+        """`new_facts` computes the facts of new tickets in each batch's own transaction
+        (kpi/facts.py's FactsBuilder.new_tickets; without it the facts pass does them)."""
         self.store = store
+        self.new_facts = new_facts
         self.tz = tz
         self.secrets = secrets
         self.clock = clock
@@ -124,7 +128,8 @@ class Collector:
                         run_id, seq, batch, epoch(now), source=config.name,
                         derive_history=derive,
                         device_source=config.kind in DEVICE_KINDS or config.devices,
-                        max_delete_share=config.max_delete_share)
+                        max_delete_share=config.max_delete_share,
+                        new_facts=self.new_facts)
                 except FileError as e:  # rolled back; this file alone fails
                     message = self._redact(e.message)
                     outcome.file_errors.append(message)

@@ -7,10 +7,27 @@ For every ticket the facts pass derives, once, what the period queries then only
   decides when, the source's own time wins where it fits; DESIGN §3, §7);
 * `done_at` (see `resolution.done_at`; NULL while open), so that "open at m" needs only the
   tickets with done_at NULL or after m;
-* the statuses its history passed before it was first resolved (for `status_flow`);
-* for each **clock** (a calendar, plus pause statuses) the clock positions of created, the
-  first response and each resolution: business seconds since the calendar's origin, minus the
-  ticket's own paused time. Any elapsed time is then one subtraction in SQL.
+* the statuses its history passed before it was first resolved (for `status_flow`), and its
+  effective first response (the source's, or derived from the history where the source asks);
+* for each **stored clock** (a business calendar, or any calendar with pause statuses) the
+  clock positions of created, the first response and each resolution: business seconds since
+  the calendar's origin, minus the ticket's own paused time. Any elapsed time is then one
+  subtraction in SQL. The plain `24x7` clock is the identity (a position is the instant), so
+  nothing is stored for it: the indicators read the tickets' and resolutions' own columns.
+
+How a pass works (the SQL is in `store/facts.py`): dirty tickets are taken in chunks of
+`CHUNK` in key order (keyset, no OFFSET), with one range read of their status history each.
+Most tickets have no history beyond the derived first change and were never reopened: for them
+the rule reduces to a few array operations, done column-wise with numpy for the whole chunk
+(`_simple`); the others go through the exact per-ticket path (`_exact`, the rule itself). A
+property test holds both to the same facts. Each chunk is written in bulk (multi-row INSERTs on
+SQLite, COPY on PostgreSQL) and its tickets are marked done in one UPDATE.
+
+**Transactions.** `update()` runs the signature check in one transaction, then each chunk in a
+transaction of its own (a pass cut short leaves the remaining tickets dirty for the next one),
+then the PostgreSQL ANALYZE and the saved signatures. `update_in(conn)` does the same pass
+entirely inside the caller's open transaction (an import computing the facts of its tickets
+before it commits). Neither takes a lock: two passes at once are for the caller to prevent.
 
 A clock whose calendar definition changed is rebuilt for every ticket (see `update`).
 """
@@ -18,23 +35,29 @@ A clock whose calendar definition changed is rebuilt for every ticket (see `upda
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Protocol
 
 import numpy as np
-from sqlalchemy import Connection, delete, func, select, update
+import numpy.typing as npt
+from sqlalchemy import Connection, delete, update
 
 from kpimon.config import CLOCK_KINDS, Config
 from kpimon.kpi.calendar import Calendar
 from kpimon.kpi.resolution import Change, Resolution, done_at, history_of, resolutions
-from kpimon.records import DONE_STATUSES
-from kpimon.store import Store, save_state
+from kpimon.records import DONE_STATUSES, STATUSES
+from kpimon.store import Store, save_state, settled
 from kpimon.store import facts as store_facts
 from kpimon.store import tables as t
+from kpimon.store.writer import RawSql
 
-CHUNK = 5000
+CHUNK = 20_000
+"""Tickets per chunk (one read, one history read, one bulk write of each table)."""
+ANALYZE_AFTER = 20_000
+"""A pass over at least this many tickets refreshes PostgreSQL's statistics (ANALYZE)."""
 
 
 class Progress(Protocol):
@@ -42,12 +65,28 @@ class Progress(Protocol):
 
     def update(self, label: str, items: int, done: int, total: int) -> None: ...
 
+
 FACTS_KINDS = CLOCK_KINDS + ("handling_time", "open_older_than", "oldest_open_age")
 _STATE_SOURCE = "_facts"
-FACT_COLUMNS = ("source", "ticket_id", "clock", "created_c", "response_at", "response_c")
-RESOLUTION_FACT_COLUMNS = ("source", "ticket_id", "resolved_at", "clock", "resolved_c")
-RESOLUTION_COLUMNS = ("source", "ticket_id", "resolved_at", "valid_from", "superseded_at",
-                      "reopened_at")
+NULL_TIME = -(2 ** 62)  # a NULL time inside the int64 columns of the column-wise path
+_NO_PAUSE = np.iinfo(np.int64).max
+
+I64 = npt.NDArray[np.int64]
+# Statuses as small codes for the column-wise path; an unknown one (never stored) gets its own.
+_OTHER = len(STATUSES)
+
+
+class _Codes(dict[str, int]):
+    def __missing__(self, key: str) -> int:
+        return _OTHER
+
+
+_CODE = _Codes({s: i for i, s in enumerate(STATUSES)})
+_RESOLVED, _CLOSED = _CODE["resolved"], _CODE["closed"]
+# flow_seen of a ticket whose only change is to its current status (see `flow`).
+_SEEN_ONE = np.array([",," if s in DONE_STATUSES else f",{s}," for s in STATUSES] + [",,"],
+                     dtype=object)
+_ORIGIN = np.array(["none", "derived", "source"], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -58,6 +97,18 @@ class Clock:
     calendar: Calendar
     pause: tuple[str, ...]
     signature: str
+
+    @property
+    def stored(self) -> bool:
+        """Whether the facts tables hold its positions (see `is_identity_clock`)."""
+        return not is_identity_clock(self.calendar, self.pause)
+
+
+def is_identity_clock(calendar: Calendar, pause: Sequence[str]) -> bool:
+    """An always-open calendar without pause: a position is the instant itself, so nothing is
+    stored and the indicators read `tickets.created`, `tickets.response_at` and
+    `resolutions.resolved_at` as its positions."""
+    return calendar.is_identity and not pause
 
 
 def clocks_for(config: Config, calendars: Mapping[str, Calendar]) -> dict[str, Clock]:
@@ -112,6 +163,203 @@ def clock_position(clock: Clock, t_: int, paused: Sequence[tuple[int, int | None
     return pos
 
 
+Layout = tuple[int, int, int, int, int, int, int]
+"""Where a ticket row holds id, status, created, updated, first_response, resolved and closed
+(times in epoch seconds or None): the facts pass's rows and the batch writer's differ."""
+ROW_LAYOUT: Layout = (1, 2, 3, 4, 5, 6, 7)
+"""The layout of `store.facts.TICKET_COLUMNS` (source, id, status, created, …)."""
+
+
+
+class ChunkFacts:
+    """What one chunk of one source writes, column-wise (lists per column)."""
+
+    def __init__(self) -> None:
+        # resolutions: ticket_id, resolved_at, valid_from, superseded_at, reopened_at
+        self.res: tuple[list[Any], ...] = ([], [], [], [], [])
+        # ticket_facts: ticket_id, clock, created_c, response_c
+        self.tf: tuple[list[Any], ...] = ([], [], [], [])
+        # resolution_facts: ticket_id, resolved_at, clock, resolved_c
+        self.rf: tuple[list[Any], ...] = ([], [], [], [])
+        # tickets: id, done_at, flow_origin, flow_seen, response_at
+        self.done: tuple[list[Any], ...] = ([], [], [], [], [])
+
+    def rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """The rows of each table, as sorted tuples (for comparing two ways of computing)."""
+        return {name: sorted(zip(*cols, strict=True)) for name, cols in
+                (("resolutions", self.res), ("ticket_facts", self.tf),
+                 ("resolution_facts", self.rf), ("tickets", self.done))}
+
+
+def _nullable(a: I64) -> list[Any]:
+    """An int64 column as a list, NULL_TIME as None."""
+    out = a.astype(object)
+    out[a == NULL_TIME] = None
+    return list(out.tolist())
+
+
+def _times(col: Sequence[int | None], n: int) -> I64:
+    """A time column as int64, None as NULL_TIME."""
+    try:
+        return np.fromiter(col, np.int64, n)
+    except TypeError:  # some are None
+        a = np.array(col, dtype=object)
+        a[a == None] = NULL_TIME  # noqa: E711 (elementwise)
+        return a.astype(np.int64)
+
+
+def chunk_facts(tickets: Sequence[Sequence[Any]], histories: Mapping[str, list[Change]],
+                clocks: Sequence[Clock], derive_first_response: bool,
+                exact_only: bool = False, layout: Layout = ROW_LAYOUT) -> ChunkFacts:
+    """The facts of one source's tickets (rows in `layout`; their histories by id, in order
+    of time) on the stored `clocks`. Tickets whose history is at most one change, to their
+    current status from none, take the column-wise path; the rest (or all, with
+    `exact_only`) the exact one. Without exact tickets the output is in the input's order."""
+    out = ChunkFacts()
+    n = len(tickets)
+    i_id, i_status = layout[0], layout[1]
+    exact: list[int] = list(range(n)) if exact_only else []
+    single: list[int] = []
+    single_at: list[int] = []
+    single_derived: list[bool] = []
+    if histories and not exact_only:
+        index = {tk[i_id]: i for i, tk in enumerate(tickets)}
+        for tid, h in histories.items():
+            i = index.get(tid)
+            if i is None:
+                continue
+            first = h[0]
+            if len(h) == 1 and first.from_status is None and \
+                    first.to_status == tickets[i][i_status]:
+                single.append(i)
+                single_at.append(first.at)
+                single_derived.append(first.derived)
+            else:
+                exact.append(i)
+    for i in sorted(exact):
+        tk = tickets[i]
+        _exact(out, *(tk[j] for j in layout), history=histories.get(tk[i_id], []),
+               clocks=clocks, derive_first_response=derive_first_response)
+    if len(exact) < n:
+        a0 = np.full(n, NULL_TIME, dtype=np.int64)
+        a0[single] = single_at
+        derived = np.zeros(n, dtype=bool)
+        derived[single] = single_derived
+        keep = np.ones(n, dtype=bool)
+        keep[exact] = False
+        _simple(out, tickets, layout, a0, derived, keep, clocks)
+    return out
+
+
+def _simple(out: ChunkFacts, tickets: Sequence[Sequence[Any]], layout: Layout, a0: I64,
+            derived: npt.NDArray[np.bool_], keep: npt.NDArray[np.bool_],
+            clocks: Sequence[Clock]) -> None:
+    """Column-wise facts of the tickets `keep` selects: those with no history (a0 NULL_TIME),
+    or only one change, at a0, from none to the current status. `resolution.resolutions`
+    then reduces to:
+
+    * no history: resolved at `resolved`, else `closed`, when the status is resolved/closed;
+    * one change at a0 to a resolved/closed status: the run starts at a0 (at `updated` when
+      that is earlier: the export's status wins from then on); the source's own time (resolved,
+      else closed when the status is closed) replaces the start when it lies after created and
+      at or before it, or takes over from it later (two rows) when it lies after it;
+
+    and a paused clock, with the one change to a pause status, stops at a0 for good.
+    """
+    n = len(tickets)
+    ids, status, created, updated, first, resolved, closed = (
+        list(map(itemgetter(j), tickets)) for j in layout)
+    st = np.fromiter(map(_CODE.__getitem__, status), np.int8, n)
+    cr = np.fromiter(created, np.int64, n)
+    up, fr, rs, cl = (_times(c, n) for c in (updated, first, resolved, closed))
+    one = a0 != NULL_TIME
+    done_st = (st == _RESOLVED) | (st == _CLOSED)
+
+    when = np.where(rs != NULL_TIME, rs, cl)  # no history
+    has0 = ~one & done_st & (when != NULL_TIME)
+    start = np.where(up != NULL_TIME, np.minimum(a0, up), a0)  # one change
+    own = np.where(rs != NULL_TIME, rs, np.where(st == _CLOSED, cl, NULL_TIME))
+    own_none = (own == NULL_TIME) | (own <= cr)
+    early = ~own_none & (own <= start)
+    has1 = one & done_st
+    two = has1 & ~own_none & ~early & keep
+    has = (has0 | has1) & keep
+    r1_at = np.where(one, np.where(early, own, start), when)
+    r1_from = np.where(one, start, when)
+    done = np.where(has, np.where(two, own, r1_from), NULL_TIME)
+
+    id_arr = np.empty(n, dtype=object)
+    id_arr[:] = ids
+    k = np.flatnonzero(keep)
+    ids_k = id_arr[k].tolist()
+    origin = np.where(one, np.where(derived, 1, 2), 0)
+    seen = np.where(one, _SEEN_ONE[st], "")
+    d = out.done
+    d[0].extend(ids_k)
+    d[1].extend(_nullable(done[k]))
+    d[2].extend(_ORIGIN[origin[k]].tolist())
+    d[3].extend(seen[k].tolist())
+    d[4].extend(_nullable(fr[k]))
+
+    i1, i2 = np.flatnonzero(has), np.flatnonzero(two)
+    res_ids = id_arr[i1].tolist() + id_arr[i2].tolist()
+    res_at = np.concatenate([r1_at[i1], own[i2]])
+    r = out.res
+    r[0].extend(res_ids)
+    r[1].extend(res_at.tolist())
+    r[2].extend(np.concatenate([r1_from[i1], own[i2]]).tolist())
+    r[3].extend(_nullable(np.concatenate([np.where(two, own, NULL_TIME)[i1],
+                                          np.full(len(i2), NULL_TIME, dtype=np.int64)])))
+    r[4].extend([None] * len(res_ids))
+
+    has_fr = fr[k] != NULL_TIME
+    for clock in clocks:
+        stop = np.full(n, _NO_PAUSE, dtype=np.int64)
+        if clock.pause:
+            paused = one & np.isin(st, [_CODE.get(s, _OTHER) for s in clock.pause])
+            stop[paused] = a0[paused]
+
+        def pos(ts: I64, idx: Any, stop: I64 = stop, cal: Calendar = clock.calendar) -> I64:
+            return cal.positions(np.minimum(ts, stop[idx]))
+
+        tf = out.tf
+        tf[0].extend(ids_k)
+        tf[1].extend([clock.key] * len(k))
+        tf[2].extend(pos(cr[k], k).tolist())
+        tf[3].extend(_nullable(np.where(has_fr, pos(fr[k], k), NULL_TIME)))
+        rf = out.rf
+        rf[0].extend(res_ids)
+        rf[1].extend(res_at.tolist())
+        rf[2].extend([clock.key] * len(res_ids))
+        rf[3].extend(np.concatenate([pos(r1_at[i1], i1), pos(own[i2], i2)]).tolist())
+
+
+def _append(cols: tuple[list[Any], ...], *values: Any) -> None:
+    for col, v in zip(cols, values, strict=True):
+        col.append(v)
+
+
+def _exact(out: ChunkFacts, ident: str, status: str, created: int, updated: int | None,
+           first_response: int | None, resolved: int | None, closed: int | None, *,
+           history: list[Change], clocks: Sequence[Clock], derive_first_response: bool) -> None:
+    """The facts of one ticket by the rule itself (any history)."""
+    found: list[Resolution] = resolutions(status, created, updated, resolved, closed, history)
+    response = first_response
+    if response is None and derive_first_response:
+        response = next((c.at for c in history if c.from_status == "new"), None)
+    origin, seen = flow(history)
+    _append(out.done, ident, done_at(found), origin, seen[:200], response)
+    for x in found:
+        _append(out.res, ident, x.resolved_at, x.valid_from, x.superseded_at, x.reopened_at)
+    for clock in clocks:
+        paused = pause_intervals(history, clock.pause) if clock.pause else []
+        _append(out.tf, ident, clock.key, clock_position(clock, created, paused),
+                clock_position(clock, response, paused) if response is not None else None)
+        for x in found:
+            _append(out.rf, ident, x.resolved_at, clock.key,
+                    clock_position(clock, x.resolved_at, paused))
+
+
 class FactsBuilder:
     """Keeps facts current: call `update()` after each collection, `rebuild()` to recompute."""
 
@@ -119,7 +367,10 @@ class FactsBuilder:
         self.config = config
         self.store = store
         self.clocks = clocks_for(config, calendars)
+        self.stored = [c for c in self.clocks.values() if c.stored]
         self.derive_first_response = {s.name for s in config.sources if s.derive_first_response}
+        # Tickets whose facts an import wrote since the last ANALYZE (see new_tickets).
+        self._unanalyzed = 0
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Recompute the facts of every ticket (after a change of calendar or indicator)."""
@@ -127,120 +378,146 @@ class FactsBuilder:
             conn.execute(update(t.tickets).values(facts_dirty=True))
             conn.execute(delete(t.ticket_facts))
             conn.execute(delete(t.resolution_facts))
+            conn.execute(delete(t.resolutions))
         return self.update(progress)
 
     def update(self, progress: Progress | None = None) -> int:
-        """Compute facts for dirty tickets, and for all tickets of a clock that changed.
+        """Compute facts for dirty tickets, and for all tickets of a clock that changed; each
+        chunk in a transaction of its own (see the module docstring). Returns the tickets done.
 
         `progress` (a terminal's progress bar) hears `("facts", done, done, total)` in
         tickets after each chunk."""
-        self._check_signatures()
-        with self.store.engine.begin() as conn:
-            store_facts.clear_dirty(conn)
-            total = conn.execute(select(func.count()).select_from(t.tickets).where(
-                t.tickets.c.facts_dirty.is_(True))).scalar_one() if progress else 0
-        done = 0
-        while True:
-            with self.store.engine.begin() as conn:
-                rows = conn.execute(
-                    select(t.tickets).where(t.tickets.c.facts_dirty.is_(True)).limit(CHUNK)
-                ).all()
-                if not rows:
-                    break
-                self._chunk(conn, rows)
-                done += len(rows)
-            if progress is not None:
-                progress.update("facts", done, done, max(total, done))
-        self._save_signatures()
+        return self._pass(self.store.engine.begin, progress)
+
+    def update_in(self, conn: Connection, progress: Progress | None = None) -> int:
+        """`update()` inside the caller's open transaction `conn` (nothing is committed)."""
+        return self._pass(lambda: _Nested(conn), progress)
+
+    def new_tickets(self, conn: Connection, sql: RawSql, source: str,
+                    rows: Sequence[Sequence[Any]], layout: Layout,
+                    first_changes: Mapping[str, int]) -> list[tuple[Any, ...]]:
+        """The facts of tickets a batch inserts, written on the batch's own transaction
+        (store.writer.NewTicketFacts): `rows` (in `layout`) have no stored history but the
+        derived first change at `first_changes[id]` where given. Returns (done_at,
+        flow_origin, flow_seen, response_at) per row, in order, for the writer to insert
+        with the ticket."""
+        self._check_signatures(conn)
+        i_id, i_status = layout[0], layout[1]
+        histories = {r[i_id]: [Change(first_changes[r[i_id]], None, r[i_status], True)]
+                     for r in rows} if first_changes else {}
+        out = chunk_facts(rows, histories, self.stored, source in self.derive_first_response,
+                          layout=layout)
+        self._write(sql, source, out)
+        self._unanalyzed += len(rows)
+        done = list(zip(*out.done[1:], strict=True))
+        if out.done[0] != [r[i_id] for r in rows]:  # not in order (never for new tickets)
+            by_id = dict(zip(out.done[0], done, strict=True))
+            done = [by_id[r[i_id]] for r in rows]
         return done
 
     # ------------------------------------------------------------------ internals
 
-    def _check_signatures(self) -> None:
-        saved = self.store.load_state(_STATE_SOURCE)
-        stale = [c.key for c in self.clocks.values() if saved.get(c.key) != c.signature]
+    def _pass(self, begin: Callable[[], AbstractContextManager[Connection]],
+              progress: Progress | None) -> int:
+        with begin() as conn:
+            self._check_signatures(conn)
+            # The stored sums of the months the dirty tickets touch (kpi/settled.py) go before
+            # their facts change; new tickets done at import need not: they change the months'
+            # counts, which tell a stored sum is stale.
+            settled.forget_dirty(conn)
+            sql = RawSql(conn)
+            total = store_facts.count_dirty(sql)
+            if total >= ANALYZE_AFTER:
+                # A large pass (after an upgrade, a recompute, a bulk load without the facts)
+                # reads the dirty tickets by index only if PostgreSQL knows there are many.
+                store_facts.analyze(sql)
+        done = 0
+        after: tuple[str, str] | None = None
+        while True:
+            with begin() as conn:
+                sql = RawSql(conn)
+                sql.widen_cache()
+                try:
+                    n, after = self._chunk(sql, after)
+                finally:
+                    sql.restore_cache()
+            if not n:
+                break
+            done += n
+            if progress is not None:
+                progress.update("facts", done, done, max(total, done))
+        if done + self._unanalyzed >= ANALYZE_AFTER:
+            with begin() as conn:
+                store_facts.analyze(RawSql(conn))
+            self._unanalyzed = 0
+        return done
+
+    def _check_signatures(self, conn: Connection) -> None:
+        """A stored clock whose definition changed loses its facts and every ticket is marked
+        for the pass, in the same transaction that records the new definitions (so facts
+        written after it, by a pass or an import, are of the current clocks)."""
+        saved = {r.key: r.value for r in conn.execute(
+            t.source_state.select().where(t.source_state.c.source == _STATE_SOURCE))}
+        stale = [c.key for c in self.stored if saved.get(c.key) != c.signature]
         if not stale:
             return
-        with self.store.engine.begin() as conn:
-            conn.execute(delete(t.ticket_facts).where(t.ticket_facts.c.clock.in_(stale)))
-            conn.execute(delete(t.resolution_facts).where(
-                t.resolution_facts.c.clock.in_(stale)))
-            conn.execute(update(t.tickets).values(facts_dirty=True))
+        conn.execute(delete(t.ticket_facts).where(t.ticket_facts.c.clock.in_(stale)))
+        conn.execute(delete(t.resolution_facts).where(t.resolution_facts.c.clock.in_(stale)))
+        conn.execute(update(t.tickets).values(facts_dirty=True))
+        save_state(conn, _STATE_SOURCE, {c.key: c.signature for c in self.stored})
 
-    def _save_signatures(self) -> None:
-        with self.store.engine.begin() as conn:
-            save_state(conn, _STATE_SOURCE, {c.key: c.signature for c in self.clocks.values()})
+    def _chunk(self, sql: RawSql, after: tuple[str, str] | None
+               ) -> tuple[int, tuple[str, str] | None]:
+        rows = store_facts.dirty_chunk(sql, after, CHUNK)
+        if not rows:
+            return 0, after
+        start = 0
+        while start < len(rows):
+            source = rows[start][0]
+            end = len(rows) if rows[-1][0] == source else \
+                next(i for i in range(start, len(rows)) if rows[i][0] != source)
+            self._source_chunk(sql, source, rows[start:end])
+            start = end
+        return len(rows), (rows[-1][0], rows[-1][1])
 
-    def _histories(self, conn: Connection, rows: Sequence[Any]
-                   ) -> dict[tuple[str, str], list[Change]]:
-        by_source: dict[str, list[str]] = defaultdict(list)
-        for r in rows:
-            by_source[r.source].append(r.id)
-        out: dict[tuple[str, str], list[Change]] = defaultdict(list)
-        sc = t.status_changes.c
-        for source, ids in by_source.items():
-            for h in conn.execute(
-                select(sc.ticket_id, sc.at, sc.from_status, sc.to_status, sc.derived)
-                .where(sc.source == source, sc.ticket_id.in_(ids))
-                .order_by(sc.ticket_id, sc.at, sc.id)
-            ):
-                out[(source, h.ticket_id)].append(
-                    Change(h.at, h.from_status, h.to_status, bool(h.derived)))
-        return out
-
-    def _chunk(self, conn: Connection, rows: Sequence[Any]) -> None:
-        histories = self._histories(conn, rows)
-        ticket_updates: list[tuple[Any, ...]] = []
-        resolution_rows: list[tuple[Any, ...]] = []
-        per_ticket: list[tuple[Any, int | None, list[int], list[Change]]] = []
-        for r in rows:
-            history = histories.get((r.source, r.id), [])
-            found: list[Resolution] = resolutions(r.status, r.created, r.updated, r.resolved,
-                                                  r.closed, history)
-            response = r.first_response
-            if response is None and r.source in self.derive_first_response:
-                response = next((c.at for c in history if c.from_status == "new"), None)
-            origin, seen = flow(history)
-            ticket_updates.append((done_at(found), origin, seen[:200], r.source, r.id))
-            resolution_rows.extend((r.source, r.id, x.resolved_at, x.valid_from,
-                                    x.superseded_at, x.reopened_at) for x in found)
-            per_ticket.append((r, response, [x.resolved_at for x in found], history))
-        facts: list[tuple[Any, ...]] = []
-        res_facts: list[tuple[Any, ...]] = []
-        for clock in self.clocks.values():
-            if clock.pause:
-                self._paused_facts(clock, per_ticket, facts, res_facts)
+    def _source_chunk(self, sql: RawSql, source: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        lo, hi = rows[0][1], rows[-1][1]
+        store_facts.delete_facts_in(sql, source, lo, hi)
+        histories: dict[str, list[Change]] = {}
+        for tid, at, frm, to, derived in store_facts.history_in(sql, source, lo, hi):
+            ch = Change(at, frm, to, bool(derived))
+            h = histories.get(tid)
+            if h is None:
+                histories[tid] = [ch]
             else:
-                self._plain_facts(clock, per_ticket, facts, res_facts)
-        store_facts.insert_rows(conn, t.resolutions, RESOLUTION_COLUMNS, resolution_rows)
-        store_facts.insert_rows(conn, t.ticket_facts, FACT_COLUMNS, facts)
-        store_facts.insert_rows(conn, t.resolution_facts, RESOLUTION_FACT_COLUMNS, res_facts)
-        store_facts.mark_done(conn, ticket_updates)
+                h.append(ch)
+        out = chunk_facts(rows, histories, self.stored, source in self.derive_first_response)
+        self._write(sql, source, out)
+        store_facts.mark_done(sql, source, lo, hi, out.done)
 
-    def _plain_facts(self, clock: Clock, per_ticket: list[Any], facts: list[tuple[Any, ...]],
-                     res_facts: list[tuple[Any, ...]]) -> None:
-        instants: list[int] = []
-        for r, response, resolved, _ in per_ticket:
-            instants.append(r.created)
-            instants.append(response if response is not None else r.created)
-            instants.extend(resolved)
-        pos = clock.calendar.positions(np.asarray(instants, dtype=np.int64)).tolist()
-        i = 0
-        for r, response, resolved, _ in per_ticket:
-            facts.append((r.source, r.id, clock.key, pos[i], response,
-                          pos[i + 1] if response is not None else None))
-            i += 2
-            for s in resolved:
-                res_facts.append((r.source, r.id, s, clock.key, pos[i]))
-                i += 1
+    def _write(self, sql: RawSql, source: str, out: ChunkFacts) -> None:
+        """Insert one chunk's resolutions and clock facts."""
+        src = [source] * len(out.res[0])
+        store_facts.insert_columns(sql, "resolutions", (
+            "source", "ticket_id", "resolved_at", "valid_from", "superseded_at", "reopened_at"),
+            [src, *out.res])
+        if self.stored:
+            store_facts.insert_columns(sql, "ticket_facts", (
+                "source", "ticket_id", "clock", "created_c", "response_c"),
+                [[source] * len(out.tf[0]), *out.tf])
+            store_facts.insert_columns(sql, "resolution_facts", (
+                "source", "ticket_id", "resolved_at", "clock", "resolved_c"),
+                [[source] * len(out.rf[0]), *out.rf])
 
-    def _paused_facts(self, clock: Clock, per_ticket: list[Any], facts: list[tuple[Any, ...]],
-                      res_facts: list[tuple[Any, ...]]) -> None:
-        for r, response, resolved, history in per_ticket:
-            paused = pause_intervals(history, clock.pause)
-            facts.append((r.source, r.id, clock.key, clock_position(clock, r.created, paused),
-                          response, clock_position(clock, response, paused)
-                          if response is not None else None))
-            for s in resolved:
-                res_facts.append((r.source, r.id, s, clock.key,
-                                  clock_position(clock, s, paused)))
+
+class _Nested(AbstractContextManager[Connection]):
+    """The caller's transaction as a context manager that neither begins nor commits."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def __enter__(self) -> Connection:
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        return None

@@ -29,7 +29,7 @@ from kpimon.sources.base import Batch, SourceStats
 from kpimon.store import db
 from kpimon.store import tables as t
 from kpimon.store.lock import StoreBusy, WriterLock
-from kpimon.store.writer import BatchCounts, BatchWriter, _insert
+from kpimon.store.writer import BatchCounts, BatchWriter, NewTicketFacts, _insert
 
 #: The per-run counts that the exported counters sum (collection_runs columns).
 RUN_COUNTS = ("records", "rejects", "requests", "retries", "throttled")
@@ -175,14 +175,16 @@ class Store:
 
     def write_batch(self, run_id: int, seq: int, batch: Batch, now: int, *,
                     source: str, derive_history: bool, device_source: bool = False,
-                    max_delete_share: float | None = None) -> BatchCounts:
+                    max_delete_share: float | None = None,
+                    new_facts: NewTicketFacts | None = None) -> BatchCounts:
         """Store one batch, its state and its file identity in one transaction (under the
-        writer lock: no facts pass runs while tickets change). A ticket snapshot saves how
-        many deletions it held back (`held_deletions` state, 0 when none)."""
+        writer lock: no facts pass runs while tickets change); with `new_facts`, the facts of
+        its new tickets too (see BatchWriter). A ticket snapshot saves how many deletions it
+        held back (`held_deletions` state, 0 when none)."""
         with self.writer.hold(), self.engine.begin() as conn:
             writer = BatchWriter(conn, source, batch.label, run_id * 100000 + seq, now,
                                  derive_history, batch.snapshot, device_source,
-                                 max_delete_share)
+                                 max_delete_share, new_facts)
             counts = writer.write(batch.items)
             state = dict(batch.state)
             if batch.snapshot and not device_source:
@@ -388,7 +390,7 @@ class Store:
             select(func.count()).select_from(t.exclusions).scalar_subquery(),
             select(func.max(ex.created_at)).scalar_subquery(),
             select(func.max(mv.id)).scalar_subquery(),
-            select(func.count()).select_from(t.tickets).where(tk.facts_dirty.is_(True))
+            select(func.count()).select_from(t.tickets).where(tk.facts_dirty)
             .scalar_subquery(),
         )).one()
         return tuple(row)
@@ -455,4 +457,4 @@ class Store:
 
 
 __all__ = ["Store", "RunInfo", "RunCounts", "RejectInfo", "RejectRun", "BatchCounts",
-           "FileFailure", "StoreBusy"]
+           "FileFailure", "StoreBusy", "NewTicketFacts"]

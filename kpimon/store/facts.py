@@ -1,8 +1,20 @@
-"""Writing per-ticket facts quickly: raw driver `executemany` with positional rows.
+"""The facts pass's SQL (kpi/facts.py computes the values): chunked reads and bulk writes.
 
-The facts pass rewrites a few rows per ticket for every changed ticket (a million after a
-large import), where SQLAlchemy's per-row parameter handling would cost more than the database
-itself. The SQL stays in the store; the values come from kpi/facts.py.
+Everything here runs on the raw driver cursor of the caller's open transaction (DESIGN §2 lets
+a hot path inside `store/` use the driver): the pass rewrites a few rows per changed ticket,
+a million after a large import, where SQLAlchemy's per-row work would cost more than the
+database itself. Shape of a pass, per chunk of dirty tickets in key order:
+
+* `dirty_chunk` reads the next chunk by keyset (`(source, id) > last`, the partial index
+  `ix_tickets_dirty`), plain tuples;
+* `history_in` reads the status history of the chunk's dirty tickets of one source, one range
+  read (a join from the dirty tickets of the id range, so it costs the same whether the chunk
+  is dense, after an import, or sparse, after a small collection);
+* `delete_facts_in` drops the facts the chunk's tickets had (nothing for new tickets);
+* `insert_columns` writes column lists: SQLite multi-row INSERTs, PostgreSQL COPY (the batch
+  writer's, `RawSql.insert`);
+* `mark_done` stages (id, done_at, flow, response) and sets them, clearing the dirty flag, in
+  one UPDATE … FROM per chunk.
 """
 
 from __future__ import annotations
@@ -10,57 +22,111 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select, tuple_
+from kpimon.store.writer import RawSql
 
-from kpimon.store import settled
-from kpimon.store import tables as t
+__all__ = ["RawSql", "analyze", "count_dirty", "delete_facts_in", "dirty_chunk",
+           "history_in", "insert_columns", "mark_done"]
+
+FACT_TABLES = ("ticket_facts", "resolution_facts", "resolutions")
+# What a large pass touched, for ANALYZE on PostgreSQL (the planner's statistics).
+TOUCHED_TABLES = ("tickets", "status_changes", "resolutions", "ticket_facts", "resolution_facts")
+
+TICKET_COLUMNS = ("source", "id", "status", "created", "updated", "first_response", "resolved",
+                  "closed")
+_STAGE = "kpimon_facts_done"
 
 
-def _placeholder(conn: Connection) -> str:
-    return "%s" if conn.dialect.name == "postgresql" else "?"
+def count_dirty(sql: RawSql) -> int:
+    """How many tickets are marked for the facts pass."""
+    sql.execute("SELECT count(*) FROM tickets WHERE facts_dirty")
+    row = sql.cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
-def executemany(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Run one statement for many positional rows on the connection's open transaction.
+def dirty_chunk(sql: RawSql, after: tuple[str, str] | None, limit: int
+                ) -> list[tuple[Any, ...]]:
+    """The next `limit` dirty tickets after the key `after` (None: from the start), in key
+    order, as TICKET_COLUMNS."""
+    cols = ", ".join(TICKET_COLUMNS)
+    if after is None:
+        sql.execute(f"SELECT {cols} FROM tickets WHERE facts_dirty ORDER BY source, id "
+                    "LIMIT ?", (limit,))
+    else:
+        sql.execute(f"SELECT {cols} FROM tickets WHERE facts_dirty AND (source, id) > (?, ?) "
+                    "ORDER BY source, id LIMIT ?", (*after, limit))
+    return list(sql.cursor.fetchall())
 
-    `sql` uses `?` placeholders; they are turned into the driver's own style.
-    """
-    if not rows:
+
+def history_in(sql: RawSql, source: str, lo: str, hi: str) -> list[tuple[Any, ...]]:
+    """(ticket_id, at, from_status, to_status, derived) of every status change of the dirty
+    tickets of `source` with lo <= id <= hi, by ticket and time."""
+    sql.execute(
+        "SELECT sc.ticket_id, sc.at, sc.from_status, sc.to_status, sc.derived "
+        "FROM tickets t JOIN status_changes sc ON sc.source = t.source AND sc.ticket_id = t.id "
+        "WHERE t.facts_dirty AND t.source = ? AND t.id >= ? AND t.id <= ? "
+        "ORDER BY sc.ticket_id, sc.at, sc.id", (source, lo, hi))
+    return list(sql.cursor.fetchall())
+
+
+def delete_facts_in(sql: RawSql, source: str, lo: str, hi: str) -> None:
+    """Drop the facts and resolutions of the dirty tickets of `source` with lo <= id <= hi
+    (they are rebuilt); a range with no facts yet, after an import, costs one index probe."""
+    for table in FACT_TABLES:
+        sql.execute(f"DELETE FROM {table} WHERE source = ? AND ticket_id >= ? AND "
+                    "ticket_id <= ? AND ticket_id IN (SELECT id FROM tickets WHERE facts_dirty "
+                    "AND source = ? AND id >= ? AND id <= ?)", (source, lo, hi, source, lo, hi))
+
+
+def insert_columns(sql: RawSql, table: str, columns: Sequence[str],
+                   data: Sequence[Sequence[Any]]) -> None:
+    """INSERT rows given column-wise (`data[k]` is the list of column k's values)."""
+    n = len(data[0]) if data else 0
+    if not n:
         return
-    if conn.dialect.name == "postgresql":
-        sql = sql.replace("?", "%s")
-    cursor = conn.connection.cursor()
-    try:
-        cursor.executemany(sql, rows)
-    finally:
-        cursor.close()
-
-
-def insert_rows(conn: Connection, table: Table, columns: Sequence[str],
-                rows: Sequence[Sequence[Any]]) -> None:
-    """INSERT the rows (tuples in `columns` order) into `table`."""
-    marks = ", ".join("?" for _ in columns)
+    if sql.dialect == "postgresql":
+        sql.insert(table, columns, list(zip(*data, strict=True)))
+        return
+    width = len(columns)
+    per = sql.rows_per_statement(width)
     names = ", ".join(f'"{c}"' for c in columns)
-    executemany(conn, f'INSERT INTO {table.name} ({names}) VALUES ({marks})', rows)
+    one = "(" + ", ".join("?" * width) + ")"
+    full = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * per)
+    for start in range(0, n, per):
+        stop = min(n, start + per)
+        params: list[Any] = [None] * ((stop - start) * width)
+        for k, col in enumerate(data):  # interleave the columns with slice assignments
+            params[k::width] = col[start:stop]
+        sql.cursor.execute(full if stop - start == per else
+                           f"INSERT INTO {table} ({names}) VALUES "
+                           + ", ".join([one] * (stop - start)), params)
 
 
-def clear_dirty(conn: Connection) -> int:
-    """Delete the facts and resolutions of every ticket marked dirty (they are rebuilt);
-    returns how many tickets are dirty. Driven from the dirty tickets (an index), so a pass
-    with nothing to do costs one lookup."""
-    tk = t.tickets.c
-    settled.forget_dirty(conn)  # the stored sums of the months these tickets touch
-    dirty = select(tk.source, tk.id).where(tk.facts_dirty.is_(True))
-    count = int(conn.execute(select(func.count()).select_from(dirty.subquery())).scalar_one())
-    if count:
-        for table in (t.ticket_facts, t.resolution_facts, t.resolutions):
-            conn.execute(table.delete().where(
-                tuple_(table.c.source, table.c.ticket_id).in_(dirty)))
-    return count
+def mark_done(sql: RawSql, source: str, lo: str, hi: str, data: Sequence[Sequence[Any]]
+              ) -> None:
+    """Set (id, done_at, flow_origin, flow_seen, response_at) — given column-wise — on the
+    tickets of `source` (ids in lo..hi, the chunk's range), and clear their dirty flag:
+    staged, then one UPDATE … FROM over the chunk's key range (the range keeps a planner
+    with stale statistics from joining the stage with every ticket of the source)."""
+    if not data or not data[0]:
+        return
+    if sql.dialect == "postgresql":
+        sql.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (id TEXT, "
+                    "done_at BIGINT, flow_origin TEXT, flow_seen TEXT, response_at BIGINT) "
+                    "ON COMMIT DROP")
+    else:
+        sql.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (id TEXT PRIMARY KEY, "
+                    "done_at INTEGER, flow_origin TEXT, flow_seen TEXT, response_at INTEGER)")
+    insert_columns(sql, _STAGE, ("id", "done_at", "flow_origin", "flow_seen", "response_at"),
+                   data)
+    sql.execute(f"UPDATE tickets SET done_at = s.done_at, flow_origin = s.flow_origin, "
+                f"flow_seen = s.flow_seen, response_at = s.response_at, facts_dirty = FALSE "
+                f"FROM {_STAGE} s WHERE tickets.source = ? AND tickets.id >= ? AND "
+                f"tickets.id <= ? AND tickets.id = s.id", (source, lo, hi))
+    sql.execute(f"DELETE FROM {_STAGE}")
 
 
-def mark_done(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Store (done_at, flow_origin, flow_seen, source, id) and clear the dirty flag."""
-    executemany(conn, "UPDATE tickets SET done_at = ?, flow_origin = ?, flow_seen = ?, "
-                      "facts_dirty = ? WHERE source = ? AND id = ?",
-                [(d, o, s, False, src, i) for d, o, s, src, i in rows])
+def analyze(sql: RawSql) -> None:
+    """PostgreSQL: fresh planner statistics of the tables a large pass wrote (kpimon may run
+    where autovacuum is off or slow to react; a bulk load without them plans badly)."""
+    if sql.dialect == "postgresql":
+        sql.execute("ANALYZE " + ", ".join(TOUCHED_TABLES))

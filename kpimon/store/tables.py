@@ -66,9 +66,15 @@ tickets = Table(
     Column("done_at", BigInteger),
     Column("flow_origin", String(8)),
     Column("flow_seen", String(200)),
+    # Also derived by the facts pass: the effective first response (the source's, or the one
+    # derived from the history where the source asks for it), the same on every clock.
+    Column("response_at", BigInteger),
     Index("ix_tickets_created", "created"),
     Index("ix_tickets_done_at", "done_at"),
-    Index("ix_tickets_dirty", "facts_dirty"),
+    # The tickets the facts pass has still to do, in key order (it walks them in chunks);
+    # partial, so clearing a flag removes an entry instead of rewriting it.
+    Index("ix_tickets_dirty", "source", "id", sqlite_where=text("facts_dirty"),
+          postgresql_where=text("facts_dirty")),
 )
 
 status_changes = Table(
@@ -102,15 +108,16 @@ resolutions = Table(
 )
 
 # Keyed ticket first: the period queries reach facts from the tickets of the period, and an
-# index that starts with the clock would tempt a planner into scanning every fact.
+# index that starts with the clock would tempt a planner into scanning every fact. Only the
+# clocks that are not the identity are stored: on the plain 24x7 clock a position is the
+# instant itself, which the indicators read from `tickets` and `resolutions`.
 ticket_facts = Table(
     "ticket_facts", metadata,
     Column("source", String(64), primary_key=True),
     Column("ticket_id", String(128), primary_key=True),
     Column("clock", String(64), primary_key=True),
     Column("created_c", BigInteger, nullable=False),
-    Column("response_at", BigInteger),  # effective first response (or derived), epoch
-    Column("response_c", BigInteger),
+    Column("response_c", BigInteger),  # position of tickets.response_at
 )
 
 resolution_facts = Table(

@@ -24,7 +24,10 @@ The rules, per ticket row:
 * when the source has no status history of its own, a new ticket gets a derived change to its
   first status, and a change of status between two snapshots is stored as a derived status
   change, both stamped with the snapshot's `updated` time (a new ticket still `new`: its
-  `created`; no `updated`: the collection time).
+  `created`; no `updated`: the collection time);
+* with a `NewTicketFacts` hook, the facts of a new ticket with no stored history beyond that
+  first change are computed and written in the same transaction, and the ticket is inserted
+  already done for the facts pass (a later row of its history marks it dirty again).
 
 `counts` tells what happened to each item: every ticket row is inserted, updated, unchanged or
 rejected, exactly one of them.
@@ -35,9 +38,9 @@ from __future__ import annotations
 import json
 import pickle
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -125,8 +128,9 @@ def _clean_str(value: str | None, limit: int) -> str | None:
     return value.replace("\x00", "\ufffd")[:limit]
 
 
-class _Sql:
-    """Raw SQL on the driver connection under `conn`'s transaction, for SQLite and psycopg."""
+class RawSql:
+    """Raw SQL on the driver connection under `conn`'s transaction, for SQLite and psycopg
+    (the batch writer's, and the facts pass's in store/facts.py)."""
 
     def __init__(self, conn: Connection):
         self.dialect = conn.dialect.name
@@ -278,11 +282,18 @@ class _Sql:
 
 
 _TICKET_COLUMNS = ("source", "id") + CONTENT
-# Statements for a list of keys (see _Sql.keyed): the SQLite text, and its PostgreSQL twin.
+# What the facts pass derives on a ticket (kpi/facts.py), when a hook derives it at insert.
+_FACT_COLUMNS = ("done_at", "flow_origin", "flow_seen", "response_at", "facts_dirty")
+_NOT_DONE = (None, None, None, None, True)
+# Where an insert row holds id, status, created, updated, first_response, resolved, closed.
+_ROW_LAYOUT = (1, 4, 5, 6, 7, 8, 9)
+# Statements for a list of keys (see RawSql.keyed): the SQLite text, and its PostgreSQL twin.
 _SELECT_EXISTING = ("SELECT id, run_id, deleted, " + ", ".join(CONTENT)
                     + " FROM tickets WHERE source = ? AND id IN ({keys})")
 _SELECT_OLDER = "SELECT id, content FROM kpimon_older_rows WHERE token = ? AND id IN ({keys})"
 _MARK_DIRTY = "UPDATE tickets SET facts_dirty = TRUE WHERE source = ? AND id IN ({keys})"
+_SELECT_HISTORY = ("SELECT DISTINCT ticket_id FROM status_changes WHERE source = ? AND "
+                   "ticket_id IN ({keys})")
 _SELECT_CALLS = ("SELECT call_id, queue, entered, wait_seconds, outcome FROM calls "
                  "WHERE source = ? AND call_id IN ({keys})")
 # PostgreSQL: one index lookup per key, whatever the planner's statistics say of a table this
@@ -293,6 +304,8 @@ _PG_KEYED = {
     "entered, wait_seconds, outcome FROM calls WHERE source = %s AND call_id = k.id LIMIT 1) c",
     _SELECT_EXISTING: "SELECT t.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, run_id, "
     "deleted, " + ", ".join(CONTENT) + " FROM tickets WHERE source = %s AND id = k.id LIMIT 1) t",
+    _SELECT_HISTORY: "SELECT k.id FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT 1 FROM "
+    "status_changes WHERE source = %s AND ticket_id = k.id LIMIT 1) h",
     _SELECT_OLDER: "SELECT o.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, content "
     "FROM kpimon_older_rows WHERE token = %s AND id = k.id LIMIT 1) o",
 }
@@ -308,12 +321,25 @@ _CHANGE_COLUMNS = ("source", "ticket_id", "at", "from_status", "to_status", "der
 _CHANGES_CONFLICT = " ON CONFLICT DO NOTHING"
 
 
+class NewTicketFacts(Protocol):
+    """Computes and writes, on the batch's transaction, the facts of new tickets whose only
+    history is none or the derived first change (`first_changes`: id → its time), and
+    gives back each one's (done_at, flow_origin, flow_seen, response_at), in order. `layout`
+    says where a row holds id, status, created, updated, first_response, resolved and closed.
+    kpi/facts.py's FactsBuilder.new_tickets is the one."""
+
+    def __call__(self, conn: Connection, sql: RawSql, source: str,
+                 rows: Sequence[tuple[Any, ...]], layout: tuple[int, int, int, int, int, int, int],
+                 first_changes: Mapping[str, int]) -> list[tuple[Any, ...]]: ...
+
+
 class BatchWriter:
     """Writes the items of one batch on an open transaction `conn`."""
 
     def __init__(self, conn: Connection, source: str, label: str, token: int, now: int,
                  derive_history: bool, snapshot: bool, device_source: bool = False,
-                 max_delete_share: float | None = None):
+                 max_delete_share: float | None = None,
+                 new_facts: NewTicketFacts | None = None):
         self.conn = conn
         self.source = source
         self.label = label
@@ -325,17 +351,19 @@ class BatchWriter:
         # A ticket snapshot that would mark more than this share of the source's tickets gone
         # is held: nothing is marked, `counts.held_deletions` says how many it would have.
         self.max_delete_share = max_delete_share
+        self.new_facts = new_facts
+        self._has_history: bool | None = None  # whether the source has any stored history
         self.counts = BatchCounts()
         self.devices: list[Device] = []
         self.device_count: DeviceCount | None = None
-        self._sql: _Sql | None = None
+        self._sql: RawSql | None = None
         self._older = False  # whether the temporary table of older rows holds any
         self.count_rejected = False
 
     @property
-    def sql(self) -> _Sql:
+    def sql(self) -> RawSql:
         if self._sql is None:
-            self._sql = _Sql(self.conn)
+            self._sql = RawSql(self.conn)
         return self._sql
 
     def write(self, items: Iterable[Record | Reject]) -> BatchCounts:
@@ -501,9 +529,15 @@ class BatchWriter:
             counts.updated += 1
         if inserts:
             first_new = sql.last_rowid("tickets") if derived else None
-            sql.insert("tickets", _TICKET_COLUMNS, inserts, constants=(
-                ("deleted", False), ("first_seen", now), ("last_seen", now),
-                ("run_id", token), ("facts_dirty", True)))
+            if self.new_facts is None:
+                sql.insert("tickets", _TICKET_COLUMNS, inserts, constants=(
+                    ("deleted", False), ("first_seen", now), ("last_seen", now),
+                    ("run_id", token), ("facts_dirty", True)))
+            else:
+                sql.insert("tickets", _TICKET_COLUMNS + _FACT_COLUMNS,
+                           list(map(tuple.__add__, inserts, self._facts_of_new(inserts))),
+                           constants=(("deleted", False), ("first_seen", now),
+                                      ("last_seen", now), ("run_id", token)))
             if derived and len(derived) == len(inserts) and first_new is not None:
                 # SQLite, and only new tickets changed status (their first status): derive
                 # the changes from the rows just written, rather than sending them again.
@@ -516,6 +550,32 @@ class BatchWriter:
         if derived:
             # The tickets are new or updated in this chunk, so already marked for facts.
             sql.insert("status_changes", _CHANGE_COLUMNS, derived, conflict=_CHANGES_CONFLICT)
+
+    def _facts_of_new(self, inserts: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """The values of _FACT_COLUMNS for each new ticket, through the hook; a ticket with a
+        stored history of its own is left to the facts pass (_NOT_DONE)."""
+        assert self.new_facts is not None
+        first: dict[str, int] = {}
+        known: set[str] = set()
+        if self.derive_history:  # the derived first change, as written below
+            for row in inserts:
+                first[row[1]] = row[5] if row[4] == "new" else (
+                    row[6] if row[6] is not None else self.now)
+        else:
+            if self._has_history is None:
+                self.sql.execute("SELECT 1 FROM status_changes WHERE source = ? LIMIT 1",
+                                 (self.source,))
+                self._has_history = self.sql.cursor.fetchone() is not None
+            if self._has_history:
+                known = {r[0] for r in self.sql.keyed(_SELECT_HISTORY, (self.source,),
+                                                      [row[1] for row in inserts])}
+        eligible = [row for row in inserts if row[1] not in known] if known else inserts
+        done = [(*d, False) for d in self.new_facts(self.conn, self.sql, self.source, eligible,
+                                                    _ROW_LAYOUT, first)]
+        if not known:
+            return done
+        it = iter(done)
+        return [_NOT_DONE if row[1] in known else next(it) for row in inserts]
 
     # The rows skipped as older, by id, for telling a later duplicate in the same batch. A
     # temporary table (per connection; rows keyed by the batch token) keeps memory flat.
@@ -552,6 +612,7 @@ class BatchWriter:
             return
         sql = self.sql
         new = sql.insert("status_changes", _CHANGE_COLUMNS, rows, conflict=_CHANGES_CONFLICT)
+        self._has_history = self._has_history or bool(new)
         self.counts.records += len(rows)
         self.counts.inserted += new
         self.counts.unchanged += len(rows) - new

@@ -2,7 +2,9 @@
 open older than, oldest open age, missing solution and status flow.
 
 Every figure is one SQL aggregate over the tickets of the period joined with their facts; the
-clock positions in `ticket_facts`/`resolution_facts` make each elapsed time a subtraction.
+clock positions in `ticket_facts`/`resolution_facts` make each elapsed time a subtraction. On
+the identity clock (24x7 without pause) a position is the instant itself: nothing is joined,
+the tickets' and resolutions' own columns are the positions (`_Positions`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ from sqlalchemy import Select, and_, case, exists, func, literal, not_, or_, sel
 from sqlalchemy.sql.elements import ColumnElement
 
 from kpimon.config import IndicatorConfig
-from kpimon.kpi.facts import FACTS_KINDS, clock_position, clocks_for, pause_intervals
+from kpimon.kpi.facts import (
+    FACTS_KINDS,
+    clock_position,
+    clocks_for,
+    is_identity_clock,
+    pause_intervals,
+)
 from kpimon.kpi.indicators.base import (
     EvalContext,
     Figures,
@@ -38,6 +46,45 @@ from kpimon.store import tables as t
 tk = t.tickets.c
 
 
+class _Positions:
+    """One clock's positions as SQL columns (created, first response, resolution).
+
+    A stored clock's are the columns of its facts rows `f` and `rf`, which the caller joins
+    (`f_on`, `rf_on`); on the identity clock (24x7 without pause) they are the instants
+    themselves, `tickets.created`, `tickets.response_at` and the resolution's `resolved_at`,
+    and nothing is joined (`f` is None).
+    """
+
+    def __init__(self, ctx: EvalContext, ind: IndicatorConfig, r: Any, name: str = ""):
+        clock = _clock_of(ind)
+        identity = ind.kind not in FACTS_KINDS or is_identity_clock(
+            ctx.calendars[ind.calendar], ind.pause)
+        self.r = r
+        self.f: Any = None
+        self.rf: Any = None
+        self.created_c: Any = tk.created
+        self.response_c: Any = tk.response_at
+        self.resolved_c: Any = r.c.resolved_at
+        if not identity:
+            self.f = t.ticket_facts.alias(f"f{name}")
+            self.rf = t.resolution_facts.alias(f"rf{name}")
+            self.created_c, self.response_c = self.f.c.created_c, self.f.c.response_c
+            self.resolved_c = self.rf.c.resolved_c
+            self.f_on = and_(self.f.c.source == tk.source, self.f.c.ticket_id == tk.id,
+                             self.f.c.clock == clock)
+            self.rf_on = and_(self.rf.c.source == r.c.source,
+                              self.rf.c.ticket_id == r.c.ticket_id,
+                              self.rf.c.resolved_at == r.c.resolved_at, self.rf.c.clock == clock)
+
+    def join_f(self, from_: Any) -> Any:
+        return from_ if self.f is None else from_.join(self.f, self.f_on)
+
+    def join_rf(self, from_: Any, outer: bool = False) -> Any:
+        if self.rf is None:
+            return from_
+        return from_.outerjoin(self.rf, self.rf_on) if outer else from_.join(self.rf, self.rf_on)
+
+
 class _Joins:
     """The tickets joined with one clock's facts and the resolution valid at a moment.
 
@@ -47,25 +94,13 @@ class _Joins:
 
     def __init__(self, ctx: EvalContext, ind: IndicatorConfig, as_of: int,
                  resolved: bool = False):
-        self.f = t.ticket_facts.alias("f")
         self.r = t.resolutions.alias("r")
-        self.rf = t.resolution_facts.alias("rf")
-        # Kinds that measure no elapsed time still join the always-present 24x7 facts.
-        clock = ind.clock if ind.kind in FACTS_KINDS else "24x7"
-        facts_on = and_(self.f.c.source == tk.source, self.f.c.ticket_id == tk.id,
-                        self.f.c.clock == clock)
-        rf_on = and_(self.rf.c.source == self.r.c.source,
-                     self.rf.c.ticket_id == self.r.c.ticket_id,
-                     self.rf.c.resolved_at == self.r.c.resolved_at, self.rf.c.clock == clock)
+        self.p = p = _Positions(ctx, ind, self.r)
         if resolved:
-            self.from_ = (
-                self.r.join(t.tickets, resolved_as_of(as_of, self.r))
-                .join(self.f, facts_on).join(self.rf, rf_on))
+            self.from_ = p.join_rf(p.join_f(self.r.join(t.tickets, resolved_as_of(as_of, self.r))))
         else:
-            self.from_ = (
-                t.tickets.join(self.f, facts_on)
-                .outerjoin(self.r, resolved_as_of(as_of, self.r))
-                .outerjoin(self.rf, rf_on))
+            self.from_ = p.join_rf(
+                p.join_f(t.tickets).outerjoin(self.r, resolved_as_of(as_of, self.r)), outer=True)
 
 
 def _created_in(ctx: EvalContext) -> ColumnElement[bool]:
@@ -79,9 +114,9 @@ def _resolved_in(ctx: EvalContext, r: Any) -> ColumnElement[bool]:
 def _stop(ctx: EvalContext, ind: IndicatorConfig, j: _Joins) -> ColumnElement[Any]:
     """The clock position where a ticket's clock stopped, as of `at` (NULL: still running)."""
     if ind.kind == "response_within":
-        responded = and_(j.f.c.response_at.is_not(None), j.f.c.response_at <= ctx.at)
-        return case((responded, j.f.c.response_c), else_=j.rf.c.resolved_c)
-    return j.rf.c.resolved_c
+        responded = and_(tk.response_at.is_not(None), tk.response_at <= ctx.at)
+        return case((responded, j.p.response_c), else_=j.p.resolved_c)
+    return j.p.resolved_c
 
 
 # --------------------------------------------------------------------------- populations
@@ -103,28 +138,26 @@ class _Population:
     def __init__(self, ctx: EvalContext, inds: list[IndicatorConfig], mode: str,
                  window: tuple[int, int] | None = None):
         self.r = t.resolutions.alias("r")
-        self.facts: dict[str, tuple[Any, Any]] = {}
+        self.facts: dict[str, _Positions] = {}
         # Only the clocks something is measured with: in the resolved population just the
         # handling times (the other kinds there read the ticket row alone).
-        clocks = {_clock_of(i) for i in inds
-                  if mode != "resolved" or i.kind == "handling_time"}
-        for n, clock in enumerate(sorted(clocks)):
-            self.facts[clock] = (t.ticket_facts.alias(f"f{n}"),
-                                 t.resolution_facts.alias(f"rf{n}"))
+        for i in inds:
+            if (mode != "resolved" or i.kind == "handling_time") and \
+                    _clock_of(i) not in self.facts:
+                self.facts[_clock_of(i)] = _Positions(ctx, i, self.r, str(len(self.facts)))
         as_of = ctx.end if mode == "open" else ctx.at
         if mode == "resolved":
             from_: Any = self.r.join(t.tickets, resolved_as_of(as_of, self.r))
         else:
             from_ = t.tickets
-        for clock, (f, rf) in self.facts.items():
-            from_ = from_.join(f, and_(f.c.source == tk.source, f.c.ticket_id == tk.id,
-                                       f.c.clock == clock))
+        for p in self.facts.values():
+            from_ = p.join_f(from_)
             if mode == "resolved":
-                from_ = from_.join(rf, self._rf_on(rf, clock))
+                from_ = p.join_rf(from_)
         if mode == "created":
             from_ = from_.outerjoin(self.r, resolved_as_of(as_of, self.r))
-            for clock, (_f, rf) in self.facts.items():
-                from_ = from_.outerjoin(rf, self._rf_on(rf, clock))
+            for p in self.facts.values():
+                from_ = p.join_rf(from_, outer=True)
         self.from_ = from_
         conds = base_scope(ctx.has_exclusions())
         if all(indicator_filter(i) for i in inds):
@@ -146,18 +179,14 @@ class _Population:
                           resolved_by(m, ctx.at, self.r)))]
         self.where = conds
 
-    def stop(self, ctx: EvalContext, ind: IndicatorConfig) -> tuple[Any, Any]:
-        """(the indicator's clock facts, the position where its clock stopped as of `at`:
+    def stop(self, ctx: EvalContext, ind: IndicatorConfig) -> tuple[_Positions, Any]:
+        """(the indicator's clock positions, the position where its clock stopped as of `at`:
         the first response, else the resolution, for `response_within`; NULL: running)."""
-        f, rf = self.facts[_clock_of(ind)]
+        p = self.facts[_clock_of(ind)]
         if ind.kind == "response_within":
-            responded = and_(f.c.response_at.is_not(None), f.c.response_at <= ctx.at)
-            return f, case((responded, f.c.response_c), else_=rf.c.resolved_c)
-        return f, rf.c.resolved_c
-
-    def _rf_on(self, rf: Any, clock: str) -> ColumnElement[bool]:
-        return and_(rf.c.source == self.r.c.source, rf.c.ticket_id == self.r.c.ticket_id,
-                    rf.c.resolved_at == self.r.c.resolved_at, rf.c.clock == clock)
+            responded = and_(tk.response_at.is_not(None), tk.response_at <= ctx.at)
+            return p, case((responded, p.response_c), else_=p.resolved_c)
+        return p, p.resolved_c
 
     def query(self, columns: list[Any], bucket: Any) -> Select[Any]:
         return select(bucket, *columns).select_from(self.from_).where(*self.where) \
@@ -182,13 +211,13 @@ def _clock_select(ctx: EvalContext, ind: IndicatorConfig, columns: list[Any]) ->
     stop = _stop(ctx, ind, j)
     threshold = ind.threshold or 0
     at_c = ctx.calendars[ind.calendar].position(ctx.at)
-    elapsed = stop - j.f.c.created_c
-    running = at_c - j.f.c.created_c
+    elapsed = stop - j.p.created_c
+    running = at_c - j.p.created_c
     met = and_(stop.is_not(None), elapsed <= threshold)
     missed = or_(and_(stop.is_not(None), elapsed > threshold),
                  and_(stop.is_(None), running > threshold))
     exprs = {"met": met, "missed": missed, "elapsed": elapsed, "running": running,
-             "stop": stop, "created_c": j.f.c.created_c}
+             "stop": stop, "created_c": j.p.created_c}
     query = select(*columns(exprs) if callable(columns) else columns).select_from(j.from_).where(
         _created_in(ctx), *ticket_scope(ind, ctx.config))
     return query, exprs
@@ -211,13 +240,13 @@ def created_sums(ctx: EvalContext, inds: list[IndicatorConfig]) -> Sums:
     bucket = org_bucket(ctx.config).label("bucket")
     cols = []
     for n, ind in enumerate(inds):
-        f, stop = pop.stop(ctx, ind)
+        p, stop = pop.stop(ctx, ind)
         threshold = ind.threshold or 0
         at_c = ctx.calendars[ind.calendar].position(ctx.at)
-        met = and_(stop.is_not(None), stop - f.c.created_c <= threshold)
-        missed = and_(stop.is_not(None), stop - f.c.created_c > threshold)
+        met = and_(stop.is_not(None), stop - p.created_c <= threshold)
+        missed = and_(stop.is_not(None), stop - p.created_c > threshold)
         if not ind.pause:  # under a pause clock running tickets are settled per ticket
-            missed = or_(missed, and_(stop.is_(None), at_c - f.c.created_c > threshold))
+            missed = or_(missed, and_(stop.is_(None), at_c - p.created_c > threshold))
         flt = _filter(ind)
         cols += [_when(and_(flt, met)).label(f"met{n}"),
                  _when(and_(flt, missed)).label(f"missed{n}")]
@@ -339,9 +368,9 @@ def resolved_sums(ctx: EvalContext, inds: list[IndicatorConfig]) -> Sums:
             cols += [_when(and_(flt, _first_line_met(ctx))).label(f"a{n}"),
                      _when(flt).label(f"b{n}")]
         elif ind.kind == "handling_time":
-            f, rf = pop.facts[_clock_of(ind)]
-            elapsed = case((rf.c.resolved_c - f.c.created_c < 0, 0),
-                           else_=rf.c.resolved_c - f.c.created_c)
+            p = pop.facts[_clock_of(ind)]
+            elapsed = case((p.resolved_c - p.created_c < 0, 0),
+                           else_=p.resolved_c - p.created_c)
             cols += [_when(flt, elapsed).label(f"a{n}"), _when(flt).label(f"b{n}")]
         elif ind.kind == "missing_solution":
             missing = and_(flt, tk.source.in_(mapped), tk.solution_present.is_(False)) \
@@ -404,8 +433,8 @@ def _handling_quantile(ctx: EvalContext, ind: IndicatorConfig, counts: dict[str,
     """Median or p90 of handling time: the two values around the rank, read in order."""
     q = 0.5 if ind.aggregate == "median" else 0.9
     j = _Joins(ctx, ind, ctx.at, resolved=True)
-    elapsed = case((j.rf.c.resolved_c - j.f.c.created_c < 0, 0),
-                   else_=j.rf.c.resolved_c - j.f.c.created_c)
+    elapsed = case((j.p.resolved_c - j.p.created_c < 0, 0),
+                   else_=j.p.resolved_c - j.p.created_c)
     scope = [_resolved_in(ctx, j.r), *ticket_scope(ind, ctx.config)]
     total_n = sum(counts.values())
     measured = Measured(Figures(_quantile(ctx, ind, j, elapsed, scope, total_n, q), None,
@@ -470,17 +499,15 @@ def _counts_default_zero(measured: Measured) -> Measured:
 
 
 def _open_at(ctx: EvalContext, ind: IndicatorConfig, m: int) -> tuple[Select[Any], Any]:
-    f = t.ticket_facts.alias("f")
     r = t.resolutions.alias("r")
-    query = select().select_from(t.tickets.join(
-        f, and_(f.c.clock == ind.clock, f.c.source == tk.source, f.c.ticket_id == tk.id))
-    ).where(
+    p = _Positions(ctx, ind, r)
+    query = select().select_from(p.join_f(t.tickets)).where(
         # `+ 0` keeps SQLite off the index on created (every ticket of the history is created
         # before m); the few tickets not done by m are found through the index on done_at.
         tk.created + 0 <= m, or_(tk.done_at.is_(None), tk.done_at > m),
         ~exists(select(literal(1)).select_from(r).where(resolved_by(m, ctx.at, r))),
         *ticket_scope(ind, ctx.config))
-    return query, f
+    return query, p.created_c
 
 
 def measure_open_group(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, Measured]:
@@ -491,8 +518,7 @@ def measure_open_group(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[st
     m = ctx.end
     cols = []
     for n, ind in enumerate(inds):
-        f, _rf = pop.facts[_clock_of(ind)]
-        age = ctx.calendars[ind.calendar].position(m) - f.c.created_c
+        age = ctx.calendars[ind.calendar].position(m) - pop.facts[_clock_of(ind)].created_c
         flt = _filter(ind)
         if ind.kind == "open_older_than":
             cols.append(_when(and_(flt, age > (ind.threshold or 0))).label(f"v{n}"))
@@ -527,8 +553,8 @@ def measure_open(ctx: EvalContext, ind: IndicatorConfig) -> Measured:
 def explain_open(ctx: EvalContext, ind: IndicatorConfig) -> list[dict[str, Any]]:
     m = ctx.end
     m_c = ctx.calendars[ind.calendar].position(m)
-    query, f = _open_at(ctx, ind, m)
-    age = (m_c - f.c.created_c).label("age")
+    query, created_c = _open_at(ctx, ind, m)
+    age = (m_c - created_c).label("age")
     out = []
     for r in ctx.conn.execute(query.with_only_columns(tk.source, tk.id, tk.org, age)
                               .order_by(age.desc())):
@@ -542,7 +568,7 @@ def explain_open(ctx: EvalContext, ind: IndicatorConfig) -> list[dict[str, Any]]
 def explain_resolved(ctx: EvalContext, ind: IndicatorConfig) -> list[dict[str, Any]]:
     """Per resolved ticket: the verdict of first line, missing solution or status flow."""
     j = _Joins(ctx, ind, ctx.at, resolved=True)
-    elapsed = (j.rf.c.resolved_c - j.f.c.created_c).label("elapsed")
+    elapsed = (j.p.resolved_c - j.p.created_c).label("elapsed")
     cols = [tk.source, tk.id, tk.org, tk.resolved_by_line, tk.support_group,
             tk.solution_present, tk.flow_origin, tk.flow_seen, elapsed,
             _first_line_met(ctx).label("first_line")]
@@ -588,9 +614,9 @@ def at_risk_counts(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, i
                       window=(min(w[0] for w in windows), max(w[1] for w in windows)))
     cols = []
     for n, (ind, (lo, hi)) in enumerate(zip(plain, windows, strict=True)):
-        f, stop = pop.stop(ctx, ind)
+        p, stop = pop.stop(ctx, ind)
         threshold = ind.threshold or 0
-        running = ctx.calendars[ind.calendar].position(ctx.at) - f.c.created_c
+        running = ctx.calendars[ind.calendar].position(ctx.at) - p.created_c
         cols.append(_when(and_(_filter(ind), tk.created >= lo, tk.created < hi,
                                stop.is_(None), running * 4 > threshold * 3,
                                running <= threshold)).label(f"n{n}"))
