@@ -2,7 +2,7 @@
 
 Run from the repository root: `PYTHONPATH=. python bench/bench_calendar.py [-n 1000000]`.
 It draws N intervals [a, b) with a uniform in 2015-2025 and a length of up to 30 days, and times
-`np.maximum(cal.positions(b) - cal.positions(a), 0)` for the office calendar (DESIGN §10).
+`np.maximum(cal.positions(b) - cal.positions(a), 0)` for the office calendar.
 Two baselines are measured in the same run on the same arrays: a plain `np.subtract(b, a)` (the
 floor: what 24x7 would cost), and the scalar `seconds_between` over 10 000 intervals,
 extrapolated to N. The target is at most 2 s for 1 000 000 intervals (`--check` exits 1 if not).

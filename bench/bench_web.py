@@ -5,7 +5,7 @@ Run from the repository root: `PYTHONPATH=. python bench/bench_web.py [--clients
 Both servers serve the same registry (the demo configuration's metric families, the process
 and platform collectors) through the same request handler; `--clients` threads each GET
 `/metrics` over fresh connections for `--seconds`. Rounds alternate between the two servers and
-the best round of each is kept. The target (DESIGN: the bounds must not cost the scrapes) is a
+the best round of each is kept. The target (the bounds must not cost the scrapes) is a
 ratio of at least 0.9 at 10 connections (`--check` exits 1 if not). `--auth` adds basic auth
 with a bcrypt cost-10 hash and the right password (served from the cache after the first).
 """

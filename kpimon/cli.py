@@ -1,4 +1,4 @@
-"""The command line (DESIGN §9). Exit codes: 0 ok, 1 a runtime failure, 2 bad usage or config.
+"""The command line (README.md). Exit codes: 0 ok, 1 a runtime failure, 2 bad usage or config.
 
 Everything is built here, in `main()`, and passed down: the configuration, the store, the
 calendars and the engine. A bad configuration is reported in full before any port or database

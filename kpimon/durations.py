@@ -1,4 +1,4 @@
-"""Durations written `<n><unit>` (DESIGN §6): `30m`, `2h`, `20s`, `2d`, `1w`, `1mo`."""
+"""Durations written `<n><unit>` (docs/configuration.md): `30m`, `2h`, `20s`, `2d`, `1w`, `1mo`."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Computer-inventory reconciliation (DESIGN §7 `asset_reconciliation`): pure functions.
+"""Computer-inventory reconciliation (docs/indicators.md `asset_reconciliation`): pure functions.
 
 The board's internal-control indicator compares two inventories, typically the CMDB (Efecte)
-and ConfigMgr (SCCM). §7's rule: take the latest snapshot of each source, normalise every name
+and ConfigMgr (SCCM). The rule (docs/indicators.md): take the latest snapshot of each source,
+normalise every name
 (upper case, the domain suffix and surrounding space removed), collapse duplicates; the value is
 the number of names found in only one of the two (the symmetric difference). When a source only
 gives a count, the value is |count a − count b|.
@@ -34,7 +35,7 @@ def normalized_names(names: Iterable[str]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Reconciliation:
-    """The comparison of two inventories `a` and `b` (DESIGN §7 `asset_reconciliation`).
+    """The comparison of two inventories `a` and `b` (docs/indicators.md `asset_reconciliation`).
 
     `count_a` and `count_b` are the sizes after normalising and collapsing duplicates; `only_a`
     and `only_b` are the sorted normalised names found on one side only (empty when the
@@ -50,7 +51,7 @@ class Reconciliation:
 
 
 def reconcile(a_names: Iterable[str], b_names: Iterable[str]) -> Reconciliation:
-    """Compare two name lists by the §7 rule.
+    """Compare two name lists by the reconciliation rule.
 
     Both sides are normalised with `normalize_name` and de-duplicated; value =
     len(only_a) + len(only_b), the number of computers present in one inventory but not the
@@ -66,7 +67,7 @@ def reconcile(a_names: Iterable[str], b_names: Iterable[str]) -> Reconciliation:
 
 
 def reconcile_counts(count_a: int, count_b: int) -> Reconciliation:
-    """Compare two inventories known only by their counts: value = |count_a − count_b| (§7).
+    """Compare two inventories known only by their counts: value = |count_a − count_b|.
 
     Use this when either side is count-only (an `inventory_csv` source with `count = true`);
     for a side that has names, pass `len(normalized_names(names))` as its count.

@@ -1,4 +1,4 @@
-"""Normalized records (DESIGN §3): what every source adapter produces and the store keeps.
+"""Normalized records (docs/indicators.md): what every source adapter produces and the store keeps.
 
 All datetimes are timezone-aware UTC. No record carries personal data or free text: a solution
 text becomes `solution_present`, subjects, requesters and caller numbers are never read.

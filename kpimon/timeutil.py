@@ -1,4 +1,4 @@
-"""Local time rules (DESIGN §3) and date parsing shared by the sources and the command line.
+"""Local time rules (docs/indicators.md), date parsing shared by the sources and the command line.
 
 A source time without an offset is local time in the configured zone: an ambiguous time (the
 repeated autumn hour) takes its first occurrence, a non-existent one (the skipped spring hour)

@@ -2,7 +2,7 @@
 
 Names look like `ASK-PC01234` (org code, PC or LT for laptop, a five-digit asset number). Both
 lists share most machines; on top of that each has a few real differences, and some differences
-that reconciliation must see through (DESIGN §7 `asset_reconciliation`):
+that reconciliation must see through (docs/indicators.md `asset_reconciliation`):
 
 * CMDB: machines SCCM no longer sees (scrapped, not yet written off), one name listed twice, and a
   few machines registered a second time under their lower-case or fully qualified name.

@@ -1,4 +1,4 @@
-"""Alerting (DESIGN §8 "Alerts"), with Alertmanager's semantics.
+"""Alerting (docs/alerts.md), with Alertmanager's semantics.
 
 * `rules` turns the computed indicators, the sources' collection runs and the daemon's own
   state into alert samples (one per rule and label set), each active or not;

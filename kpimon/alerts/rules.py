@@ -7,7 +7,7 @@ alerts keep their state instead of resolving.
 
 Labels: `alertname` and `rule` (the rule's id), `indicator` and `period` or `source` where the
 kind has one, and the rule's own `labels`. Ticket ids never become labels: they go in the
-`tickets` annotation and the mail (DESIGN §11a). `details` carries the raw figures the mail
+`tickets` annotation and the mail (docs/alerts.md). `details` carries the raw figures the mail
 shows (value, target, baseline, trend, forecast, tickets, the source's error).
 """
 
@@ -259,7 +259,7 @@ class RuleEvaluator:
 
 
 def _unreachable(o: IndicatorOutcome) -> bool:
-    """DESIGN §11a: a share whose forecast says it cannot reach its target any more, or a
+    """docs/alerts.md: a share whose forecast says it cannot reach its target any more, or a
     cumulative count already past a `<=` (`<`) target."""
     ind = o.ind
     if not unreachable_applies(ind) or ind.target is None or ind.target.number is None:

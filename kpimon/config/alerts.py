@@ -42,7 +42,7 @@ _RULE_KEYS = {
 ALERT_STATUSES = ("not_achieved", "partial", "no_value")
 _LABEL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ADDRESS_RE = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+")
-#: The longest duration any key accepts (DESIGN §11a: durations ≤ 3650 d).
+#: The longest duration any key accepts (docs/configuration.md: durations ≤ 3650 d).
 MAX_SECONDS = 3650 * 86400
 
 
@@ -521,7 +521,7 @@ def _check_references(alerts: AlertsConfig, rule_paths: list[str],
 
 
 def unreachable_applies(ind: Any) -> bool:
-    """Whether `target_unreachable` can fire for an indicator (DESIGN §11a): a ratio with an
+    """Whether `target_unreachable` can fire for an indicator (docs/alerts.md): a ratio with an
     absolute target (the forecast), or a cumulative count already past a `<=`/`<` target."""
     target = ind.target
     if target is None or target.relative or target.number is None:

@@ -292,5 +292,5 @@ def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = No
 
 
 def config_path(cli_value: str | None, env: Mapping[str, str]) -> str:
-    """--config, else $KPIMON_CONFIG, else /etc/kpimon/kpimon.toml (DESIGN §9)."""
+    """--config, else $KPIMON_CONFIG, else /etc/kpimon/kpimon.toml (README.md)."""
     return cli_value or env.get("KPIMON_CONFIG") or DEFAULT_CONFIG

@@ -230,7 +230,7 @@ class Formatter:
         return self.t("period.range", first=self.date(first), last=self.date(last))
 
     def period_of(self, period: Any) -> str:
-        """`period` is a kpi.periods.Period (duck-typed: this module sits below kpi)."""
+        """`period` is a kpimon.periods.Period (duck-typed: no import needed)."""
         return self.period(period.label, period.kind, period.first, period.last)
 
     def baseline_period(self, period: Any) -> str:

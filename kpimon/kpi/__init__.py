@@ -1,1 +1,1 @@
-"""KPI engine: business calendars, indicators and goals (DESIGN §6, §7)."""
+"""KPI engine: business calendars, indicators and goals (docs/indicators.md)."""

@@ -1,4 +1,4 @@
-"""Business calendars (DESIGN §6): business seconds between two instants in O(log n).
+"""Business calendars (docs/configuration.md): business seconds between two instants in O(log n).
 
 A `Calendar` turns a `CalendarConfig` into a sorted list of disjoint opening intervals in UTC
 epoch seconds, with a prefix sum of their lengths. `position(t)` is the number of business
@@ -12,8 +12,8 @@ Rules, as an experienced user of a Swedish service desk would expect them:
   08:00-17:00 day is 9 real hours in summer and in winter, and a range that spans a DST change
   counts the real elapsed time (Sunday 01:00-04:00 is 2 h on the spring day, 4 h on the autumn
   day). A range *end point* that falls in the changed hour follows the same rule as a ticket time
-  (DESIGN §3): a repeated wall time is its first occurrence, a skipped one moves forward by the
-  gap; a range left empty by that (e.g. 02:30-03:00 on the spring day) is closed.
+  (docs/indicators.md): a repeated wall time is its first occurrence, a skipped one moves
+  forward by the gap; a range left empty by that (e.g. 02:30-03:00 on the spring day) is closed.
 * Closed whole days: the public holidays of the `holidays` package for the configured country
   (its default category, package defaults); plus, when a country is set and `de_facto` is true,
   Julafton (24 Dec), Nyårsafton (31 Dec) and Midsommarafton (the Friday 19-25 June), which are
@@ -280,7 +280,7 @@ def _build_intervals(cfg: CalendarConfig, tz: ZoneInfo) -> Int64Array:
 
 
 def _local_to_epoch(days: Int64Array, minutes: Int64Array, tz: ZoneInfo) -> Int64Array:
-    """UTC epochs of local wall times (`minutes` after midnight of ordinal `days`), DESIGN §3.
+    """UTC epochs of local wall times (`minutes` after midnight of ordinal `days`).
 
     The UTC offset is asked of zoneinfo for every single wall time, so DST is exact whatever
     the zone does; asking `utcoffset` of a naive datetime is cheap, converting each answer to

@@ -1,5 +1,5 @@
 """The KPI engine: every configured indicator for a period as of a moment, with targets,
-statuses, last year's value and the board's goals (DESIGN §7).
+statuses, last year's value and the board's goals (docs/indicators.md).
 
 All queries of one evaluation run on one connection, so they see one state of the store.
 """
@@ -321,7 +321,7 @@ class KpiEngine:
                 for key, fig in keys.items()}
         if ind.breakdown and ind.breakdown[0] not in outcome.breakdown:
             # A kind with nothing to break down (a manual value, a reconciliation) still lists
-            # every configured key, with no value (DESIGN §7 "Numbers").
+            # every configured key, with no value (docs/indicators.md "Numbers").
             outcome.breakdown[ind.breakdown[0]] = {
                 key: KeyOutcome(Figures(None, None, None), targets.status(ind, None))
                 for key in breakdown_keys(ind, self.config)}

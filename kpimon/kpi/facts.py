@@ -4,7 +4,7 @@ For every ticket the facts pass derives, once, what the period queries then only
 
 * its **resolutions** — each resolved time with the evaluation moments it holds for, by the
   resolved-time rule of `kpi/resolution.py` (closing never moves the resolution; the history
-  decides when, the source's own time wins where it fits; DESIGN §3, §7);
+  decides when, the source's own time wins where it fits; docs/indicators.md);
 * `done_at` (see `resolution.done_at`; NULL while open), so that "open at m" needs only the
   tickets with done_at NULL or after m;
 * the statuses its history passed before it was first resolved (for `status_flow`), and its

@@ -1,4 +1,4 @@
-"""The board's rule for goals (top of DESIGN.md).
+"""The board's rule for goals (docs/indicators.md, "Goals").
 
 A goal is achieved when all its indicators are achieved; partially achieved when more than half
 of them are achieved or partially achieved; otherwise not achieved. An indicator with no value

@@ -1,4 +1,5 @@
-"""An evaluation as the §9 JSON object, a table or CSV (the `kpis` command and `/api/kpis`)."""
+"""An evaluation as the JSON object of `kpis --format json`, a table or CSV (the `kpis`
+command and `/api/kpis`)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def indicator_json(o: IndicatorOutcome) -> dict[str, Any]:
 
 
 def evaluation_json(ev: Evaluation) -> dict[str, Any]:
-    """The §9 object for one evaluation."""
+    """The JSON object for one evaluation."""
     out: dict[str, Any] = {
         "period": ev.period.json(),
         # Whole seconds: the engine evaluates as of whole epoch seconds (timeutil.epoch), so

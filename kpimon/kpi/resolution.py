@@ -1,4 +1,4 @@
-"""When a ticket counts as resolved, and at what time (DESIGN §3, §7): the resolved-time rule.
+"""When a ticket counts as resolved, and at what time (docs/indicators.md): the resolved-time rule.
 
 This module is the rule alone, as pure functions over one ticket's columns and status history;
 `kpi/facts.py` applies it to every changed ticket and the store keeps the result as rows of

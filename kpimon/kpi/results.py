@@ -1,4 +1,4 @@
-"""Saved results and adopted periods (DESIGN §7 "History and care").
+"""Saved results and adopted periods (docs/indicators.md "History and care").
 
 Each compute saves the latest figures of each indicator per period (with the hash of the
 configuration that produced them). `period close P` freezes P's figures as adopted: later data
@@ -131,7 +131,7 @@ def load_latest(store: Store, config: Config,
             continue
         outcomes = [stored_outcome(ind, mine[ind.id]) for ind in config.indicators
                     if ind.id in mine]
-        for o in outcomes:  # the §9 JSON of the running month carries it
+        for o in outcomes:  # the running month's JSON carries it
             o.extra["forecast"] = json.loads(mine[o.ind.id].payload).get("forecast")
         at = datetime.fromtimestamp(max(row.evaluated_at for row in mine.values()), UTC)
         out[name] = Evaluation(period, at, outcomes, _goals(config, outcomes))

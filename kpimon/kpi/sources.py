@@ -4,7 +4,7 @@ Ticket kinds read every ticket source (or the indicator's own `sources`), call k
 ACE and queue_log source, `asset_reconciliation` its `a` and `b`, and `manual` none (its
 value is what `kpimon record` entered). An indicator none of whose sources has completed a
 collection (an `import` counts) has no value, whatever its kind: before the first collection a
-count of 0 would read as "achieved" when nothing is known yet (DESIGN §7 "Numbers", §8).
+count of 0 would read as "achieved" when nothing is known yet (docs/indicators.md, "Numbers").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Targets and statuses (DESIGN §7 "Targets"): achieved, partial or not achieved.
+"""Targets and statuses (docs/indicators.md "Targets"): achieved, partial or not achieved.
 
 Precedence: `no_target` when the indicator has none (informational, left out of goals), else
 `no_value` (no population, or no baseline for a bare rise/fall), else the comparison. For

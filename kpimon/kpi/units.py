@@ -1,6 +1,6 @@
-"""Base units (DESIGN §8): metrics carry every figure as a ratio 0–1, seconds or a count,
+"""Base units (docs/operations.md): metrics carry every figure as a ratio 0–1, seconds or a count,
 whatever an indicator's display `unit`, so changing `unit = "hours"` never rescales a series
-that dashboards and rules are built on. The display unit is for the CLI, the §9 JSON, the page,
+that dashboards and rules are built on. The display unit is for the CLI, the JSON, the page,
 the report and mail.
 
 A duration shown in minutes, hours or days is exported in seconds; every other unit (ratio,

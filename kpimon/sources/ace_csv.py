@@ -1,4 +1,4 @@
-"""Telia ACE queue-statistics reports (DESIGN §4 `ace_csv`) → `QueueInterval` records.
+"""Telia ACE queue-statistics reports (docs/sources/phone.md) → `QueueInterval` records.
 
 ACE (Telia's contact-centre platform) exports one row per queue and interval (a day, an hour or
 15 minutes). The files are dropped into a folder and taken by the drop-folder rules of

@@ -1,4 +1,4 @@
-"""The adapter contract (DESIGN §1): a source turns its data into normalized records.
+"""The adapter contract (README.md): a source turns its data into normalized records.
 
 An adapter has one method, `collect(ctx)`, yielding `Batch`es. The collection runner stores each
 batch in one transaction together with the state it carries (a watermark, a file offset, the

@@ -1,4 +1,5 @@
-"""Drop folders (DESIGN §4): which files a file-based source takes, and what happens to them after.
+"""Drop folders (docs/configuration.md): which files a file-based source takes, and what happens
+to them after.
 
 Every adapter that reads files dropped into a folder (ACE reports, ticket CSV exports, inventory
 lists, manual values) uses this module the same way::

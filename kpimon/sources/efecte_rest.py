@@ -1,4 +1,4 @@
-"""`efecte_rest`: tickets (or CMDB computers) from the Efecte ESM REST API v1 (DESIGN §4).
+"""`efecte_rest`: tickets (or CMDB computers) from the Efecte ESM REST API v1 (docs/sources/).
 
 The protocol, as this adapter speaks it (`url` ends in `/rest-api/itsm/v1`):
 

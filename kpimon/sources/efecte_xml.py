@@ -1,6 +1,6 @@
 """`efecte_xml`: tickets (or CMDB computers) from Efecte's XML Web API or saved XML exports.
 
-Two ways in (DESIGN §4):
+Two ways in (docs/sources/):
 
 * `url` + `query`: `GET {url}/search.ws?query=<EQL>` with Basic auth (`username`/`password`);
   `url` is the Web API's base (e.g. `https://kommun.efectecloud.com/api/itsm`) or the full
@@ -300,7 +300,7 @@ class EfecteXmlSource:
                 raise FileError(f"{path}: {refusal(e)}", permanent=True) from None
 
     def _drop_files(self, ctx: CollectContext) -> Iterator[DropFile]:
-        """The files to read now, by the shared drop-folder rules of DESIGN §4."""
+        """The files to read now, by the shared drop-folder rules (sources/dropfolder.py)."""
         yield from drop_files(self.config, ctx, clock=self.clock, sleep=self.sleep)
 
 

@@ -1,4 +1,4 @@
-"""The one HTTP helper for every source (DESIGN §4 "HTTP").
+"""The one HTTP helper for every source (docs/sources/efecte.md, "HTTP").
 
 Connect and read timeouts on every request, retries with exponential back-off and jitter on 5xx
 and connection errors, a wait of the stated seconds on 429, TLS verification on (a per-source

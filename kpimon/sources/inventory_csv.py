@@ -1,4 +1,4 @@
-"""`inventory_csv`: a computer inventory exported to a file, as a name list or a count (§4).
+"""`inventory_csv`: a computer inventory exported to a file, as a name list or a count.
 
 Either system (the CMDB or ConfigMgr) can export its computers to a file in a drop folder
 (`path`, a glob) or publish it at an `url`:
@@ -19,7 +19,7 @@ A row without a name is a `Reject` with its line number. A file that yields no n
 at all is rejected whole and is *not* a snapshot, so a broken export never empties the
 inventory.
 
-Drop-folder rules (DESIGN §4): a file is taken once unchanged for `settle` seconds (the daemon
+Drop-folder rules (docs/sources/): a file is taken once unchanged for `settle` seconds (the daemon
 leaves an unsettled file for its next cycle; a one-shot `collect` waits for it), is identified by
 name + size + mtime + SHA-256 of its content and skipped once imported, and after its batch is
 committed it is kept, moved to `archive` or deleted (`after`). `kpimon import` passes the files

@@ -1,4 +1,4 @@
-"""`manual`: values entered by hand for the board's manual indicators (DESIGN §4, §7 `manual`).
+"""`manual`: values entered by hand for the board's manual indicators (docs/indicators.md).
 
 Besides `kpimon record`, a manual source reads a CSV drop (files matching `path`, or one file at
 an `url`) with a header row and the columns
@@ -19,8 +19,8 @@ identity, `after`); each file is one batch stored in one transaction.
   unquoted one (`hme,2020,71,13`: a whole number followed by a note of digits) is rejected
   rather than read as 71 with the note "13".
 * Every row becomes a `ManualValue` entered at the collection time; for the same indicator and
-  period a later row, and a later file, wins (DESIGN §7: "the latest entry wins"), and every
-  entry is kept.
+  period a later row, and a later file, wins ("the latest entry wins", docs/indicators.md),
+  and every entry is kept.
 * A bad row is a `Reject` with its row number and reason; the other rows are stored.
 
 The same drop takes the follow-ups of internal-control points (`[[controls]]`): a file whose

@@ -1,4 +1,4 @@
-"""Field and value maps (DESIGN §4): from a source's raw attribute values to a `Ticket`.
+"""Field and value maps (docs/sources/): from a source's raw attribute values to a `Ticket`.
 
 Shared by every ticket source (CSV, Efecte REST, Efecte XML). Required fields are `id`,
 `created`, `status` and `priority` (plus `updated` where the source says so). Priority, status
@@ -16,8 +16,8 @@ Two ways in, one set of rules:
 
 Times go through `LocalTimes`, which parses the common `YYYY-MM-DD HH:MM[:SS]` and
 `DD.MM.YYYY HH:MM[:SS]` forms by slicing, with a per-run cache of each local hour's UTC start
-(DESIGN §3's DST rule applied once per hour, by `timeutil.parse_time` itself); anything else
-goes to `timeutil.parse_time`.
+(the DST rule of docs/indicators.md applied once per hour, by `timeutil.parse_time` itself);
+anything else goes to `timeutil.parse_time`.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ _HOUR_CACHE_LIMIT = 500_000  # local hours; far more than any export spans (57 y
 
 
 class LocalTimes:
-    """Parses source times to aware UTC datetimes, fast for the common forms (DESIGN §3).
+    """Parses source times to aware UTC datetimes, fast for the common forms (docs/indicators.md).
 
     The fast path takes `2020-03-02 08:41`, `2020-03-02T08:41`, `02.03.2020 08:41`, each with
     optional `:05` seconds and no offset, and splits it into the local hour (`2020-03-02 08`)
@@ -299,7 +299,7 @@ class TicketMapper:
         status = self._statuses.get(v[3]) or self._statuses.get(v[3].strip())
         if status is None:
             return self._unmapped(where, row, "status", v[3])
-        kind = "incident"  # the default kind (DESIGN §3)
+        kind = "incident"  # the default kind (docs/indicators.md)
         if v[1] and not v[1].isspace():
             mapped = self._kinds.get(v[1]) or self._kinds.get(v[1].strip())
             if mapped is None:

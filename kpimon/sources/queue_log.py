@@ -1,4 +1,4 @@
-"""Asterisk `queue_log` (DESIGN §4 `queue_log`) → one `Call` per call that entered a queue.
+"""Asterisk `queue_log` (docs/sources/phone.md) → one `Call` per call that entered a queue.
 
 The file is read incrementally from the offset saved after the previous collection, one line at a
 time (never the whole file), so a collection every few minutes costs only the new lines.
@@ -16,7 +16,7 @@ EXITWITHKEY      key|position|origposition|waittime       abandoned, wait = wait
 EXITEMPTY        position|origposition|waittime           left out (no one could answer)
 ===============  =======================================  =====================================
 
-* The caller id in ENTERQUEUE is never read or kept (privacy by design, DESIGN §3).
+* The caller id in ENTERQUEUE is never read or kept (privacy by design, docs/indicators.md).
 * A call counts once, in the queue it entered first, on the day it entered (a call crossing
   midnight belongs to the day it entered). When the same callid enters a second queue (a
   transfer, or a key press that sends it on) the second entry is ignored; if the call then ends

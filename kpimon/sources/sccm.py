@@ -1,4 +1,5 @@
-"""Microsoft ConfigMgr (SCCM) computers through the AdminService REST API (DESIGN §4 `sccm`).
+"""Microsoft ConfigMgr (SCCM) computers through the AdminService REST API
+(docs/sources/inventory.md).
 
 Two routes, picked from the configured `url`:
 

@@ -3,7 +3,7 @@
 Files come from a drop folder (`path`, a glob; `status_changes`, a glob for history files) or an
 HTTP(S) `url`. Each file is one `Batch`: stored in one transaction, or not at all.
 
-Reading (DESIGN §4):
+Reading (docs/sources/):
 
 * the encoding is `encoding` when configured, else `utf-8-sig` (a BOM), else `utf-8` when the
   whole file decodes, else `cp1252` — decided by a binary pre-scan so that a file is never

@@ -1,9 +1,10 @@
 """The facts pass's SQL (kpi/facts.py computes the values): chunked reads and bulk writes.
 
-Everything here runs on the raw driver cursor of the caller's open transaction (DESIGN §2 lets
-a hot path inside `store/` use the driver): the pass rewrites a few rows per changed ticket,
-a million after a large import, where SQLAlchemy's per-row work would cost more than the
-database itself. Shape of a pass, per chunk of dirty tickets in key order:
+Everything here runs on the raw driver cursor of the caller's open transaction (the layering
+rule, tests/test_layers.py, lets a hot path inside `store/` use the driver): the pass rewrites
+a few rows per changed ticket, a million after a large import, where SQLAlchemy's per-row
+work would cost more than the database itself. Shape of a pass, per chunk of dirty tickets in
+key order:
 
 * `dirty_chunk` reads the next chunk by keyset (`(source, id) > last`, the partial index
   `ix_tickets_dirty`), plain tuples;

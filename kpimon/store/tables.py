@@ -91,7 +91,7 @@ status_changes = Table(
     Index("ix_status_changes_ticket", "source", "ticket_id", "at"),
 )
 
-# Resolutions (kpi/resolution.py, DESIGN §3, §7): as of an evaluation moment `at` a ticket is
+# Resolutions (kpi/resolution.py, docs/indicators.md): as of an evaluation moment `at` a ticket is
 # resolved at `resolved_at` when valid_from <= at and neither superseded_at (a later-known
 # time of the same run of resolved/closed statuses takes over) nor reopened_at (the run ended)
 # is at or before `at`. Derived by the facts pass from the status history and the ticket's

@@ -4,7 +4,8 @@ Items are consumed in chunks, so memory does not depend on the size of a batch. 
 tickets are compared with what is stored (one SELECT), then inserted (SQLite: multi-row
 INSERTs; PostgreSQL: COPY) and updated with executemany, on the raw driver connection: never a
 statement per row, and none of SQLAlchemy's per-row parameter processing on the hot path
-(DESIGN §2 allows the driver inside `store/`). Reading ahead in a helper thread was tried and
+(the layering rule, tests/test_layers.py, allows the driver inside `store/`). Reading ahead in
+a helper thread was tried and
 dropped: the reader and the writer are both mostly Python, so under the GIL they only took
 turns (BENCHMARKS.md).
 

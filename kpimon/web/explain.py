@@ -1,5 +1,5 @@
 """The explain pages (`/indicators/ID?period=P[&at=T][&page=N]`): an indicator's figures for a
-period and, page by page, what they count (DESIGN §7's verdicts with ticket ids, org and
+period and, page by page, what they count (docs/indicators.md's verdicts with ticket ids, org and
 elapsed time; for call indicators the days with offered, answered within the level and
 abandoned). Evaluated on demand, read-only, through the engine and the store's APIs."""
 

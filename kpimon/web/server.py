@@ -1,4 +1,5 @@
-"""The HTTP server (DESIGN §8 "Web"): a small server on the standard library, with a fixed
+"""The HTTP server (docs/operations.md, "Limits of the web server"): a small server on the
+standard library, with a fixed
 pool of worker threads and a bound on open connections (see `_HTTPServer`); basic auth in
 web/auth.py.
 

@@ -3,8 +3,9 @@
 The compute job builds a complete `Snapshot` and swaps it in whole (`SnapshotHolder.swap`), so
 a scrape never queries the database, never sees half an update and never waits on a job. Every
 expected label set is present from the first snapshot on: counts start at 0 and a value that
-does not exist is NaN, never 0 (DESIGN §8). At start-up the first snapshot is the last stored
-one (see kpimon.daemon), so a restart turns no value NaN, no source down and no counter to 0.
+does not exist is NaN, never 0 (docs/operations.md). At start-up the first snapshot is the
+last stored one (see kpimon.daemon), so a restart turns no value NaN, no source down and no
+counter to 0.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class Snapshot:
 
     metrics: tuple[Metric, ...]
     evaluations: Mapping[str, Evaluation] = field(default_factory=dict)
-    api: Mapping[str, Any] = field(default_factory=dict)  # §9 JSON of the running month
+    api: Mapping[str, Any] = field(default_factory=dict)  # the running month's JSON
     sources: Mapping[str, RunInfo] = field(default_factory=dict)
     computed_at: datetime | None = None
     ready: bool = False
@@ -154,7 +155,8 @@ def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
                   at_risk: Mapping[str, int], extras: SourceExtras,
                   reload_ok: bool = True, health: JobHealth | None = None
                   ) -> tuple[Metric, ...]:
-    """The §8 metric families; label sets come from the config, values from the results.
+    """The metric families (README's metrics list); label sets come from the config, values
+    from the results.
 
     Indicator figures are exported in base units (kpimon.kpi.units): a mean's numerator is a
     sum and scales with its value, a denominator is a count and never does.
@@ -261,7 +263,7 @@ def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],
         r = runs.get(src.name)
         if r is not None and r.last_ok is not None:
             # A source that has never run is not down: it has no `up` series until its
-            # first collection ends (DESIGN §8).
+            # first collection ends (docs/operations.md).
             up.add_metric([src.name], 1.0 if r.last_ok else 0.0)
         last.add_metric([src.name], _f(r.last_success if r else None))
         dur.add_metric([src.name], _f(r.last_duration if r else None))

@@ -1,4 +1,4 @@
-"""`asset_reconciliation` (DESIGN §7): the computers in one inventory but not the other.
+"""`asset_reconciliation` (docs/indicators.md): the computers in one inventory but not the other.
 
 The latest snapshot of each source as of `at` is compared by normalised name (kpimon.inventory);
 the value is the size of the symmetric difference, and the two counts and the names on each

@@ -130,7 +130,7 @@ def resolved_as_of(at: int | ColumnElement[Any], alias: Any) -> ColumnElement[bo
 def resolved_by(m: int, at: int, alias: Any) -> ColumnElement[bool]:
     """A resolution that makes the ticket resolved by m, evaluated as of `at` (m <= at): the
     row the ticket has as of `at` for its run, whose time is at or before m, in a run not
-    ended by m — the history as of m, the resolved time known as of `at` (DESIGN §11a)."""
+    ended by m — the history as of m, the resolved time known as of `at` (docs/indicators.md)."""
     tk = t.tickets.c
     r = alias.c
     return and_(r.source == tk.source, r.ticket_id == tk.id, r.valid_from <= at,

@@ -1,4 +1,4 @@
-"""Call indicators (DESIGN §7): service level, answer and abandon rates, average wait.
+"""Call indicators (docs/indicators.md): service level, answer and abandon rates, average wait.
 
 Per-call data (queue_log) and interval data (ACE reports) give the same figures: from interval
 data the summed counts are used, with received as offered. Both kinds of source may feed one

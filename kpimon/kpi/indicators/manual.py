@@ -1,4 +1,4 @@
-"""Manual indicators (DESIGN §7 `manual`): the value recorded for the period; the latest entry
+"""Manual indicators (docs/indicators.md): the value recorded for the period; the latest entry
 (as of `at`) wins, and every entry is kept.
 
 An entry belongs to the exact period it was recorded for (`2020` is not `2020-12`). "As of

@@ -1,4 +1,4 @@
-"""Ticket indicators (DESIGN §7): response/resolution within, first line, handling time,
+"""Ticket indicators (docs/indicators.md): response/resolution within, first line, handling time,
 open older than, oldest open age, missing solution and status flow.
 
 Every figure is one SQL aggregate over the tickets of the period joined with their facts; the
