@@ -103,10 +103,12 @@ def _exposed_names() -> set[str]:
     periods = {"month": containing("month", now, config.tz),
                "year": containing("year", now, config.tz)}
     metrics = build_metrics(config, {}, periods, {}, {}, {}, SourceExtras())
-    server = WebServer("127.0.0.1", 0, SnapshotHolder(Snapshot(metrics=metrics)),
-                       lambda *a: {}, config.tz, lambda: True)
+    holder = SnapshotHolder(Snapshot(metrics=metrics))
+    server = WebServer("127.0.0.1", 0, holder, lambda *a: {}, config.tz, lambda: True)
     try:
-        text = generate_latest(server.registry).decode()
+        # As /metrics serves them: the snapshot's families, rendered once per snapshot, then
+        # the registry's live ones (alerts, leadership, process).
+        text = (holder.exposition(generate_latest) + generate_latest(server.registry)).decode()
     finally:
         server.httpd.server_close()  # never started: nothing to shut down
     declared = {line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")}
