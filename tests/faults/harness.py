@@ -142,6 +142,16 @@ def write_bulk_csv(path: Path, n: int, prefix: str = "B") -> None:
                         f"{response:{fmt}};;;;;Servicedesk;{orgs[i % 4]};;{response:{fmt}}\n")
 
 
+def execute(db: str, sql: str) -> None:
+    """One statement on the daemon's database (a URL), committed."""
+    engine = _engine(db)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
 def facts_dump(db: str) -> dict[str, list[tuple[object, ...]]]:
     """Every row of the facts tables (and the tickets' facts columns), sorted."""
     out = {}
@@ -152,7 +162,8 @@ def facts_dump(db: str) -> dict[str, list[tuple[object, ...]]]:
                 out[table] = sorted((tuple(r) for r in conn.execute(
                     text(f"SELECT * FROM {table}"))), key=repr)
             out["tickets"] = sorted((tuple(r) for r in conn.execute(text(
-                "SELECT source, id, done_at, facts_dirty, flow_origin, flow_seen FROM tickets"
+                "SELECT source, id, response_at, done_at, facts_dirty, flow_origin, flow_seen "
+                "FROM tickets"
             ))), key=repr)
     finally:
         engine.dispose()
