@@ -11,8 +11,12 @@ collectors — the baseline. Each is scraped for `--seconds` from 1 and from 10 
 the figures are scrapes per second and the 99th percentile latency. Goals (issue 18): ≥ 0.9x
 the baseline's rate at 1 and 10 connections, p99 ≤ 1.5x, flat from the smallest to the
 largest store. Then the kpimon child recomputes its snapshot every second for `--cycles`
-cycles while being scraped, and the slope of its resident memory over the cycles after a
-warm-up tenth is reported (goal ≈ 0).
+cycles while being scraped (goal: the slope of its resident memory ≈ 0). Reported: the slope
+over the last half of the cycles, the cycle from which the RSS stays within 1 MiB of its
+maximum (the plateau) with its level and the slope from there, the ratio of the last to the
+first RSS, and what the child's native heap (glibc's `mallinfo2`: bytes in use and free) and
+SQLite's allocator held at the first and last cycle — RSS that grows while those do not is
+the allocator's, not a leak. The JSON keeps every sample.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +59,43 @@ def serve_kpimon(work: Path, db: str, count: int, cycles: int) -> None:
                     daemon.app.store.ping, alerts=daemon.alerts)
     web.start()
     print(web.port, flush=True)
+    native = _native_probe()
+    pool = daemon.app.store.engine.pool
     for n in range(cycles):
         started = time.monotonic()
         daemon.compute()
-        print(f"cycle {n}", flush=True)
+        held = " ".join(f"{k}={v}" for k, v in native().items())
+        print(f"cycle {n} {held} pooled={pool.checkedin() + pool.checkedout()}", flush=True)
         time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
     sys.stdin.read()  # until the parent closes our stdin
+
+
+def _native_probe() -> Callable[[], dict[str, int]]:
+    """In the kpimon child: a function returning what its native allocators hold, in KiB —
+    glibc's heap in use and free inside it over every arena (`mallinfo2`), the mmapped
+    blocks, and SQLite's own count (`sqlite3_memory_used`: its page caches, statements and
+    schemas over every connection). Empty where the libraries are not there (no glibc)."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost")]
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+        sqlite = ctypes.CDLL("libsqlite3.so.0")  # the one the sqlite3 module has loaded
+        sqlite.sqlite3_memory_used.restype = ctypes.c_int64
+    except (OSError, AttributeError):
+        return dict
+
+    def held() -> dict[str, int]:
+        m = libc.mallinfo2()
+        return {"heap_used": m.uordblks // 1024, "heap_free": m.fordblks // 1024,
+                "mmapped": m.hblkhd // 1024, "sqlite": sqlite.sqlite3_memory_used() // 1024}
+
+    return held
 
 
 def serve_bare(exposition: Path) -> None:
@@ -171,11 +207,46 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-def rss_slope(work: Path, db: str, count: int, cycles: int) -> dict[str, float]:
-    """KiB per cycle of the kpimon child's RSS over its compute cycles (after a warm-up)."""
+#: The plateau: from the first cycle at which the RSS comes within this of its maximum.
+PLATEAU_KIB = 1024
+
+
+def _slope(ys: list[int], start: int = 0) -> float | None:
+    """Least-squares slope of `ys` per index (None under two points)."""
+    if len(ys) < 2:
+        return None
+    xs = range(start, start + len(ys))
+    mx, my = stats.fmean(xs), stats.fmean(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / \
+        sum((x - mx) ** 2 for x in xs)
+
+
+def rss_summary(rss: list[int]) -> dict[str, Any]:
+    """The goal's figures from one RSS sample (KiB) per cycle: the slope over the last half
+    (KiB/cycle), the plateau (the first cycle within PLATEAU_KIB of the maximum, the median
+    RSS from there and the slope from there), the last over the first, and the slope after a
+    warm-up tenth (the figure reported before)."""
+    n = len(rss)
+    half = n // 2
+    top = max(rss)
+    plateau = next(i for i, y in enumerate(rss) if y >= top - PLATEAU_KIB)
+    warm = n // 10
+    return {"cycles": n,
+            "rss_first_mib": rss[0] / 1024, "rss_last_mib": rss[-1] / 1024,
+            "rss_max_mib": top / 1024, "last_over_first": rss[-1] / rss[0],
+            "slope_last_half_kib_per_cycle": _slope(rss[half:], half),
+            "plateau_from_cycle": plateau,
+            "plateau_mib": stats.median(rss[plateau:]) / 1024,
+            "slope_plateau_kib_per_cycle": _slope(rss[plateau:], plateau),
+            "slope_kib_per_cycle": _slope(rss[warm:], warm)}
+
+
+def rss_slope(work: Path, db: str, count: int, cycles: int) -> dict[str, Any]:
+    """The kpimon child's RSS over its compute cycles (`rss_summary`), every sample kept with
+    what its native allocators held at that cycle."""
     proc, port = _child(["serve-kpimon", str(work), db, str(count), str(cycles)])
     assert proc.stdout is not None
-    samples: list[tuple[int, int]] = []
+    samples: list[dict[str, int]] = []
     stop = threading.Event()
 
     def scraper() -> None:
@@ -189,18 +260,25 @@ def rss_slope(work: Path, db: str, count: int, cycles: int) -> dict[str, float]:
         line = proc.stdout.readline()
         if not line.startswith("cycle"):
             break
-        samples.append((int(line.split()[1]), rss_kib(proc.pid)))
+        fields = line.split()
+        sample = {"cycle": int(fields[1]), "rss": rss_kib(proc.pid)}
+        sample.update((k, int(v)) for k, v in (f.split("=") for f in fields[2:]))
+        samples.append(sample)
     stop.set()
     th.join()
     _stop(proc)
-    kept = samples[len(samples) // 10:]
-    xs = [x for x, _ in kept]
-    ys = [y for _, y in kept]
-    mx, my = stats.fmean(xs), stats.fmean(ys)
-    slope = sum((x - mx) * (y - my) for x, y in kept) / sum((x - mx) ** 2 for x in xs)
-    return {"cycles": len(samples), "slope_kib_per_cycle": slope,
-            "rss_first_mib": ys[0] / 1024, "rss_last_mib": ys[-1] / 1024,
-            "samples_kib": [y for _, y in samples]}
+    out = rss_summary([s["rss"] for s in samples])
+    for key in ("heap_used", "heap_free", "sqlite"):
+        if key in samples[0]:
+            out[f"{key}_first_mib"] = samples[0][key] / 1024
+            out[f"{key}_last_mib"] = samples[-1][key] / 1024
+    out["samples_kib"] = [s["rss"] for s in samples]
+    out["samples"] = samples
+    return out
+
+
+def _kib(slope: float | None) -> str:
+    return "n/a" if slope is None else f"{slope:.2f} KiB/cycle"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -254,8 +332,18 @@ def main(argv: list[str] | None = None) -> int:
         rss = rss_slope(work, args.db, count, args.cycles)
         out["rss"] = rss
         print(f"RSS over {rss['cycles']} one-second compute cycles ({count:,} tickets): "
-              f"{rss['rss_first_mib']:.1f} → {rss['rss_last_mib']:.1f} MiB, slope "
-              f"{rss['slope_kib_per_cycle']:.2f} KiB/cycle (goal ≈ 0)")
+              f"{rss['rss_first_mib']:.1f} → {rss['rss_last_mib']:.1f} MiB "
+              f"({rss['last_over_first']:.3f}x), max {rss['rss_max_mib']:.1f} MiB; slope over "
+              f"the last half {_kib(rss['slope_last_half_kib_per_cycle'])} (goal ≈ 0); "
+              f"plateau from cycle {rss['plateau_from_cycle']} at "
+              f"{rss['plateau_mib']:.1f} MiB, slope there "
+              f"{_kib(rss['slope_plateau_kib_per_cycle'])}")
+        if "heap_used_first_mib" in rss:
+            print(f"native memory, first → last cycle: glibc heap in use "
+                  f"{rss['heap_used_first_mib']:.1f} → {rss['heap_used_last_mib']:.1f} MiB, "
+                  f"free in it {rss['heap_free_first_mib']:.1f} → "
+                  f"{rss['heap_free_last_mib']:.1f} MiB; SQLite "
+                  f"{rss['sqlite_first_mib']:.1f} → {rss['sqlite_last_mib']:.1f} MiB")
     print(f"wrote {results.write('scrape', out, args.json)}")
     return 0
 
