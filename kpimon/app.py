@@ -8,8 +8,9 @@ with a list of errors instead.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +31,23 @@ log = logging.getLogger("kpimon")
 
 #: How often the daemon's sender looks for due notifications (seconds).
 SEND_EVERY = 2.0
+
+_evaluator_pool: ThreadPoolExecutor | None = None
+_evaluator_lock = threading.Lock()
+
+
+def _evaluators() -> ThreadPoolExecutor:
+    """The two threads that evaluate the month and the year, the same ones for every compute
+    of the process. A pair of new threads per compute made each cycle's allocations land in
+    whichever malloc arena the new threads picked up, and the daemon's resident memory crept
+    up by kilobytes per cycle (BENCHMARKS.md, "Scrape", Memory); long-lived threads keep
+    their arenas and the memory levels off."""
+    global _evaluator_pool
+    with _evaluator_lock:
+        if _evaluator_pool is None:
+            _evaluator_pool = ThreadPoolExecutor(max_workers=2,
+                                                 thread_name_prefix="kpimon-eval")
+        return _evaluator_pool
 
 
 class SerialFacts:
@@ -110,10 +128,11 @@ class App:
         statistics.refresh(self.store.engine)  # after a bulk write, before the period queries
         # The month and the year are independent evaluations (each on a connection of its
         # own); the database works on both at once, one per core.
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpimon-eval") as pool:
-            futures = {name: pool.submit(self.engine.evaluate, p, at)
-                       for name, p in self.running_periods(at).items()}
-            out = {name: f.result() for name, f in futures.items()}
+        pool = _evaluators()
+        futures = {name: pool.submit(self.engine.evaluate, p, at)
+                   for name, p in self.running_periods(at).items()}
+        wait(futures.values())  # both end before the compute does, even when one fails
+        out = {name: f.result() for name, f in futures.items()}
         if save:
             for ev in out.values():
                 results.save_results(self.store, self.config, ev)
