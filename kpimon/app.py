@@ -8,6 +8,7 @@ with a list of errors instead.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -48,6 +49,16 @@ def _evaluators() -> ThreadPoolExecutor:
             _evaluator_pool = ThreadPoolExecutor(max_workers=2,
                                                  thread_name_prefix="kpimon-eval")
         return _evaluator_pool
+
+
+def _forget_evaluators() -> None:
+    # A forked child has none of its parent's threads: it starts a pool of its own.
+    global _evaluator_pool, _evaluator_lock
+    _evaluator_pool = None
+    _evaluator_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_evaluators)
 
 
 class SerialFacts:

@@ -1,9 +1,11 @@
 """Every compute evaluates the month and the year on the same two long-lived threads: no new
 threads per compute, whose fresh malloc arenas made the daemon's resident memory creep up
-cycle after cycle (BENCHMARKS.md, Scrape, Memory)."""
+cycle after cycle (BENCHMARKS.md, Scrape, Memory). A forked child starts threads of its own.
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -58,3 +60,20 @@ def test_computes_reuse_two_evaluation_threads(tmp_path: Path, db_url: str,
         app.store.close()
     assert all(t is not threading.main_thread() for t in seen)
     assert len(seen) <= 2, f"{len(seen)} evaluation threads over {COMPUTES} computes"
+
+
+def test_a_forked_child_evaluates_on_threads_of_its_own() -> None:
+    from kpimon import app as app_module
+
+    parent = app_module._evaluators()
+    assert parent.submit(threading.get_ident).result(timeout=10)
+    pid = os.fork()
+    if pid == 0:  # the child: its parent's threads are not there to run anything
+        ok = False
+        try:
+            own = app_module._evaluators()
+            ok = own is not parent and own.submit(lambda: 2).result(timeout=10) == 2
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
