@@ -172,23 +172,37 @@ ROW_LAYOUT: Layout = (1, 2, 3, 4, 5, 6, 7)
 
 
 class ChunkFacts:
-    """What one chunk of one source writes, column-wise (lists per column)."""
+    """What one chunk of one source writes, column-wise (lists per column). The clock facts
+    are kept per stored clock, so that each clock's rows go in with the source and the clock
+    as constants of the statement rather than as two parameters a row."""
 
     def __init__(self) -> None:
         # resolutions: ticket_id, resolved_at, valid_from, superseded_at, reopened_at
         self.res: tuple[list[Any], ...] = ([], [], [], [], [])
-        # ticket_facts: ticket_id, clock, created_c, response_c
-        self.tf: tuple[list[Any], ...] = ([], [], [], [])
-        # resolution_facts: ticket_id, resolved_at, clock, resolved_c
-        self.rf: tuple[list[Any], ...] = ([], [], [], [])
+        # ticket_facts by clock: ticket_id, created_c, response_c
+        self.tf: dict[str, tuple[list[Any], ...]] = {}
+        # resolution_facts by clock: ticket_id, resolved_at, resolved_c
+        self.rf: dict[str, tuple[list[Any], ...]] = {}
         # tickets: id, done_at, flow_origin, flow_seen, response_at
         self.done: tuple[list[Any], ...] = ([], [], [], [], [])
 
+    def clock(self, key: str) -> tuple[tuple[list[Any], ...], tuple[list[Any], ...]]:
+        """The (ticket_facts, resolution_facts) column lists of the clock `key`."""
+        tf = self.tf.get(key)
+        if tf is None:
+            tf = self.tf[key] = ([], [], [])
+            self.rf[key] = ([], [], [])
+        return tf, self.rf[key]
+
     def rows(self) -> dict[str, list[tuple[Any, ...]]]:
         """The rows of each table, as sorted tuples (for comparing two ways of computing)."""
-        return {name: sorted(zip(*cols, strict=True)) for name, cols in
-                (("resolutions", self.res), ("ticket_facts", self.tf),
-                 ("resolution_facts", self.rf), ("tickets", self.done))}
+        tf = [(tid, key, c, r) for key, cols in self.tf.items()
+              for tid, c, r in zip(*cols, strict=True)]
+        rf = [(tid, at, key, c) for key, cols in self.rf.items()
+              for tid, at, c in zip(*cols, strict=True)]
+        return {"resolutions": sorted(zip(*self.res, strict=True)),
+                "ticket_facts": sorted(tf), "resolution_facts": sorted(rf),
+                "tickets": sorted(zip(*self.done, strict=True))}
 
 
 def _nullable(a: I64) -> list[Any]:
@@ -322,16 +336,13 @@ def _simple(out: ChunkFacts, tickets: Sequence[Sequence[Any]], layout: Layout, a
         def pos(ts: I64, idx: Any, stop: I64 = stop, cal: Calendar = clock.calendar) -> I64:
             return cal.positions(np.minimum(ts, stop[idx]))
 
-        tf = out.tf
+        tf, rf = out.clock(clock.key)
         tf[0].extend(ids_k)
-        tf[1].extend([clock.key] * len(k))
-        tf[2].extend(pos(cr[k], k).tolist())
-        tf[3].extend(_nullable(np.where(has_fr, pos(fr[k], k), NULL_TIME)))
-        rf = out.rf
+        tf[1].extend(pos(cr[k], k).tolist())
+        tf[2].extend(_nullable(np.where(has_fr, pos(fr[k], k), NULL_TIME)))
         rf[0].extend(res_ids)
         rf[1].extend(res_at.tolist())
-        rf[2].extend([clock.key] * len(res_ids))
-        rf[3].extend(np.concatenate([pos(r1_at[i1], i1), pos(own[i2], i2)]).tolist())
+        rf[2].extend(np.concatenate([pos(r1_at[i1], i1), pos(own[i2], i2)]).tolist())
 
 
 def _append(cols: tuple[list[Any], ...], *values: Any) -> None:
@@ -353,11 +364,11 @@ def _exact(out: ChunkFacts, ident: str, status: str, created: int, updated: int 
         _append(out.res, ident, x.resolved_at, x.valid_from, x.superseded_at, x.reopened_at)
     for clock in clocks:
         paused = pause_intervals(history, clock.pause) if clock.pause else []
-        _append(out.tf, ident, clock.key, clock_position(clock, created, paused),
+        tf, rf = out.clock(clock.key)
+        _append(tf, ident, clock_position(clock, created, paused),
                 clock_position(clock, response, paused) if response is not None else None)
         for x in found:
-            _append(out.rf, ident, x.resolved_at, clock.key,
-                    clock_position(clock, x.resolved_at, paused))
+            _append(rf, ident, x.resolved_at, clock_position(clock, x.resolved_at, paused))
 
 
 class FactsBuilder:
@@ -371,6 +382,8 @@ class FactsBuilder:
         self.derive_first_response = {s.name for s in config.sources if s.derive_first_response}
         # Tickets whose facts an import wrote since the last ANALYZE (see new_tickets).
         self._unanalyzed = 0
+        # The transaction in which new_tickets last checked the clocks' signatures.
+        self._checked_in: object | None = None
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Recompute the facts of every ticket (after a change of calendar or indicator)."""
@@ -401,7 +414,13 @@ class FactsBuilder:
         derived first change at `first_changes[id]` where given. Returns (done_at,
         flow_origin, flow_seen, response_at) per row, in order, for the writer to insert
         with the ticket."""
-        self._check_signatures(conn)
+        # Once per transaction (an import calls this for each batch of a file): the batch
+        # writes under the store's writer lock, so no other writer changes the signatures
+        # between two batches of the same transaction.
+        tx = conn.get_transaction()
+        if tx is None or tx is not self._checked_in:
+            self._check_signatures(conn)
+            self._checked_in = tx
         i_id, i_status = layout[0], layout[1]
         histories = {r[i_id]: [Change(first_changes[r[i_id]], None, r[i_status], True)]
                      for r in rows} if first_changes else {}
@@ -497,17 +516,16 @@ class FactsBuilder:
 
     def _write(self, sql: RawSql, source: str, out: ChunkFacts) -> None:
         """Insert one chunk's resolutions and clock facts."""
-        src = [source] * len(out.res[0])
+        own = (("source", source),)
         store_facts.insert_columns(sql, "resolutions", (
-            "source", "ticket_id", "resolved_at", "valid_from", "superseded_at", "reopened_at"),
-            [src, *out.res])
-        if self.stored:
+            "ticket_id", "resolved_at", "valid_from", "superseded_at", "reopened_at"),
+            out.res, own)
+        for key, cols in out.tf.items():
             store_facts.insert_columns(sql, "ticket_facts", (
-                "source", "ticket_id", "clock", "created_c", "response_c"),
-                [[source] * len(out.tf[0]), *out.tf])
+                "ticket_id", "created_c", "response_c"), cols, (*own, ("clock", key)))
+        for key, cols in out.rf.items():
             store_facts.insert_columns(sql, "resolution_facts", (
-                "source", "ticket_id", "resolved_at", "clock", "resolved_c"),
-                [[source] * len(out.rf[0]), *out.rf])
+                "ticket_id", "resolved_at", "resolved_c"), cols, (*own, ("clock", key)))
 
 
 class _Nested(AbstractContextManager[Connection]):

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kpimon.store.writer import RawSql
+from kpimon.store.writer import RawSql, literal
 
 __all__ = ["RawSql", "analyze", "count_dirty", "delete_facts_in", "dirty_chunk",
            "history_in", "insert_columns", "mark_done"]
@@ -79,18 +79,20 @@ def delete_facts_in(sql: RawSql, source: str, lo: str, hi: str) -> None:
 
 
 def insert_columns(sql: RawSql, table: str, columns: Sequence[str],
-                   data: Sequence[Sequence[Any]]) -> None:
-    """INSERT rows given column-wise (`data[k]` is the list of column k's values)."""
+                   data: Sequence[Sequence[Any]],
+                   constants: Sequence[tuple[str, Any]] = ()) -> None:
+    """INSERT rows given column-wise (`data[k]` is the list of column k's values), each with
+    the `constants` (column, value) — on SQLite literals of the statement, not parameters."""
     n = len(data[0]) if data else 0
     if not n:
         return
     if sql.dialect == "postgresql":
-        sql.insert(table, columns, list(zip(*data, strict=True)))
+        sql.insert(table, columns, list(zip(*data, strict=True)), constants=constants)
         return
     width = len(columns)
     per = sql.rows_per_statement(width)
-    names = ", ".join(f'"{c}"' for c in columns)
-    one = "(" + ", ".join("?" * width) + ")"
+    names = ", ".join(f'"{c}"' for c in (*columns, *(c for c, _ in constants)))
+    one = "(" + ", ".join(["?"] * width + [literal(v) for _, v in constants]) + ")"
     full = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * per)
     for start in range(0, n, per):
         stop = min(n, start + per)
