@@ -396,13 +396,19 @@ class FactsBuilder:
         self._checked_in: object | None = None
 
     def rebuild(self, progress: Progress | None = None) -> int:
-        """Recompute the facts of every ticket (after a change of calendar or indicator)."""
+        """Recompute the facts of every ticket (`kpimon recompute`: after a change of
+        calendar, indicator or rule). Returns the tickets done.
+
+        Every ticket is walked in key order, chunk by chunk, each in a transaction of its own
+        that deletes and rewrites the chunk's facts: the store is consistent after every
+        commit, and a rebuild cut short leaves old facts only on the tickets it had not
+        reached. A ticket's own row is rewritten only where its derived values change or it
+        was marked dirty: rewriting every row of the widest table, to set a flag and clear
+        it again, cost more than the rest of the pass (BENCHMARKS.md)."""
         with self.store.engine.begin() as conn:
-            conn.execute(update(t.tickets).values(facts_dirty=True))
-            conn.execute(delete(t.ticket_facts))
-            conn.execute(delete(t.resolution_facts))
-            conn.execute(delete(t.resolutions))
-        return self.update(progress)
+            self._check_signatures(conn)
+            settled.forget_all(conn)
+        return self._pass(self.store.engine.begin, progress, every=True)
 
     def update(self, progress: Progress | None = None) -> int:
         """Compute facts for dirty tickets, and for all tickets of a clock that changed; each
@@ -447,15 +453,17 @@ class FactsBuilder:
     # ------------------------------------------------------------------ internals
 
     def _pass(self, begin: Callable[[], AbstractContextManager[Connection]],
-              progress: Progress | None) -> int:
+              progress: Progress | None, every: bool = False) -> int:
         with begin() as conn:
             self._check_signatures(conn)
             # The stored sums of the months the dirty tickets touch (kpi/settled.py) go before
             # their facts change; new tickets done at import need not: they change the months'
-            # counts, which tell a stored sum is stale.
-            settled.forget_dirty(conn)
+            # counts, which tell a stored sum is stale. (A pass over `every` ticket has
+            # forgotten them all.)
+            if not every:
+                settled.forget_dirty(conn)
             sql = RawSql(conn)
-            total = store_facts.count_dirty(sql)
+            total = store_facts.count_all(sql) if every else store_facts.count_dirty(sql)
             if total >= ANALYZE_AFTER:
                 # A large pass (after an upgrade, a recompute, a bulk load without the facts)
                 # reads the dirty tickets by index only if PostgreSQL knows there are many.
@@ -467,7 +475,7 @@ class FactsBuilder:
                 sql = RawSql(conn)
                 sql.widen_cache()
                 try:
-                    n, after = self._chunk(sql, after)
+                    n, after = self._chunk(sql, after, every)
                 finally:
                     sql.restore_cache()
             if not n:
@@ -495,9 +503,10 @@ class FactsBuilder:
         conn.execute(update(t.tickets).values(facts_dirty=True))
         save_state(conn, _STATE_SOURCE, {c.key: c.signature for c in self.stored})
 
-    def _chunk(self, sql: RawSql, after: tuple[str, str] | None
+    def _chunk(self, sql: RawSql, after: tuple[str, str] | None, every: bool = False
                ) -> tuple[int, tuple[str, str] | None]:
-        rows = store_facts.dirty_chunk(sql, after, CHUNK)
+        rows = (store_facts.every_chunk if every else store_facts.dirty_chunk)(
+            sql, after, CHUNK)
         if not rows:
             return 0, after
         start = 0
@@ -505,15 +514,16 @@ class FactsBuilder:
             source = rows[start][0]
             end = len(rows) if rows[-1][0] == source else \
                 next(i for i in range(start, len(rows)) if rows[i][0] != source)
-            self._source_chunk(sql, source, rows[start:end])
+            self._source_chunk(sql, source, rows[start:end], every)
             start = end
         return len(rows), (rows[-1][0], rows[-1][1])
 
-    def _source_chunk(self, sql: RawSql, source: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    def _source_chunk(self, sql: RawSql, source: str, rows: Sequence[tuple[Any, ...]],
+                      every: bool = False) -> None:
         lo, hi = rows[0][1], rows[-1][1]
-        store_facts.delete_facts_in(sql, source, lo, hi)
+        store_facts.delete_facts_in(sql, source, lo, hi, every)
         histories: dict[str, list[Change]] = {}
-        for tid, at, frm, to, derived in store_facts.history_in(sql, source, lo, hi):
+        for tid, at, frm, to, derived in store_facts.history_in(sql, source, lo, hi, every):
             ch = Change(at, frm, to, bool(derived))
             h = histories.get(tid)
             if h is None:
@@ -522,7 +532,8 @@ class FactsBuilder:
                 h.append(ch)
         out = chunk_facts(rows, histories, self.stored, source in self.derive_first_response)
         self._write(sql, source, out)
-        store_facts.mark_done(sql, source, lo, hi, out.done)
+        store_facts.mark_done(sql, source, lo, hi,
+                              _changed(out.done, rows) if every else out.done)
 
     def _write(self, sql: RawSql, source: str, out: ChunkFacts) -> None:
         """Insert one chunk's resolutions and clock facts."""
@@ -536,6 +547,18 @@ class FactsBuilder:
         for key, cols in out.rf.items():
             store_facts.insert_columns(sql, "resolution_facts", (
                 "ticket_id", "resolved_at", "resolved_c"), cols, (*own, ("clock", key)))
+
+
+def _changed(done: tuple[list[Any], ...], rows: Sequence[tuple[Any, ...]]
+             ) -> tuple[list[Any], ...]:
+    """The columns of `done` (id, done_at, flow_origin, flow_seen, response_at) for the
+    tickets whose stored values (`rows` as TICKET_COLUMNS + DERIVED_COLUMNS) differ, or that
+    are marked dirty."""
+    width = len(store_facts.TICKET_COLUMNS)
+    stored = {r[1]: r[width:] for r in rows}
+    keep = [i for i, values in enumerate(zip(*done[1:], strict=True))
+            if (had := stored[done[0][i]])[-1] or tuple(had[:-1]) != values]
+    return tuple([col[i] for i in keep] for col in done)
 
 
 class _Nested(AbstractContextManager[Connection]):
