@@ -3,7 +3,8 @@
 Log lines (`logs.Redact`), the HTTP helper's errors, a collection run's error (what the status
 page, `kpimon collect` and `collection_runs.error` show) and the places a file or a row is named
 in the store (`imported_files.path`, `file_failures.path`, `rejects.location`) all go through
-`redact`:
+`redact`, each with the configuration's secrets (`Config.secrets`, handed down from `main()`
+through the collector to the adapters and the store):
 
 * every known secret (a source's password, a token it obtained, the secrets `url_secrets`
   finds in a configured URL) becomes `***`, the longest first;
@@ -88,8 +89,10 @@ def encoded_forms(value: str) -> tuple[str, ...]:
                                 quote_plus(value)]))
 
 
-def url_label(url: str) -> str:
+def url_label(url: str, secrets: Iterable[str] = ()) -> str:
     """How a fetched file is named where it is kept (imported files, rejects, logs): the URL
-    without its userinfo and its query, which may carry a password or a token."""
+    without its userinfo and its query, which may carry a password or a token, and with
+    every secret in `secrets` (the configuration's, `Config.secrets`) masked in what is left —
+    a token taken from the environment may sit in the path (`/api/${TOKEN}/export.csv`)."""
     head = url.split("?", 1)[0].split("#", 1)[0]
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1", head)
+    return redact(re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1", head), secrets)
