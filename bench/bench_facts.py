@@ -46,6 +46,9 @@ from bench.bench_import import peak_rss_mb  # noqa: E402
 DEMO = ROOT / "config" / "demo" / "kpimon.toml"
 PG_URL = os.environ.get("KPIMON_BENCH_POSTGRES_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# `make bench` (quick) and `make bench-full` (bench/run_all.py).
+SUITE = {"quick": [["--count", "100000", "--pg", "--json", "bench/results/facts_100k.json"]],
+         "full": [["--count", "1000000", "--pg", "--json", "bench/results/facts.json"]]}
 TIME_COLUMNS = (4, 5, 6, 7, 13)  # Skapad, Första återkoppling, Löst, Stängd, Senast ändrad
 
 
