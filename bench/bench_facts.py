@@ -1,6 +1,7 @@
 """Benchmark: the facts pass and `kpimon import` end to end, against baselines of the same run.
 
     PYTHONPATH=. python bench/bench_facts.py [--count 1000000] [--pg] [--json FILE] [--work DIR]
+                                             [--backends sqlite,postgresql] [--parts …]
 
 An export of `--count` tickets over ten years (bench/datagen, no status history: what
 `kpimon import SOURCE FILE` of a ticket export reads) is imported with the demo configuration
@@ -213,6 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--count", type=int, default=1_000_000)
     p.add_argument("--pg", action="store_true", help="also on PostgreSQL")
+    p.add_argument("--backends", help="comma-separated: sqlite, postgresql (default: sqlite, "
+                   "and postgresql with --pg)")
+    p.add_argument("--parts", default="import,pass,inline",
+                   help="what to measure, comma-separated: import (end to end), pass (the "
+                        "facts pass alone), inline (the facts at import); default all")
     p.add_argument("--json", type=Path, help="write the figures here")
     p.add_argument("--work", type=Path, help="folder for the export (kept; default temporary)")
     p.add_argument("--facts-child", nargs=2, help=argparse.SUPPRESS)
@@ -237,31 +243,43 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"count": args.count,
                                "date": datetime.now().isoformat(timespec="seconds")}
     print(f"{args.count:,} tickets")
-    for backend in ["sqlite"] + (["postgresql"] if args.pg else []):
-        # The baseline right before and right after the import, so that a change of load on
-        # a shared machine moves both sides of the ratio alike.
-        before = raw_load()
-        e2e = import_end_to_end(backend, work, path)
-        raw = (before + raw_load()) / 2
-        e2e["raw_sqlite_load_seconds"] = raw
-        plain = facts_pass(backend, work, path, inline=False)
-        inline = facts_pass(backend, work, path, inline=True)
-        share = inline["import_seconds"] - plain["import_seconds"]
-        results[backend] = {"import": e2e, "facts_pass": plain, "import_with_facts": inline,
-                            "facts_share_of_import_seconds": share}
-        print(f"{backend:<10} import end to end {e2e['seconds']:6.2f} s = "
-              f"{e2e['seconds'] / raw:4.2f}x raw sqlite3 load ({raw:.2f} s), peak RSS "
-              f"{e2e['peak_rss_mib']:.0f} MiB (goal 2.5x, 250 MiB)")
-        print(f"{backend:<10} facts pass {plain['facts_tickets']:,} tickets "
-              f"{plain['facts_seconds']:6.2f} s = "
-              f"{plain['facts_seconds'] / plain['positions_seconds']:5.1f}x Calendar.positions "
-              f"({plain['positions']:,} positions, {plain['positions_seconds']:.3f} s; goal 20x), "
-              f"peak RSS {plain['rss_after_facts_mib']:.0f} MiB")
-        hook = inline.get("facts_at_import_seconds", 0.0)
-        print(f"{backend:<10} facts at import: {hook:6.2f} s in the import's facts hook = "
-              f"{hook / inline['positions_seconds']:5.1f}x Calendar.positions; collect "
-              f"{inline['import_seconds']:6.2f} s with, {plain['import_seconds']:6.2f} s "
-              f"without ({share:+.2f} s); {inline['facts_tickets']:,} left for the pass")
+    backends = args.backends.split(",") if args.backends else \
+        ["sqlite"] + (["postgresql"] if args.pg else [])
+    parts = set(args.parts.split(","))
+    for backend in backends:
+        res: dict[str, Any] = results.setdefault(backend, {})
+        if "import" in parts:
+            # The baseline right before and right after the import, so that a change of load
+            # on a shared machine moves both sides of the ratio alike.
+            before = raw_load()
+            e2e = import_end_to_end(backend, work, path)
+            raw = (before + raw_load()) / 2
+            e2e["raw_sqlite_load_seconds"] = raw
+            res["import"] = e2e
+            print(f"{backend:<10} import end to end {e2e['seconds']:6.2f} s = "
+                  f"{e2e['seconds'] / raw:4.2f}x raw sqlite3 load ({raw:.2f} s), peak RSS "
+                  f"{e2e['peak_rss_mib']:.0f} MiB (goal 2.5x, 250 MiB)")
+        if "pass" in parts:
+            plain = res["facts_pass"] = facts_pass(backend, work, path, inline=False)
+            print(f"{backend:<10} facts pass {plain['facts_tickets']:,} tickets "
+                  f"{plain['facts_seconds']:6.2f} s = "
+                  f"{plain['facts_seconds'] / plain['positions_seconds']:5.1f}x "
+                  f"Calendar.positions ({plain['positions']:,} positions, "
+                  f"{plain['positions_seconds']:.3f} s; goal 20x), "
+                  f"peak RSS {plain['rss_after_facts_mib']:.0f} MiB")
+        if "inline" in parts:
+            inline = res["import_with_facts"] = facts_pass(backend, work, path, inline=True)
+            hook = inline.get("facts_at_import_seconds", 0.0)
+            print(f"{backend:<10} facts at import: {hook:6.2f} s in the import's facts hook "
+                  f"= {hook / inline['positions_seconds']:5.1f}x Calendar.positions; collect "
+                  f"{inline['import_seconds']:6.2f} s; {inline['facts_tickets']:,} left for "
+                  "the pass")
+            if "facts_pass" in res:
+                share = inline["import_seconds"] - res["facts_pass"]["import_seconds"]
+                res["facts_share_of_import_seconds"] = share
+                print(f"{backend:<10} collect {inline['import_seconds']:6.2f} s with the "
+                      f"facts, {res['facts_pass']['import_seconds']:6.2f} s without "
+                      f"({share:+.2f} s)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     tmp.cleanup()
