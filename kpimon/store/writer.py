@@ -133,6 +133,10 @@ def _clean_str(value: str | None, limit: int) -> str | None:
     return value.replace("\x00", "\ufffd")[:limit]
 
 
+_Queue = tuple[str, tuple[str, ...], tuple[tuple[str, Any], ...]]
+"""A queue of RawSql.insert_deferred: table, columns, constants."""
+
+
 class RawSql:
     """Raw SQL on the driver connection under `conn`'s transaction, for SQLite and psycopg
     (the batch writer's, and the facts pass's in store/facts.py)."""
@@ -149,7 +153,7 @@ class RawSql:
         self._saved_cache: int | None = None
         self._staged: set[str] = set()
         # PostgreSQL: rows queued by insert_deferred, per (table, columns), column-wise.
-        self._deferred: dict[tuple[str, tuple[str, ...]], list[list[Any]]] = {}
+        self._deferred: dict[_Queue, list[list[Any]]] = {}
 
     def widen_cache(self) -> None:
         """SQLite: a page cache of SQLITE_CACHE_KIB while a large batch is written (with the
@@ -192,7 +196,7 @@ class RawSql:
             return self._copy(table, columns, rows, constants, conflict)
         names = ", ".join(list(columns) + [c for c, _ in constants])
         one = "(" + ", ".join([self.mark] * len(columns)
-                              + [_literal(v) for _, v in constants]) + ")"
+                              + [literal(v) for _, v in constants]) + ")"
         per = self.rows_per_statement(len(columns))
         done = 0
         for start in range(0, len(rows), per):
@@ -233,17 +237,19 @@ class RawSql:
         return done
 
     def insert_deferred(self, table: str, columns: Sequence[str],
-                        data: Sequence[Sequence[Any]]) -> None:
-        """PostgreSQL: queue rows given column-wise (`data[k]` is column k's values) for a
+                        data: Sequence[Sequence[Any]],
+                        constants: Sequence[tuple[str, Any]] = ()) -> None:
+        """PostgreSQL: queue rows given column-wise (`data[k]` is column k's values; each row
+        with the `constants`, as in `insert`) for a
         COPY of many calls' rows at once, sent when DEFERRED_COPY_ROWS are queued for the
         table and by `flush()`, which whoever queues must call before the transaction
         commits (nothing may read the table in between). A queued row that breaks a
         constraint (a duplicate key) fails the COPY that sends it: later, but still inside
         the transaction, which then rolls back as it would have. SQLite: inserted at once."""
         if self.dialect != "postgresql":
-            self.insert(table, columns, list(zip(*data, strict=True)))
+            self.insert(table, columns, list(zip(*data, strict=True)), constants)
             return
-        key = (table, tuple(columns))
+        key = (table, tuple(columns), tuple(constants))
         queued = self._deferred.get(key)
         if queued is None:
             queued = self._deferred[key] = [[] for _ in columns]
@@ -257,10 +263,10 @@ class RawSql:
         for key in list(self._deferred):
             self._send(key)
 
-    def _send(self, key: tuple[str, tuple[str, ...]]) -> None:
+    def _send(self, key: _Queue) -> None:
         data = self._deferred.pop(key)
         if data and data[0]:
-            self._copy(key[0], key[1], list(zip(*data, strict=True)), (), "")
+            self._copy(key[0], key[1], list(zip(*data, strict=True)), key[2], "")
 
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """executemany on the driver (qmark placeholders in `sql`)."""
@@ -376,7 +382,7 @@ class BatchWriter:
     def __init__(self, conn: Connection, source: str, label: str, token: int, now: int,
                  derive_history: bool, snapshot: bool, device_source: bool = False,
                  max_delete_share: float | None = None,
-                 new_facts: NewTicketFacts | None = None):
+                 new_facts: NewTicketFacts | None = None, secrets: tuple[str, ...] = ()):
         self.conn = conn
         self.source = source
         self.label = label
@@ -389,6 +395,7 @@ class BatchWriter:
         # is held: nothing is marked, `counts.held_deletions` says how many it would have.
         self.max_delete_share = max_delete_share
         self.new_facts = new_facts
+        self.secrets = secrets  # the configuration's: masked in the rejects' locations
         self._has_history: bool | None = None  # whether the source has any stored history
         self.counts = BatchCounts()
         self.devices: list[Device] = []
@@ -771,7 +778,8 @@ class BatchWriter:
         run_id = self.token // 100000
         self.sql.insert("rejects", ("run_id", "source", "location", "row", "field", "reason",
                                     "value", "at"), [
-            (run_id, r.source, _clean_str(redact(r.where), 500), r.row, _clean_str(r.field, 64),
+            (run_id, r.source, _clean_str(redact(r.where, self.secrets), 500), r.row,
+             _clean_str(r.field, 64),
              _clean_str(stored_reject_reason(r.field, r.value, r.reason), 500),
              _clean_str(stored_reject_value(r.field, r.value), 64), self.now) for r in rejects])
         self.counts.rejected += len(rejects)
@@ -815,10 +823,15 @@ class BatchWriter:
                                                                       facts_dirty=True))
 
 
-def _literal(value: Any) -> str:
-    """A constant of ours (a bool or an int) as an SQL literal."""
+def literal(value: Any) -> str:
+    """A constant of ours (a bool, an int, or a text such as a source's name) as an SQL
+    literal: a constant in the statement costs nothing per row, a parameter a bind each."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        if "\x00" in value:  # no SQL text can hold it; never in a configured name
+            raise ValueError("a NUL character in an SQL constant")
+        return "'" + value.replace("'", "''") + "'"
     return str(int(value))
 
 

@@ -76,11 +76,11 @@ def test_the_pass_relaxes_only_its_own_commits(db_url: str, tmp_path: Path,
     app = _app(tmp_path, db_url)
     seen: list[str] = []
 
-    def chunk(self: kfacts.FactsBuilder, sql: RawSql, after: object) -> object:
+    def chunk(self: kfacts.FactsBuilder, sql: RawSql, *args: object) -> object:
         if sql.dialect == "postgresql":
             sql.execute("SHOW synchronous_commit")
             seen.append(sql.cursor.fetchone()[0])
-        return original(self, sql, after)
+        return original(self, sql, *args)
 
     original = kfacts.FactsBuilder._chunk
     monkeypatch.setattr(kfacts.FactsBuilder, "_chunk", chunk)
