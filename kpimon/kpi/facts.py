@@ -464,10 +464,13 @@ class FactsBuilder:
             # their facts change; new tickets done at import need not: they change the months'
             # counts, which tell a stored sum is stale. (A pass over `every` ticket has
             # forgotten them all.)
-            if not every:
-                settled.forget_dirty(conn)
             sql = RawSql(conn)
             total = store_facts.count_all(sql) if every else store_facts.count_dirty(sql)
+            # Counted first, through the partial index of dirty tickets: with none (every
+            # steady compute of the daemon) forget_dirty's own scan of `tickets` is skipped,
+            # which at 10M tickets on PostgreSQL was half of a steady cycle.
+            if not every and total:
+                settled.forget_dirty(conn)
             if total >= ANALYZE_AFTER:
                 # A large pass (after an upgrade, a recompute, a bulk load without the facts)
                 # reads the dirty tickets by index only if PostgreSQL knows there are many.
