@@ -83,6 +83,7 @@ def test_a_rebuild_cut_short_keeps_the_facts_it_had_not_reached(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     good = _facts(app)
     monkeypatch.setattr(kpi_facts, "CHUNK", 150)
+    monkeypatch.setattr(kpi_facts, "CHUNK_POSTGRESQL", 150)
     builder = app.facts.builder
     write = builder._write
     calls = [0]
