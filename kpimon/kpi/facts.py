@@ -197,15 +197,21 @@ class ChunkFacts:
             self.rf[key] = ([], [], [])
         return tf, self.rf[key]
 
-    def rows(self) -> dict[str, list[tuple[Any, ...]]]:
-        """The rows of each table, as sorted tuples (for comparing two ways of computing)."""
+    def fact_rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """The rows of each facts table as sorted tuples, in the shape of
+        `store.facts.facts_in` (resolutions: ticket_id, resolved_at, valid_from,
+        superseded_at, reopened_at; ticket_facts: ticket_id, clock, created_c, response_c;
+        resolution_facts: ticket_id, resolved_at, clock, resolved_c)."""
         tf = [(tid, key, c, r) for key, cols in self.tf.items()
               for tid, c, r in zip(*cols, strict=True)]
         rf = [(tid, at, key, c) for key, cols in self.rf.items()
               for tid, at, c in zip(*cols, strict=True)]
         return {"resolutions": sorted(zip(*self.res, strict=True)),
-                "ticket_facts": sorted(tf), "resolution_facts": sorted(rf),
-                "tickets": sorted(zip(*self.done, strict=True))}
+                "ticket_facts": sorted(tf), "resolution_facts": sorted(rf)}
+
+    def rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """The rows of each table, as sorted tuples (for comparing two ways of computing)."""
+        return {**self.fact_rows(), "tickets": sorted(zip(*self.done, strict=True))}
 
 
 def _nullable(a: I64) -> list[Any]:
@@ -538,7 +544,8 @@ class FactsBuilder:
     def _source_chunk(self, sql: RawSql, source: str, rows: Sequence[tuple[Any, ...]],
                       every: bool = False) -> None:
         lo, hi = rows[0][1], rows[-1][1]
-        store_facts.delete_facts_in(sql, source, lo, hi, every)
+        if not every:
+            store_facts.delete_facts_in(sql, source, lo, hi)
         histories: dict[str, list[Change]] = {}
         for tid, at, frm, to, derived in store_facts.history_in(sql, source, lo, hi, every):
             ch = Change(at, frm, to, bool(derived))
@@ -548,26 +555,43 @@ class FactsBuilder:
             else:
                 h.append(ch)
         out = chunk_facts(rows, histories, self.stored, source in self.derive_first_response)
-        self._write(sql, source, out)
+        if every:
+            # Each facts table is rewritten over the chunk's range only where its rows
+            # differ from what is stored: a recompute after a calendar change rewrites the
+            # clock positions and leaves the resolutions (and their index) alone; one that
+            # changes nothing writes nothing.
+            computed = out.fact_rows()
+            stored = store_facts.facts_in(sql, source, lo, hi)
+            changed = [name for name in store_facts.FACT_TABLES
+                       if stored[name] != computed[name]]
+            for name in changed:
+                store_facts.delete_table_in(sql, name, source, lo, hi)
+            self._write(sql, source, out, changed)
+        else:
+            self._write(sql, source, out)
         store_facts.mark_done(sql, source, lo, hi,
                               _changed(out.done, rows) if every else out.done)
 
-    def _write(self, sql: RawSql, source: str, out: ChunkFacts) -> None:
-        """Insert one chunk's resolutions and clock facts."""
+    def _write(self, sql: RawSql, source: str, out: ChunkFacts,
+               tables: Sequence[str] = store_facts.FACT_TABLES) -> None:
+        """Insert one chunk's resolutions and clock facts (of the named `tables`)."""
         own = (("source", source),)
         # deferred: on PostgreSQL the rows wait for one larger COPY per table, sent by the
         # caller's sql.flush() (the pass per chunk, the batch writer when its batch ends).
-        store_facts.insert_columns(sql, "resolutions", (
-            "ticket_id", "resolved_at", "valid_from", "superseded_at", "reopened_at"),
-            out.res, own, deferred=True)
-        for key, cols in out.tf.items():
-            store_facts.insert_columns(sql, "ticket_facts", (
-                "ticket_id", "created_c", "response_c"), cols, (*own, ("clock", key)),
-                deferred=True)
-        for key, cols in out.rf.items():
-            store_facts.insert_columns(sql, "resolution_facts", (
-                "ticket_id", "resolved_at", "resolved_c"), cols, (*own, ("clock", key)),
-                deferred=True)
+        if "resolutions" in tables:
+            store_facts.insert_columns(sql, "resolutions", (
+                "ticket_id", "resolved_at", "valid_from", "superseded_at", "reopened_at"),
+                out.res, own, deferred=True)
+        if "ticket_facts" in tables:
+            for key, cols in out.tf.items():
+                store_facts.insert_columns(sql, "ticket_facts", (
+                    "ticket_id", "created_c", "response_c"), cols, (*own, ("clock", key)),
+                    deferred=True)
+        if "resolution_facts" in tables:
+            for key, cols in out.rf.items():
+                store_facts.insert_columns(sql, "resolution_facts", (
+                    "ticket_id", "resolved_at", "resolved_c"), cols, (*own, ("clock", key)),
+                    deferred=True)
 
 
 def _changed(done: tuple[list[Any], ...], rows: Sequence[tuple[Any, ...]]

@@ -27,8 +27,9 @@ from typing import Any
 
 from kpimon.store.writer import RawSql, literal
 
-__all__ = ["RawSql", "analyze", "count_all", "count_dirty", "delete_facts_in", "dirty_chunk",
-           "every_chunk", "history_in", "insert_columns", "mark_done", "relax_commit"]
+__all__ = ["RawSql", "analyze", "count_all", "count_dirty", "delete_facts_in",
+           "delete_table_in", "dirty_chunk", "every_chunk", "facts_in", "history_in",
+           "insert_columns", "mark_done", "relax_commit"]
 
 FACT_TABLES = ("ticket_facts", "resolution_facts", "resolutions")
 # What a large pass touched, for ANALYZE on PostgreSQL (the planner's statistics).
@@ -113,16 +114,32 @@ def history_in(sql: RawSql, source: str, lo: str, hi: str, every: bool = False
     return list(sql.cursor.fetchall())
 
 
-def delete_facts_in(sql: RawSql, source: str, lo: str, hi: str, every: bool = False
-                    ) -> None:
-    """Drop the facts and resolutions of the dirty tickets (with `every`, of all tickets) of
-    `source` with lo <= id <= hi (they are rebuilt); a range with no facts yet, after an
-    import, costs one index probe."""
+_FACT_SHAPES = {"resolutions": "ticket_id, resolved_at, valid_from, superseded_at, reopened_at",
+                "ticket_facts": "ticket_id, clock, created_c, response_c",
+                "resolution_facts": "ticket_id, resolved_at, clock, resolved_c"}
+
+
+def facts_in(sql: RawSql, source: str, lo: str, hi: str) -> dict[str, list[tuple[Any, ...]]]:
+    """The stored rows of each facts table for the tickets of `source` with lo <= id <= hi,
+    as sorted tuples (kpi/facts.py's `ChunkFacts.fact_rows` has the same shape)."""
+    out = {}
+    for table, cols in _FACT_SHAPES.items():
+        sql.execute(f"SELECT {cols} FROM {table} WHERE source = ? AND ticket_id >= ? AND "
+                    "ticket_id <= ?", (source, lo, hi))
+        out[table] = sorted(map(tuple, sql.cursor.fetchall()))
+    return out
+
+
+def delete_table_in(sql: RawSql, table: str, source: str, lo: str, hi: str) -> None:
+    """Drop the rows of one facts table for the tickets of `source` with lo <= id <= hi."""
+    sql.execute(f"DELETE FROM {table} WHERE source = ? AND ticket_id >= ? AND ticket_id <= ?",
+                (source, lo, hi))
+
+
+def delete_facts_in(sql: RawSql, source: str, lo: str, hi: str) -> None:
+    """Drop the facts and resolutions of the dirty tickets of `source` with lo <= id <= hi
+    (they are rebuilt); a range with no facts yet, after an import, costs one index probe."""
     for table in FACT_TABLES:
-        if every:
-            sql.execute(f"DELETE FROM {table} WHERE source = ? AND ticket_id >= ? AND "
-                        "ticket_id <= ?", (source, lo, hi))
-            continue
         sql.execute(f"DELETE FROM {table} WHERE source = ? AND ticket_id >= ? AND "
                     "ticket_id <= ? AND ticket_id IN (SELECT id FROM tickets WHERE facts_dirty "
                     "AND source = ? AND id >= ? AND id <= ?)", (source, lo, hi, source, lo, hi))

@@ -1,7 +1,7 @@
 """`kpimon recompute` (FactsBuilder.rebuild) walks every ticket: it repairs wrong or missing
 facts and derived values, rewrites only the tickets whose derived values change (or that were
-marked), and a rebuild cut short leaves every fact it had not reached in place — on SQLite and
-PostgreSQL."""
+marked) and only the facts tables whose rows differ (nothing when nothing changed), and a
+rebuild cut short leaves every fact it had not reached in place — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -40,19 +40,45 @@ def app(db_url: str, tmp_path: Path) -> Any:
     app.store.close()
 
 
-def _log_ticket_updates(engine: Engine) -> None:
-    """Record the id of every tickets row an UPDATE rewrites, in `updated_rows`."""
+FACT_TABLES = ("resolutions", "ticket_facts", "resolution_facts")
+
+
+def _log_writes(engine: Engine) -> None:
+    """Record the id of every tickets row an UPDATE rewrites, in `updated_rows`, and the
+    table of every row inserted into or deleted from a facts table, in `fact_writes`."""
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE updated_rows (id TEXT)"))
+        conn.execute(text("CREATE TABLE fact_writes (tbl TEXT)"))
         if engine.dialect.name == "sqlite":
             conn.execute(text("CREATE TRIGGER log_updates AFTER UPDATE ON tickets BEGIN "
                               "INSERT INTO updated_rows VALUES (NEW.id); END"))
-        else:
-            conn.execute(text("CREATE FUNCTION log_update() RETURNS trigger AS $$ BEGIN "
-                              "INSERT INTO updated_rows VALUES (NEW.id); RETURN NEW; END $$ "
-                              "LANGUAGE plpgsql"))
-            conn.execute(text("CREATE TRIGGER log_updates AFTER UPDATE ON tickets FOR EACH ROW "
-                              "EXECUTE FUNCTION log_update()"))
+            for table in FACT_TABLES:
+                for event in ("INSERT", "DELETE"):
+                    conn.execute(text(f"CREATE TRIGGER log_{event}_{table} AFTER {event} ON "
+                                      f"{table} BEGIN INSERT INTO fact_writes VALUES "
+                                      f"('{table}'); END"))
+            return
+        conn.execute(text("CREATE FUNCTION log_update() RETURNS trigger AS $$ BEGIN "
+                          "INSERT INTO updated_rows VALUES (NEW.id); RETURN NEW; END $$ "
+                          "LANGUAGE plpgsql"))
+        conn.execute(text("CREATE TRIGGER log_updates AFTER UPDATE ON tickets FOR EACH ROW "
+                          "EXECUTE FUNCTION log_update()"))
+        conn.execute(text("CREATE FUNCTION log_fact() RETURNS trigger AS $$ BEGIN "
+                          "INSERT INTO fact_writes VALUES (TG_TABLE_NAME); RETURN NULL; END $$ "
+                          "LANGUAGE plpgsql"))
+        for table in FACT_TABLES:
+            conn.execute(text(f"CREATE TRIGGER log_{table} AFTER INSERT OR DELETE ON {table} "
+                              "FOR EACH ROW EXECUTE FUNCTION log_fact()"))
+
+
+def _writes(engine: Engine) -> tuple[list[str], set[str]]:
+    """The tickets rewritten and the facts tables written since the last call."""
+    with engine.begin() as conn:
+        rewritten = sorted(conn.execute(text("SELECT id FROM updated_rows")).scalars())
+        tables = set(conn.execute(text("SELECT tbl FROM fact_writes")).scalars())
+        conn.execute(text("DELETE FROM updated_rows"))
+        conn.execute(text("DELETE FROM fact_writes"))
+    return rewritten, tables
 
 
 def test_rebuild_repairs_and_rewrites_only_what_changed(app: App) -> None:
@@ -70,13 +96,18 @@ def test_rebuild_repairs_and_rewrites_only_what_changed(app: App) -> None:
             conn.execute(table.delete().where(table.c.ticket_id == no_facts))
         conn.execute(insert(t.resolutions).values(
             source="with_history", ticket_id=extra, resolved_at=99, valid_from=99))
-    _log_ticket_updates(app.store.engine)
+    _log_writes(app.store.engine)
 
     assert app.facts.rebuild() == TICKETS
     assert _facts(app) == good
-    with app.store.engine.connect() as conn:
-        rewritten = sorted(conn.execute(text("SELECT id FROM updated_rows")).scalars())
+    rewritten, tables = _writes(app.store.engine)
     assert rewritten == sorted([wrong_done, wrong_flow, dirty])
+    assert tables == set(FACT_TABLES)  # the chunks with a missing or a wrong row
+
+    # Nothing to repair: a recompute reads and compares, and writes nothing.
+    assert app.facts.rebuild() == TICKETS
+    assert _facts(app) == good
+    assert _writes(app.store.engine) == ([], set())
 
 
 def test_a_rebuild_cut_short_keeps_the_facts_it_had_not_reached(
