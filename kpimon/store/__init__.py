@@ -381,7 +381,6 @@ class Store:
     def data_version(self, conn: Any) -> tuple[Any, ...]:
         """A token that changes whenever what the indicators read may have changed: new or
         changed records (the facts pass), exclusions, manual values and adopted periods."""
-        tk = t.tickets.c
         ex = t.exclusions.c
         mv = t.manual_values.c
         cr = t.collection_runs.c
@@ -390,7 +389,7 @@ class Store:
             select(func.count()).select_from(t.exclusions).scalar_subquery(),
             select(func.max(ex.created_at)).scalar_subquery(),
             select(func.max(mv.id)).scalar_subquery(),
-            select(func.count()).select_from(t.tickets).where(tk.facts_dirty)
+            select(func.count()).select_from(t.tickets).where(t.IS_DIRTY)
             .scalar_subquery(),
         )).one()
         return tuple(row)

@@ -96,7 +96,7 @@ def forget_dirty(conn: Connection) -> None:
     if not months:
         return
     tk = t.tickets.c
-    dirty = select(tk.source, tk.id).where(tk.facts_dirty.is_(True))
+    dirty = select(tk.source, tk.id).where(t.IS_DIRTY)
     count = int(conn.execute(select(func.count()).select_from(dirty.subquery())).scalar_one())
     if count == 0:
         return
@@ -104,7 +104,7 @@ def forget_dirty(conn: Connection) -> None:
         conn.execute(delete(t.settled_sums))
         return
     d = dirty.subquery("d")
-    own = [select(col.label("at")).where(tk.facts_dirty.is_(True))
+    own = [select(col.label("at")).where(t.IS_DIRTY)
            for col in (tk.created, tk.updated, tk.first_response, tk.resolved, tk.closed)]
     linked = [
         select(table.c[col].label("at")).select_from(table.join(

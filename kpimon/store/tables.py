@@ -77,6 +77,12 @@ tickets = Table(
           postgresql_where=text("facts_dirty")),
 )
 
+# "The ticket is dirty" in the words of ix_tickets_dirty's condition. SQLite uses a partial
+# index only for a query term identical to its WHERE: `facts_dirty = 1` or `IS 1` (what
+# SQLAlchemy writes for a Boolean column there) scan every ticket, as does `IS true` on
+# PostgreSQL; the bare column reads the index (empty, most of the time) on both.
+IS_DIRTY = text("tickets.facts_dirty")
+
 status_changes = Table(
     "status_changes", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
