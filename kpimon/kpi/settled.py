@@ -146,8 +146,7 @@ class SettledSums:
         rest_first = months[-1].last.toordinal() + 1
         if rest_first <= ctx.period.last.toordinal():
             rest = date_range(date.fromordinal(rest_first), ctx.period.last, ctx.period.tz)
-            rest_ctx = EvalContext(ctx.conn, self.config, rest, ctx.at, self.calendars)
-            for n, per_bucket in enumerate(self.live.sums(rest_ctx, split, sums_fn,
+            for n, per_bucket in enumerate(self.live.sums(ctx.over(rest), split, sums_fn,
                                                           tuple(keys), version)):
                 for bucket, (a, b) in per_bucket.items():
                     _add(total[n], bucket, [a, b])
@@ -174,8 +173,7 @@ class SettledSums:
                         if x.bucket != _EMPTY:
                             _add(total[n], x.bucket, [x.a, x.b])
                 continue
-            month_sums = sums_fn(EvalContext(ctx.conn, self.config, m, ctx.at,
-                                             self.calendars), split)
+            month_sums = sums_fn(ctx.over(m), split)
             for n, per_bucket in enumerate(month_sums):
                 for bucket, (a, b) in per_bucket.items():
                     _add(total[n], bucket, [a, b])

@@ -18,11 +18,14 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     select,
     text,
     tuple_,
+    union,
     update,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from kpimon.redact import redact
 from kpimon.sources.base import Batch, SourceStats
@@ -331,8 +334,8 @@ class Store:
         """The sources that have completed at least one collection (an `import` included):
         a successful run, kept or already purged by retention."""
         c = t.collection_runs.c
-        done = set(conn.execute(select(c.source).where(c.ok.is_(True)).distinct()).scalars())
-        return done | set(conn.execute(select(t.purged_run_totals.c.source)).scalars())
+        return set(conn.execute(union(select(c.source).where(c.ok.is_(True)),
+                                      select(t.purged_run_totals.c.source))).scalars())
 
     def open_ticket_counts(self, orgs: tuple[str, ...]) -> dict[tuple[str, str, str], int]:
         """Open tickets now by (kind, priority, org or `other`); excluded tickets left out."""
@@ -340,9 +343,13 @@ class Store:
         ex = t.exclusions.c
         org = case((tk.org.in_(orgs), tk.org), else_=literal("other")) if orgs \
             else literal("other")
+        never: ColumnElement[int] = literal_column(str(t.NEVER_DONE))
         query = (select(tk.kind, tk.priority, org.label("org"), func.count().label("n"))
-                 .where(tk.done_at.is_(None), tk.status.not_in(("cancelled", "resolved",
-                                                                "closed")),
+                 # Not done and not cancelled, in ix_tickets_open's words (store/tables.py):
+                 # one key of that index.
+                 .where(func.coalesce(tk.done_at, never) == never,
+                        tk.status != literal_column("'cancelled'"),
+                        tk.status.not_in(("resolved", "closed")),
                         tk.deleted.is_(False),
                         ~exists(select(literal(1)).where(ex.ticket_id == tk.id)))
                  .group_by(tk.kind, tk.priority, org))
