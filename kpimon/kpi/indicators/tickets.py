@@ -611,6 +611,11 @@ def at_risk_counts(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, i
     if not plain:
         return out
     windows = [_risk_window(ctx, ind, (ind.threshold or 0) * 3 // 4) for ind in plain]
+    if ctx.exclusions is None:
+        # The window holds a few hundred tickets: checking each for an exclusion costs less
+        # than a query (a round trip) to learn whether there are any.
+        ctx = ctx.over(ctx.period)
+        ctx.exclusions = True
     pop = _Population(ctx, plain, "created",
                       window=(min(w[0] for w in windows), max(w[1] for w in windows)))
     cols = []
