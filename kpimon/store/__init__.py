@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,15 +179,18 @@ class Store:
     def write_batch(self, run_id: int, seq: int, batch: Batch, now: int, *,
                     source: str, derive_history: bool, device_source: bool = False,
                     max_delete_share: float | None = None,
-                    new_facts: NewTicketFacts | None = None) -> BatchCounts:
+                    new_facts: NewTicketFacts | None = None,
+                    secrets: Iterable[str] = ()) -> BatchCounts:
         """Store one batch, its state and its file identity in one transaction (under the
         writer lock: no facts pass runs while tickets change); with `new_facts`, the facts of
         its new tickets too (see BatchWriter). A ticket snapshot saves how many deletions it
-        held back (`held_deletions` state, 0 when none)."""
+        held back (`held_deletions` state, 0 when none). `secrets` (the configuration's) are
+        masked in the file's name and the rejects' locations kept."""
+        secrets = tuple(secrets)
         with self.writer.hold(), self.engine.begin() as conn:
             writer = BatchWriter(conn, source, batch.label, run_id * 100000 + seq, now,
                                  derive_history, batch.snapshot, device_source,
-                                 max_delete_share, new_facts)
+                                 max_delete_share, new_facts, secrets)
             counts = writer.write(batch.items)
             state = dict(batch.state)
             if batch.snapshot and not device_source:
@@ -200,7 +203,8 @@ class Store:
                 save_state(conn, source, state)
             if batch.file_key:
                 stmt = _insert(conn, t.imported_files).on_conflict_do_nothing()
-                path = redact(batch.label)[:1000]  # never a URL's password or token
+                # never a URL's password or token, nor a secret of the configuration's
+                path = redact(batch.label, secrets)[:1000]
                 conn.execute(stmt, [{"source": source, "file_key": batch.file_key,
                                      "path": path, "imported_at": now, "run_id": run_id}])
                 # An earlier version of this file that failed as a whole is mended now.
@@ -220,7 +224,10 @@ class Store:
             )).scalar_one_or_none()
 
     def record_file_failure(self, source: str, file_key: str, path: str, config_hash: str,
-                            error: str, now: int, run_id: int | None) -> None:
+                            error: str, now: int, run_id: int | None,
+                            secrets: Iterable[str] = ()) -> None:
+        """Remember a file that failed as a whole (`path` named with `secrets`, the
+        configuration's, masked: as `write_batch` names it, which mends the failure)."""
         with self.engine.begin() as conn:
             stmt = _insert(conn, t.file_failures)
             stmt = stmt.on_conflict_do_update(
@@ -228,7 +235,7 @@ class Store:
                 set_={k: stmt.excluded[k] for k in ("path", "config_hash", "error", "failed_at",
                                                     "run_id")})
             conn.execute(stmt, [{"source": source, "file_key": file_key,
-                                 "path": redact(path)[:1000],
+                                 "path": redact(path, secrets)[:1000],
                                  "config_hash": config_hash, "error": error, "failed_at": now,
                                  "run_id": run_id}])
 

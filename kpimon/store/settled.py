@@ -86,6 +86,11 @@ def forget_between(conn: Connection, start: int, end: int) -> None:
     conn.execute(delete(t.settled_sums).where(s.month_start < end, s.month_end > start))
 
 
+def forget_all(conn: Connection) -> None:
+    """Forget every stored month (all facts are about to be recomputed)."""
+    conn.execute(delete(t.settled_sums))
+
+
 def forget_dirty(conn: Connection) -> None:
     """Forget every stored month a dirty ticket touches, before its facts are rebuilt: the
     months of its created, updated, first response, resolved and closed times, of its status

@@ -110,6 +110,11 @@ status_changes = Table(
     Index("ix_status_changes_ticket", "source", "ticket_id", "at"),
 )
 
+# The three tables the facts pass writes, about one row each per ticket (and clock), are
+# WITHOUT ROWID on SQLite: the primary key is the table, so a row costs one B-tree insert
+# instead of two (the rowid table and the key's index) — most of what storing a ticket's
+# facts costs at import (BENCHMARKS.md). PostgreSQL ignores the option.
+#
 # Resolutions (kpi/resolution.py, docs/indicators.md): as of an evaluation moment `at` a ticket is
 # resolved at `resolved_at` when valid_from <= at and neither superseded_at (a later-known
 # time of the same run of resolved/closed statuses takes over) nor reopened_at (the run ended)
@@ -124,6 +129,7 @@ resolutions = Table(
     Column("superseded_at", BigInteger),
     Column("reopened_at", BigInteger),
     Index("ix_resolutions_resolved_at", "resolved_at"),
+    sqlite_with_rowid=False,
 )
 
 # Keyed ticket first: the period queries reach facts from the tickets of the period, and an
@@ -137,6 +143,7 @@ ticket_facts = Table(
     Column("clock", String(64), primary_key=True),
     Column("created_c", BigInteger, nullable=False),
     Column("response_c", BigInteger),  # position of tickets.response_at
+    sqlite_with_rowid=False,
 )
 
 resolution_facts = Table(
@@ -146,6 +153,7 @@ resolution_facts = Table(
     Column("resolved_at", BigInteger, primary_key=True),
     Column("clock", String(64), primary_key=True),
     Column("resolved_c", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 calls = Table(

@@ -186,7 +186,7 @@ class RawSql:
             return self._copy(table, columns, rows, constants, conflict)
         names = ", ".join(list(columns) + [c for c, _ in constants])
         one = "(" + ", ".join([self.mark] * len(columns)
-                              + [_literal(v) for _, v in constants]) + ")"
+                              + [literal(v) for _, v in constants]) + ")"
         per = self.rows_per_statement(len(columns))
         done = 0
         for start in range(0, len(rows), per):
@@ -340,7 +340,7 @@ class BatchWriter:
     def __init__(self, conn: Connection, source: str, label: str, token: int, now: int,
                  derive_history: bool, snapshot: bool, device_source: bool = False,
                  max_delete_share: float | None = None,
-                 new_facts: NewTicketFacts | None = None):
+                 new_facts: NewTicketFacts | None = None, secrets: tuple[str, ...] = ()):
         self.conn = conn
         self.source = source
         self.label = label
@@ -353,6 +353,7 @@ class BatchWriter:
         # is held: nothing is marked, `counts.held_deletions` says how many it would have.
         self.max_delete_share = max_delete_share
         self.new_facts = new_facts
+        self.secrets = secrets  # the configuration's: masked in the rejects' locations
         self._has_history: bool | None = None  # whether the source has any stored history
         self.counts = BatchCounts()
         self.devices: list[Device] = []
@@ -733,7 +734,8 @@ class BatchWriter:
         run_id = self.token // 100000
         self.sql.insert("rejects", ("run_id", "source", "location", "row", "field", "reason",
                                     "value", "at"), [
-            (run_id, r.source, _clean_str(redact(r.where), 500), r.row, _clean_str(r.field, 64),
+            (run_id, r.source, _clean_str(redact(r.where, self.secrets), 500), r.row,
+             _clean_str(r.field, 64),
              _clean_str(stored_reject_reason(r.field, r.value, r.reason), 500),
              _clean_str(stored_reject_value(r.field, r.value), 64), self.now) for r in rejects])
         self.counts.rejected += len(rejects)
@@ -777,10 +779,15 @@ class BatchWriter:
                                                                       facts_dirty=True))
 
 
-def _literal(value: Any) -> str:
-    """A constant of ours (a bool or an int) as an SQL literal."""
+def literal(value: Any) -> str:
+    """A constant of ours (a bool, an int, or a text such as a source's name) as an SQL
+    literal: a constant in the statement costs nothing per row, a parameter a bind each."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        if "\x00" in value:  # no SQL text can hold it; never in a configured name
+            raise ValueError("a NUL character in an SQL constant")
+        return "'" + value.replace("'", "''") + "'"
     return str(int(value))
 
 
