@@ -1,7 +1,7 @@
 """tickets: the index of the tickets not done by a moment, cancelled ones left out
 
-Revision ID: 0020
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 
 `ix_tickets_open` replaces the index on `done_at`: on `coalesce(done_at, <largest BIGINT>)`
 of the tickets that are not cancelled, so the open tickets' queries read "not done by m" as one
@@ -13,8 +13,8 @@ the planner does not take from a partial index, and the table is analyzed to fil
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0020'
-down_revision = '0018'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
