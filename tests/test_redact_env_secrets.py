@@ -5,9 +5,7 @@ that echoes the request back in its 500 answer. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,32 +16,22 @@ from kpimon.redact import LONG_QUERY_VALUE
 from kpimon.store import Store
 from kpimon.store import tables as t
 from tests.fixtures.board.kit import FIELDS, VALUES
+from tests.http_server import LocalServer, QuietHandler
 
 TOKEN = "Zq8-w1x"  # short, under a name that says nothing
 
 
-class _Echo(BaseHTTPRequestHandler):
+class _Echo(QuietHandler):
     """Answers every request with a 500 that echoes the request's path and query."""
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        body = f"cannot serve {self.path}".encode()
-        self.send_response(500)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+        self.reply(500, f"cannot serve {self.path}".encode())
 
 
 @pytest.fixture
 def port() -> Iterator[int]:
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield srv.server_address[1]
-    srv.shutdown()
-    srv.server_close()
+    with LocalServer(_Echo) as server:
+        yield server.port
 
 
 @pytest.mark.timeout(60)

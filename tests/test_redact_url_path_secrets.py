@@ -8,9 +8,7 @@ neither the log (at DEBUG) nor `kpimon collect`'s output shows it. On SQLite and
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +20,7 @@ from kpimon.redact import LONG_QUERY_VALUE, MIN_SECRET_LENGTH, encoded_forms
 from kpimon.store import Store
 from kpimon.store import tables as t
 from tests.fixtures.board.kit import FIELDS, HEADER, VALUES
+from tests.http_server import LocalServer, QuietHandler
 
 # Too short, and in a path rather than a query, for any URL rule to find: only the
 # configuration's own secrets (values taken from the environment) can mask it.
@@ -37,7 +36,7 @@ SCCM = {"value": [{"Name": "PC-001", "Client": True, "Active": True, "Obsolete":
                    "Decommissioned": False, "ResourceId": 2}]}
 
 
-class _Exports(BaseHTTPRequestHandler):
+class _Exports(QuietHandler):
     """Serves each export under a path that holds the token."""
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -47,24 +46,16 @@ class _Exports(BaseHTTPRequestHandler):
                   f"/inventory/{TOKEN}": INVENTORY.encode(),
                   f"/sccm/{TOKEN}/AdminService/wmi/SMS_R_System": json.dumps(SCCM).encode()}
         body = bodies.get(path)
-        self.send_response(200 if body is not None else 404)
-        body = body if body is not None else f"no {path}".encode()
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+        if body is None:
+            self.reply(404, f"no {path}".encode())
+        else:
+            self.reply(200, body)
 
 
 @pytest.fixture
 def port() -> Iterator[int]:
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Exports)
-    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield srv.server_address[1]
-    srv.shutdown()
-    srv.server_close()
+    with LocalServer(_Exports) as server:
+        yield server.port
 
 
 def _config(tmp: Path, db_url: str, port: int) -> Path:

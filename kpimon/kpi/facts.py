@@ -52,7 +52,7 @@ from kpimon.records import DONE_STATUSES, STATUSES
 from kpimon.store import Store, save_state, settled
 from kpimon.store import facts as store_facts
 from kpimon.store import tables as t
-from kpimon.store.writer import RawSql
+from kpimon.store.writer import History, RawSql
 
 CHUNK = 20_000
 """Tickets per chunk (one read, one history read, one bulk write of each table)."""
@@ -424,12 +424,14 @@ class FactsBuilder:
 
     def new_tickets(self, conn: Connection, sql: RawSql, source: str,
                     rows: Sequence[Sequence[Any]], layout: Layout,
-                    first_changes: Mapping[str, int]) -> list[tuple[Any, ...]]:
+                    first_changes: Mapping[str, int],
+                    histories: Mapping[str, History] | None = None) -> list[tuple[Any, ...]]:
         """The facts of tickets a batch inserts, written on the batch's own transaction
-        (store.writer.NewTicketFacts): `rows` (in `layout`) have no stored history but the
-        derived first change at `first_changes[id]` where given. Returns (done_at,
-        flow_origin, flow_seen, response_at) per row, in order, for the writer to insert
-        with the ticket."""
+        (store.writer.NewTicketFacts): `rows` (in `layout`) have as history the derived first
+        change at `first_changes[id]`, or the history stored for them before they arrived
+        (`histories`, by id: a status file imported before the tickets), or none. Returns
+        (done_at, flow_origin, flow_seen, response_at) per row, in order, for the writer to
+        insert with the ticket."""
         # Once per transaction (an import calls this for each batch of a file): the batch
         # writes under the store's writer lock, so no other writer changes the signatures
         # between two batches of the same transaction.
@@ -438,14 +440,16 @@ class FactsBuilder:
             self._check_signatures(conn)
             self._checked_in = tx
         i_id, i_status = layout[0], layout[1]
-        histories = {r[i_id]: [Change(first_changes[r[i_id]], None, r[i_status], True)]
-                     for r in rows} if first_changes else {}
-        out = chunk_facts(rows, histories, self.stored, source in self.derive_first_response,
+        changes = {r[i_id]: [Change(first_changes[r[i_id]], None, r[i_status], True)]
+                   for r in rows} if first_changes else {}
+        for tid, history in (histories or {}).items():
+            changes[tid] = [Change(*c) for c in history]
+        out = chunk_facts(rows, changes, self.stored, source in self.derive_first_response,
                           layout=layout)
         self._write(sql, source, out)
         self._unanalyzed += len(rows)
         done = list(zip(*out.done[1:], strict=True))
-        if out.done[0] != [r[i_id] for r in rows]:  # not in order (never for new tickets)
+        if out.done[0] != [r[i_id] for r in rows]:  # the exact path's tickets came first
             by_id = dict(zip(out.done[0], done, strict=True))
             done = [by_id[r[i_id]] for r in rows]
         return done

@@ -41,6 +41,7 @@ import pickle
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, tuple_, update
@@ -285,7 +286,6 @@ class RawSql:
 _TICKET_COLUMNS = ("source", "id") + CONTENT
 # What the facts pass derives on a ticket (kpi/facts.py), when a hook derives it at insert.
 _FACT_COLUMNS = ("done_at", "flow_origin", "flow_seen", "response_at", "facts_dirty")
-_NOT_DONE = (None, None, None, None, True)
 # Where an insert row holds id, status, created, updated, first_response, resolved, closed.
 _ROW_LAYOUT = (1, 4, 5, 6, 7, 8, 9)
 # Statements for a list of keys (see RawSql.keyed): the SQLite text, and its PostgreSQL twin.
@@ -293,8 +293,8 @@ _SELECT_EXISTING = ("SELECT id, run_id, deleted, " + ", ".join(CONTENT)
                     + " FROM tickets WHERE source = ? AND id IN ({keys})")
 _SELECT_OLDER = "SELECT id, content FROM kpimon_older_rows WHERE token = ? AND id IN ({keys})"
 _MARK_DIRTY = "UPDATE tickets SET facts_dirty = TRUE WHERE source = ? AND id IN ({keys})"
-_SELECT_HISTORY = ("SELECT DISTINCT ticket_id FROM status_changes WHERE source = ? AND "
-                   "ticket_id IN ({keys})")
+_SELECT_HISTORY = ("SELECT ticket_id, at, id, from_status, to_status, derived FROM "
+                   "status_changes WHERE source = ? AND ticket_id IN ({keys})")
 _SELECT_CALLS = ("SELECT call_id, queue, entered, wait_seconds, outcome FROM calls "
                  "WHERE source = ? AND call_id IN ({keys})")
 # PostgreSQL: one index lookup per key, whatever the planner's statistics say of a table this
@@ -305,8 +305,9 @@ _PG_KEYED = {
     "entered, wait_seconds, outcome FROM calls WHERE source = %s AND call_id = k.id LIMIT 1) c",
     _SELECT_EXISTING: "SELECT t.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, run_id, "
     "deleted, " + ", ".join(CONTENT) + " FROM tickets WHERE source = %s AND id = k.id LIMIT 1) t",
-    _SELECT_HISTORY: "SELECT k.id FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT 1 FROM "
-    "status_changes WHERE source = %s AND ticket_id = k.id LIMIT 1) h",
+    _SELECT_HISTORY: "SELECT h.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT ticket_id, "
+    "at, id, from_status, to_status, derived FROM status_changes WHERE source = %s AND "
+    "ticket_id = k.id) h",
     _SELECT_OLDER: "SELECT o.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, content "
     "FROM kpimon_older_rows WHERE token = %s AND id = k.id LIMIT 1) o",
 }
@@ -322,16 +323,22 @@ _CHANGE_COLUMNS = ("source", "ticket_id", "at", "from_status", "to_status", "der
 _CHANGES_CONFLICT = " ON CONFLICT DO NOTHING"
 
 
+History = Sequence[tuple[int, str | None, str, bool]]
+"""A ticket's status history: (at, from status, to status, derived), in order of time."""
+
+
 class NewTicketFacts(Protocol):
-    """Computes and writes, on the batch's transaction, the facts of new tickets whose only
-    history is none or the derived first change (`first_changes`: id → its time), and
-    gives back each one's (done_at, flow_origin, flow_seen, response_at), in order. `layout`
-    says where a row holds id, status, created, updated, first_response, resolved and closed.
-    kpi/facts.py's FactsBuilder.new_tickets is the one."""
+    """Computes and writes, on the batch's transaction, the facts of new tickets, and gives
+    back each one's (done_at, flow_origin, flow_seen, response_at), in order. A ticket's
+    history is its derived first change (`first_changes`: id → its time), or the history
+    stored for it before it arrived (`histories`, by id: a status file imported before the
+    tickets), or none. `layout` says where a row holds id, status, created, updated,
+    first_response, resolved and closed. kpi/facts.py's FactsBuilder.new_tickets is the one."""
 
     def __call__(self, conn: Connection, sql: RawSql, source: str,
                  rows: Sequence[tuple[Any, ...]], layout: tuple[int, int, int, int, int, int, int],
-                 first_changes: Mapping[str, int]) -> list[tuple[Any, ...]]: ...
+                 first_changes: Mapping[str, int], histories: Mapping[str, History]
+                 ) -> list[tuple[Any, ...]]: ...
 
 
 class BatchWriter:
@@ -554,11 +561,11 @@ class BatchWriter:
             sql.insert("status_changes", _CHANGE_COLUMNS, derived, conflict=_CHANGES_CONFLICT)
 
     def _facts_of_new(self, inserts: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """The values of _FACT_COLUMNS for each new ticket, through the hook; a ticket with a
-        stored history of its own is left to the facts pass (_NOT_DONE)."""
+        """The values of _FACT_COLUMNS for each new ticket, through the hook, with the status
+        history stored for it before it arrived (a status file imported first)."""
         assert self.new_facts is not None
         first: dict[str, int] = {}
-        known: set[str] = set()
+        histories: dict[str, list[tuple[int, str | None, str, bool]]] = {}
         if self.derive_history:  # the derived first change, as written below
             for row in inserts:
                 first[row[1]] = row[5] if row[4] == "new" else (
@@ -569,15 +576,13 @@ class BatchWriter:
                                  (self.source,))
                 self._has_history = self.sql.cursor.fetchone() is not None
             if self._has_history:
-                known = {r[0] for r in self.sql.keyed(_SELECT_HISTORY, (self.source,),
-                                                      [row[1] for row in inserts])}
-        eligible = [row for row in inserts if row[1] not in known] if known else inserts
-        done = [(*d, False) for d in self.new_facts(self.conn, self.sql, self.source, eligible,
-                                                    _ROW_LAYOUT, first)]
-        if not known:
-            return done
-        it = iter(done)
-        return [_NOT_DONE if row[1] in known else next(it) for row in inserts]
+                stored = self.sql.keyed(_SELECT_HISTORY, (self.source,),
+                                        [row[1] for row in inserts])
+                stored.sort(key=itemgetter(0, 1, 2))  # by ticket, time, then as stored
+                for tid, at, _, frm, to, derived in stored:
+                    histories.setdefault(tid, []).append((int(at), frm, to, bool(derived)))
+        return [(*d, False) for d in self.new_facts(self.conn, self.sql, self.source, inserts,
+                                                    _ROW_LAYOUT, first, histories)]
 
     # The rows skipped as older, by id, for telling a later duplicate in the same batch. A
     # temporary table (per connection; rows keyed by the batch token) keeps memory flat.
