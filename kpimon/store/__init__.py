@@ -18,11 +18,14 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     select,
     text,
     tuple_,
+    union,
     update,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from kpimon.redact import redact
 from kpimon.sources.base import Batch, SourceStats
@@ -338,8 +341,8 @@ class Store:
         """The sources that have completed at least one collection (an `import` included):
         a successful run, kept or already purged by retention."""
         c = t.collection_runs.c
-        done = set(conn.execute(select(c.source).where(c.ok.is_(True)).distinct()).scalars())
-        return done | set(conn.execute(select(t.purged_run_totals.c.source)).scalars())
+        return set(conn.execute(union(select(c.source).where(c.ok.is_(True)),
+                                      select(t.purged_run_totals.c.source))).scalars())
 
     def open_ticket_counts(self, orgs: tuple[str, ...]) -> dict[tuple[str, str, str], int]:
         """Open tickets now by (kind, priority, org or `other`); excluded tickets left out."""
@@ -347,9 +350,13 @@ class Store:
         ex = t.exclusions.c
         org = case((tk.org.in_(orgs), tk.org), else_=literal("other")) if orgs \
             else literal("other")
+        never: ColumnElement[int] = literal_column(str(t.NEVER_DONE))
         query = (select(tk.kind, tk.priority, org.label("org"), func.count().label("n"))
-                 .where(tk.done_at.is_(None), tk.status.not_in(("cancelled", "resolved",
-                                                                "closed")),
+                 # Not done and not cancelled, in ix_tickets_open's words (store/tables.py):
+                 # one key of that index.
+                 .where(func.coalesce(tk.done_at, never) == never,
+                        tk.status != literal_column("'cancelled'"),
+                        tk.status.not_in(("resolved", "closed")),
                         tk.deleted.is_(False),
                         ~exists(select(literal(1)).where(ex.ticket_id == tk.id)))
                  .group_by(tk.kind, tk.priority, org))
@@ -388,7 +395,6 @@ class Store:
     def data_version(self, conn: Any) -> tuple[Any, ...]:
         """A token that changes whenever what the indicators read may have changed: new or
         changed records (the facts pass), exclusions, manual values and adopted periods."""
-        tk = t.tickets.c
         ex = t.exclusions.c
         mv = t.manual_values.c
         cr = t.collection_runs.c
@@ -397,7 +403,7 @@ class Store:
             select(func.count()).select_from(t.exclusions).scalar_subquery(),
             select(func.max(ex.created_at)).scalar_subquery(),
             select(func.max(mv.id)).scalar_subquery(),
-            select(func.count()).select_from(t.tickets).where(tk.facts_dirty)
+            select(func.count()).select_from(t.tickets).where(t.IS_DIRTY)
             .scalar_subquery(),
         )).one()
         return tuple(row)
