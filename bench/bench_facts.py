@@ -1,6 +1,7 @@
 """Benchmark: the facts pass and `kpimon import` end to end, against baselines of the same run.
 
     PYTHONPATH=. python bench/bench_facts.py [--count 1000000] [--pg] [--json FILE] [--work DIR]
+                                             [--backends sqlite,postgresql] [--parts …]
 
 An export of `--count` tickets over ten years (bench/datagen, no status history: what
 `kpimon import SOURCE FILE` of a ticket export reads) is imported with the demo configuration
@@ -15,7 +16,9 @@ An export of `--count` tickets over ten years (bench/datagen, no status history:
   `FactsBuilder.update()` over all of them; baseline: `Calendar.positions` over the same
   instants (created, first response and every resolved time, on every stored clock), the
   business-time arithmetic the pass exists for. Goal: ≤ 20× (≤ 5 s SQLite, ≤ 10 s PostgreSQL
-  at 1M). Also reported: the facts' share of the import (import with − without them).
+  at 1M). Also reported: the facts' share of the import (import with − without them), and
+  `kpimon recompute` (`FactsBuilder.rebuild()`: every ticket again, after the import that
+  wrote their facts), against the same floor.
 
 The machine may be shared: absolute times move with the load, the ratios much less.
 """
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import sqlite3
@@ -44,6 +48,9 @@ from bench.bench_import import peak_rss_mb  # noqa: E402
 DEMO = ROOT / "config" / "demo" / "kpimon.toml"
 PG_URL = os.environ.get("KPIMON_BENCH_POSTGRES_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# `make bench` (quick) and `make bench-full` (bench/run_all.py).
+SUITE = {"quick": [["--count", "100000", "--pg", "--json", "bench/results/facts_100k.json"]],
+         "full": [["--count", "1000000", "--pg", "--json", "bench/results/facts.json"]]}
 TIME_COLUMNS = (4, 5, 6, 7, 13)  # Skapad, Första återkoppling, Löst, Stängd, Senast ändrad
 
 
@@ -54,8 +61,9 @@ def generate(path: Path, count: int) -> None:
                         "--out", str(path)], check=True, stdout=subprocess.DEVNULL)
 
 
-def raw_sqlite_load(path: Path, db: Path) -> float:
-    """csv + datetime parse + executemany into a keyed table: the floor of any import."""
+def raw_sqlite_load(path: Path, db: Path, limit: int | None = None) -> float:
+    """csv + datetime parse + executemany into a keyed table: the floor of any import (of the
+    first `limit` rows only, when given)."""
     t = time.perf_counter()
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE tickets (id TEXT PRIMARY KEY, kind TEXT, priority TEXT, "
@@ -67,7 +75,7 @@ def raw_sqlite_load(path: Path, db: Path) -> float:
         with open(path, encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f, delimiter=";")
             next(reader)
-            for r in reader:
+            for r in itertools.islice(reader, limit):
                 for i in TIME_COLUMNS:
                     r[i] = int(datetime.strptime(r[i], "%Y-%m-%d %H:%M").timestamp()) \
                         if r[i] else None  # type: ignore[call-overload]
@@ -171,6 +179,21 @@ def facts_child(cfg: Path, path: Path, inline: bool) -> None:
                 spent[0] += time.perf_counter() - t
 
         app.collector.new_facts = timed
+        # The facts' rows the hook queued go as one COPY per table when the batch ends
+        # (RawSql.flush, outside the hook): that time is theirs too.
+        from kpimon.store.writer import RawSql
+
+        flush = getattr(RawSql, "flush", None)  # (older commits: none, for comparisons)
+
+        def timed_flush(self: RawSql) -> None:
+            t = time.perf_counter()
+            try:
+                flush(self)
+            finally:
+                spent[0] += time.perf_counter() - t
+
+        if flush is not None:
+            RawSql.flush = timed_flush  # type: ignore[method-assign]
     source = config.source("efecte_export")
     t = time.perf_counter()
     outcome = app.collector.collect(source, files=[path], force=True)
@@ -179,6 +202,11 @@ def facts_child(cfg: Path, path: Path, inline: bool) -> None:
     t = time.perf_counter()
     n = app.facts.update()
     facts = time.perf_counter() - t
+    rebuilt = None
+    if inline:  # `kpimon recompute`: every ticket again, their facts already there
+        t = time.perf_counter()
+        app.facts.rebuild()
+        rebuilt = time.perf_counter() - t
     rss = peak_rss_mb()  # VmHWM in MiB, before the floor's own arrays below
     # The floor: positions of the same instants on every stored clock.
     with app.store.engine.connect() as conn:
@@ -194,6 +222,7 @@ def facts_child(cfg: Path, path: Path, inline: bool) -> None:
     app.store.close()
     print(json.dumps({"import_seconds": imported, "facts_at_import_seconds": spent[0],
                       "facts_tickets": n, "facts_seconds": facts, "rss_after_facts_mib": rss,
+                      "recompute_seconds": rebuilt,
                       "positions_seconds": floor,
                       "positions": int(len(instants)) * len(app.facts.stored)}))
 
@@ -213,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--count", type=int, default=1_000_000)
     p.add_argument("--pg", action="store_true", help="also on PostgreSQL")
+    p.add_argument("--backends", help="comma-separated: sqlite, postgresql (default: sqlite, "
+                   "and postgresql with --pg)")
+    p.add_argument("--parts", default="import,pass,inline",
+                   help="what to measure, comma-separated: import (end to end), pass (the "
+                        "facts pass alone), inline (the facts at import); default all")
     p.add_argument("--json", type=Path, help="write the figures here")
     p.add_argument("--work", type=Path, help="folder for the export (kept; default temporary)")
     p.add_argument("--facts-child", nargs=2, help=argparse.SUPPRESS)
@@ -237,31 +271,48 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"count": args.count,
                                "date": datetime.now().isoformat(timespec="seconds")}
     print(f"{args.count:,} tickets")
-    for backend in ["sqlite"] + (["postgresql"] if args.pg else []):
-        # The baseline right before and right after the import, so that a change of load on
-        # a shared machine moves both sides of the ratio alike.
-        before = raw_load()
-        e2e = import_end_to_end(backend, work, path)
-        raw = (before + raw_load()) / 2
-        e2e["raw_sqlite_load_seconds"] = raw
-        plain = facts_pass(backend, work, path, inline=False)
-        inline = facts_pass(backend, work, path, inline=True)
-        share = inline["import_seconds"] - plain["import_seconds"]
-        results[backend] = {"import": e2e, "facts_pass": plain, "import_with_facts": inline,
-                            "facts_share_of_import_seconds": share}
-        print(f"{backend:<10} import end to end {e2e['seconds']:6.2f} s = "
-              f"{e2e['seconds'] / raw:4.2f}x raw sqlite3 load ({raw:.2f} s), peak RSS "
-              f"{e2e['peak_rss_mib']:.0f} MiB (goal 2.5x, 250 MiB)")
-        print(f"{backend:<10} facts pass {plain['facts_tickets']:,} tickets "
-              f"{plain['facts_seconds']:6.2f} s = "
-              f"{plain['facts_seconds'] / plain['positions_seconds']:5.1f}x Calendar.positions "
-              f"({plain['positions']:,} positions, {plain['positions_seconds']:.3f} s; goal 20x), "
-              f"peak RSS {plain['rss_after_facts_mib']:.0f} MiB")
-        hook = inline.get("facts_at_import_seconds", 0.0)
-        print(f"{backend:<10} facts at import: {hook:6.2f} s in the import's facts hook = "
-              f"{hook / inline['positions_seconds']:5.1f}x Calendar.positions; collect "
-              f"{inline['import_seconds']:6.2f} s with, {plain['import_seconds']:6.2f} s "
-              f"without ({share:+.2f} s); {inline['facts_tickets']:,} left for the pass")
+    backends = args.backends.split(",") if args.backends else \
+        ["sqlite"] + (["postgresql"] if args.pg else [])
+    parts = set(args.parts.split(","))
+    for backend in backends:
+        res: dict[str, Any] = results.setdefault(backend, {})
+        if "import" in parts:
+            # The baseline right before and right after the import, so that a change of load
+            # on a shared machine moves both sides of the ratio alike.
+            before = raw_load()
+            e2e = import_end_to_end(backend, work, path)
+            raw = (before + raw_load()) / 2
+            e2e["raw_sqlite_load_seconds"] = raw
+            res["import"] = e2e
+            print(f"{backend:<10} import end to end {e2e['seconds']:6.2f} s = "
+                  f"{e2e['seconds'] / raw:4.2f}x raw sqlite3 load ({raw:.2f} s), peak RSS "
+                  f"{e2e['peak_rss_mib']:.0f} MiB (goal 2.5x, 250 MiB)")
+        if "pass" in parts:
+            plain = res["facts_pass"] = facts_pass(backend, work, path, inline=False)
+            print(f"{backend:<10} facts pass {plain['facts_tickets']:,} tickets "
+                  f"{plain['facts_seconds']:6.2f} s = "
+                  f"{plain['facts_seconds'] / plain['positions_seconds']:5.1f}x "
+                  f"Calendar.positions ({plain['positions']:,} positions, "
+                  f"{plain['positions_seconds']:.3f} s; goal 20x), "
+                  f"peak RSS {plain['rss_after_facts_mib']:.0f} MiB")
+        if "inline" in parts:
+            inline = res["import_with_facts"] = facts_pass(backend, work, path, inline=True)
+            hook = inline.get("facts_at_import_seconds", 0.0)
+            print(f"{backend:<10} facts at import: {hook:6.2f} s in the import's facts hook "
+                  f"= {hook / inline['positions_seconds']:5.1f}x Calendar.positions; collect "
+                  f"{inline['import_seconds']:6.2f} s; {inline['facts_tickets']:,} left for "
+                  "the pass")
+            if "facts_pass" in res:
+                share = inline["import_seconds"] - res["facts_pass"]["import_seconds"]
+                res["facts_share_of_import_seconds"] = share
+                print(f"{backend:<10} collect {inline['import_seconds']:6.2f} s with the "
+                      f"facts, {res['facts_pass']['import_seconds']:6.2f} s without "
+                      f"({share:+.2f} s)")
+            rebuilt = inline.get("recompute_seconds")
+            if rebuilt is not None:
+                print(f"{backend:<10} recompute (every ticket again, FactsBuilder.rebuild) "
+                      f"{rebuilt:6.2f} s = {rebuilt / inline['positions_seconds']:5.1f}x "
+                      "Calendar.positions")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     tmp.cleanup()

@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     tickets.add_argument("--out", type=Path, required=True, help="ticket CSV to write")
     tickets.add_argument("--years", type=_positive, default=2,
                          help="years before --end that tickets are created in (default 2)")
+    tickets.add_argument("--orgs", type=_positive, default=4,
+                         help="organisations the tickets come from (default 4, the demo's; "
+                              "more adds \"Org 005\", \"Org 006\", …)")
     tickets.add_argument("--status-changes", type=Path, default=None,
                          help="also write the status history to this CSV")
     common(tickets)
@@ -125,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"({time.perf_counter() - started:.1f} s)")
     elif args.command == "tickets":
         start, stop = span_for_years(end, args.years)
-        span = TicketSpan(args.count, start, stop, args.seed)
+        span = TicketSpan(args.count, start, stop, args.seed, orgs=args.orgs)
         with atomic_text(args.out) as out:
             if args.status_changes is None:
                 n, changes = write_tickets(span, out)

@@ -75,8 +75,11 @@ class Collector:
     def __init__(self, store: Store, tz: ZoneInfo, secrets: tuple[str, ...] = (),
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  new_facts: NewTicketFacts | None = None):
-        """`new_facts` computes the facts of new tickets in each batch's own transaction
-        (kpi/facts.py's FactsBuilder.new_tickets; without it the facts pass does them)."""
+        """`secrets` are the configuration's (`Config.secrets`): masked in a run's error and
+        handed to the adapters (`CollectContext.secrets`) and the store, which mask them in
+        every name of a file or a row they keep. `new_facts` computes the facts of new
+        tickets in each batch's own transaction (kpi/facts.py's FactsBuilder.new_tickets;
+        without it the facts pass does them)."""
         self.store = store
         self.new_facts = new_facts
         self.tz = tz
@@ -117,7 +120,7 @@ class Collector:
                 failed_before=(lambda key: False) if force else (
                     lambda key: self.store.file_failure(config.name, key, chash) is not None),
                 files=files, wait_for_settle=wait_for_settle, stats=outcome.stats,
-                log=logging.getLogger(f"kpimon.sources.{config.name}"))
+                log=logging.getLogger(f"kpimon.sources.{config.name}"), secrets=self.secrets)
             for seq, batch in enumerate(self.adapter(config).collect(ctx)):
                 if batch.file_key:
                     batch = replace(batch, items=_file_items(batch))
@@ -129,7 +132,7 @@ class Collector:
                         derive_history=derive,
                         device_source=config.kind in DEVICE_KINDS or config.devices,
                         max_delete_share=config.max_delete_share,
-                        new_facts=self.new_facts)
+                        new_facts=self.new_facts, secrets=self.secrets)
                 except FileError as e:  # rolled back; this file alone fails
                     message = self._redact(e.message)
                     outcome.file_errors.append(message)
@@ -137,7 +140,7 @@ class Collector:
                     if batch.file_key:
                         self.store.record_file_failure(
                             config.name, batch.file_key, batch.label, chash, message,
-                            epoch(self.clock()), run_id)
+                            epoch(self.clock()), run_id, secrets=self.secrets)
                     continue
                 outcome.counts.add(counts)
                 outcome.batches += 1

@@ -245,7 +245,8 @@ class Daemon:
                         trends=trends or {}, reload_ok=self.reload_ok,
                         firing_alerts=self.holder.current.firing_alerts,
                         stored=app.store.stored_counts(),
-                        file_failures=_current_failures(app.store.file_failures(), names))
+                        file_failures=_current_failures(app.store.file_failures(), names),
+                        health=replace(self.health))
 
     def load_stored(self) -> bool:
         """Serve the last stored figures (results, source runs, counters, open tickets) until
@@ -299,7 +300,7 @@ class Daemon:
                           time.monotonic() - started)
                 return True
             except Exception:
-                self.health.compute_failures += 1
+                self.health.failed("compute")
                 log.exception("compute failed; the previous figures stay")
                 self._refresh_after_failure()
                 return False
@@ -467,7 +468,7 @@ class Daemon:
         try:
             counts = self.app.store.purge(before)
         except Exception:
-            self.health.purge_failures += 1
+            self.health.failed("purge")
             log.exception("retention purge failed; it runs again in a day")
             with self.compute_lock:  # never swapped over a compute finishing meanwhile
                 self._refresh_after_failure()

@@ -3,7 +3,8 @@
 Log lines (`logs.Redact`), the HTTP helper's errors, a collection run's error (what the status
 page, `kpimon collect` and `collection_runs.error` show) and the places a file or a row is named
 in the store (`imported_files.path`, `file_failures.path`, `rejects.location`) all go through
-`redact`:
+`redact`, each with the configuration's secrets (`Config.secrets`, handed down from `main()`
+through the collector to the adapters and the store):
 
 * every known secret (a source's password, a token it obtained, the secrets `url_secrets`
   finds in a configured URL) becomes `***`, the longest first;
@@ -13,7 +14,9 @@ in the store (`imported_files.path`, `file_failures.path`, `rejects.location`) a
   credentials (`Bearer ***`, `Basic ***`) and a JSON `"password"`/`"token"` value.
 
 A URL's query may carry a token under any name (`?t=${EXPORT_TOKEN}`); `url_secrets` therefore
-also counts every query value of 16 characters or more of a configured URL as a secret.
+also counts every query value of 16 characters or more of a configured URL as a secret, and
+the configuration loader counts every value it took from the environment or a secret file
+(`kpimon.config.loader.taken_secrets`, at least MIN_SECRET_LENGTH characters) as one.
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ _PATTERNS = (
      r"\1" + REDACTED),
 )
 LONG_QUERY_VALUE = 16
+#: A secret known by value is masked from this length on: a shorter one would hide every such
+#: letter or digit group in every text (the patterns above still mask it in a URL's userinfo,
+#: under a secret's name and in an Authorization header).
+MIN_SECRET_LENGTH = 4
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
@@ -71,13 +78,21 @@ def url_secrets(url: str | None) -> tuple[str, ...]:
         value = unquote_plus(raw)
         if value and (secret_key.match(unquote_plus(key)) or len(value) >= LONG_QUERY_VALUE):
             # as written in the configuration, as decoded, and as requests sends it
-            found += [raw, value, quote(value, safe=""), quote(value, safe="/"),
-                      quote_plus(value)]
+            found += [raw, *encoded_forms(value)]
     return tuple(dict.fromkeys(s for s in found if len(s) >= 3))
 
 
-def url_label(url: str) -> str:
+def encoded_forms(value: str) -> tuple[str, ...]:
+    """`value` as it is, and as it travels in a URL (percent-encoded, `+` for a space), so
+    either form is found in a message."""
+    return tuple(dict.fromkeys([value, quote(value, safe=""), quote(value, safe="/"),
+                                quote_plus(value)]))
+
+
+def url_label(url: str, secrets: Iterable[str] = ()) -> str:
     """How a fetched file is named where it is kept (imported files, rejects, logs): the URL
-    without its userinfo and its query, which may carry a password or a token."""
+    without its userinfo and its query, which may carry a password or a token, and with
+    every secret in `secrets` (the configuration's, `Config.secrets`) masked in what is left —
+    a token taken from the environment may sit in the path (`/api/${TOKEN}/export.csv`)."""
     head = url.split("?", 1)[0].split("#", 1)[0]
-    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1", head)
+    return redact(re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1", head), secrets)

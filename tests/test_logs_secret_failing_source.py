@@ -7,9 +7,7 @@ as the daemon."""
 from __future__ import annotations
 
 import signal
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -22,33 +20,23 @@ from tests.deploy.harness import (
     source_block,
     write_config,
 )
+from tests.http_server import LocalServer, QuietHandler
 
 PASSWORD = "Vinter-2020!kpimon"
 
 
-class _Leaky(BaseHTTPRequestHandler):
+class _Leaky(QuietHandler):
     """Fails every request and, like a careless server, echoes the credentials back."""
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        body = (f"login failed for kpimon with password {PASSWORD} "
-                f"(header {self.headers.get('Authorization')})").encode()
-        self.send_response(500)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+        self.reply(500, (f"login failed for kpimon with password {PASSWORD} "
+                         f"(header {self.headers.get('Authorization')})").encode())
 
 
 @pytest.fixture
 def leaky_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Leaky)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/export.csv"
-    server.shutdown()
-    server.server_close()
+    with LocalServer(_Leaky) as server:
+        yield f"{server.origin}/export.csv"
 
 
 def _config(tmp_path: Path, url: str, top: str = "") -> tuple[Path, dict[str, str]]:

@@ -6,9 +6,7 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from kpimon.redact import redact, url_label, url_secrets
 from kpimon.store import Store
 from kpimon.store import tables as t
 from tests.fixtures.board.kit import FIELDS, HEADER, VALUES
+from tests.http_server import LocalServer, QuietHandler
 from tests.web.golden import DaemonThread, get
 
 TOKEN = "tok-Sec/ret+9a8b7c6d5e"
@@ -27,7 +26,7 @@ ROWS = ["A1;Incident;3. Normal;01 - Ny;2020-03-02 08:00;;;;;;;;;2020-03-02 08:00
         "A2;Incident;9. Okänd;01 - Ny;2020-03-02 09:00;;;;;;;;;2020-03-02 09:00"]
 
 
-class _Careless(BaseHTTPRequestHandler):
+class _Careless(QuietHandler):
     """Serves an export, or — while `failing` — a 500 that echoes the request line and the
     Authorization header back, as a careless server may."""
 
@@ -35,28 +34,17 @@ class _Careless(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         if type(self).failing:
-            body = f"cannot serve {self.path} to {self.headers.get('Authorization')}".encode()
-            self.send_response(500)
+            self.reply(500, f"cannot serve {self.path} to "
+                            f"{self.headers.get('Authorization')}".encode())
         else:
-            body = ("\n".join([";".join(HEADER), *ROWS]) + "\n").encode("utf-8-sig")
-            self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+            self.reply(200, ("\n".join([";".join(HEADER), *ROWS]) + "\n").encode("utf-8-sig"))
 
 
 @pytest.fixture
 def server() -> Iterator[tuple[type[_Careless], int]]:
     handler = type("Handler", (_Careless,), {"failing": True})
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield handler, srv.server_address[1]
-    srv.shutdown()
-    srv.server_close()
+    with LocalServer(handler) as srv:
+        yield handler, srv.port
 
 
 def _config(tmp: Path, db_url: str, port: int) -> Path:

@@ -144,6 +144,8 @@ class TicketSpan:
     end: int
     seed: int = 1
     first_number: int = FIRST_NUMBER
+    orgs: int = len(ORGS)
+    """How many organisations tickets come from (see `org_names`)."""
 
 
 @dataclass
@@ -227,6 +229,21 @@ _KIND_TEXT = np.array(KINDS, dtype=object)
 _PRIORITY_TEXT = np.array(PRIORITIES, dtype=object)
 _STATUS_TEXT = np.array(STATUSES + ("",), dtype=object)
 _ORG_TEXT = np.array(ORGS, dtype=object)
+
+
+def org_names(count: int) -> list[str]:
+    """The organisations of a span of `count` of them: the four municipalities, then
+    "Org 005", "Org 006", … (a scale benchmark's many customers)."""
+    return list(ORGS[:count]) + [f"Org {i:03d}" for i in range(len(ORGS) + 1, count + 1)]
+
+
+def _org_table(count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities, names) of `count` organisations: the usual four by population, or for
+    more a Zipf-like spread (a few large customers, many small ones)."""
+    if count == len(ORGS):
+        return _ORG_P, _ORG_TEXT
+    weights = 1.0 / np.arange(1, count + 1) ** 0.8
+    return weights / weights.sum(), np.array(org_names(count), dtype=object)
 _CATEGORY_TEXT = np.array(CATEGORIES, dtype=object)
 _LINE_TEXT = np.array(LINES + ("",), dtype=object)
 _GROUP_TEXT = np.array(GROUPS, dtype=object)
@@ -259,6 +276,9 @@ class TicketGenerator:
         if span.end < span.start:
             raise ValueError("the span ends before it starts")
         self.span = span
+        if span.orgs < 1:
+            raise ValueError("a span needs at least one organisation")
+        self.org_p, self.org_text = _org_table(span.orgs)
         first_year = (dt.datetime(1970, 1, 1) + dt.timedelta(minutes=span.start)).year
         last_year = (dt.datetime(1970, 1, 1) + dt.timedelta(minutes=span.end)).year + 1
         self.tz = Stockholm(first_year, last_year)
@@ -300,7 +320,7 @@ class TicketGenerator:
         rng, clock, n = self.rng, self.clock, len(c)
         kind = _categorical(rng, _KIND_P, None, n)
         priority = _categorical(rng, _PRIORITY_P, kind, n)
-        org = _categorical(rng, _ORG_P, None, n)
+        org = _categorical(rng, self.org_p, None, n)
         category = _categorical(rng, _CATEGORY_P, kind, n)
         acute = priority == 0
         line = _categorical(rng, _LINE_P, np.where(acute, 3, kind), n)
@@ -432,7 +452,7 @@ class TicketGenerator:
             _LINE_TEXT[np.where(batch.resolved_line_known, batch.line, -1)].tolist(),
             batch.solution,
             _GROUP_TEXT[batch.group].tolist(),
-            _ORG_TEXT[batch.org].tolist(),
+            self.org_text[batch.org].tolist(),
             _CATEGORY_TEXT[batch.category].tolist(),
             fmt(batch.updated),
         ]

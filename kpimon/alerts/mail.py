@@ -23,7 +23,8 @@ from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import compat32
-from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
+from secrets import token_hex
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -176,9 +177,11 @@ class MailRenderer:
 
 def message_id(ident: int, from_addr: str) -> str:
     """A Message-ID for notification `ident`, made once and stored with it, so every attempt
-    (and a duplicate after a crash inside a send) carries the same one."""
+    (and a duplicate after a crash inside a send) carries the same one. The random part keeps
+    the ids of two stores sending from the same domain apart; it is short and of a fixed
+    length (`build_message` writes the header unfolded, whatever its length)."""
     domain = parseaddr(from_addr)[1].rpartition("@")[2] or "kpimon.invalid"
-    return make_msgid(idstring=f"kpimon.{ident}", domain=clean_header(domain, 200))
+    return f"<kpimon.{ident}.{token_hex(8)}@{clean_header(domain, 200)}>"
 
 
 def build_message(*, from_addr: str, to: list[str], subject: str, text: str,
@@ -201,10 +204,28 @@ def build_message(*, from_addr: str, to: list[str], subject: str, text: str,
     # A compat32 message takes a Header object here (the type stubs only know str).
     body["Subject"] = cast(str, _header("Subject", clean_header(subject)))
     body["Date"] = format_datetime(datetime.fromtimestamp(now, UTC))
-    body["Message-ID"] = clean_header(msgid)
+    body["Message-ID"] = cast(str, _OneLine(clean_header(msgid)))
     # RFC 3834: machine-made, so vacation responders keep quiet.
     body["Auto-Submitted"] = "auto-generated"
     return body.as_bytes(policy=compat32.clone(linesep="\r\n"))
+
+
+class _OneLine:
+    """A header value written as it is (compat32 takes any object with Header's `encode`): a
+    msg-id is one token, which the folder would move onto a continuation line of its own when
+    the line gets long — legal, but read back with a leading space by some parsers, and so no
+    longer equal to the id stored with the notification. A msg-id of ours stays far below the
+    998 characters a line may have."""
+
+    def __init__(self, value: str):
+        self.value = value
+
+    def encode(self, linesep: str = "\n", maxlinelen: int | None = None,
+               splitchars: str = "") -> str:
+        return self.value
+
+    def __str__(self) -> str:
+        return self.value
 
 
 def _text_part(text: str, subtype: str) -> Message:

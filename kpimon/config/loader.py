@@ -25,6 +25,7 @@ from kpimon.config.parsing import (
     expand_env,
 )
 from kpimon.config.sources import SourceConfig, parse_source
+from kpimon.redact import MIN_SECRET_LENGTH, encoded_forms
 
 DEFAULT_CONFIG = "/etc/kpimon/kpimon.toml"
 
@@ -70,6 +71,9 @@ class Config:
     # Things that are valid but probably not meant (`check-config` shows them; every command
     # logs them at start).
     warnings: tuple[str, ...] = ()
+    # The values taken from the environment (`${NAME}`) and from secret files that count as
+    # secrets (`taken_secrets`), with the forms they travel in.
+    env_secrets: tuple[str, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -95,7 +99,37 @@ class Config:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for src in self.sources for s in src.secrets) + self.alerts.secrets
+        """Every secret to mask wherever kpimon shows or keeps text (the log, errors, a
+        collection's error): the sources' and the mail relay's, and every value taken from
+        the environment or a secret file (`taken_secrets`)."""
+        return tuple(dict.fromkeys([*(s for src in self.sources for s in src.secrets),
+                                    *self.alerts.secrets, *self.env_secrets]))
+
+
+#: Settings that only say where something is or pick a word of kpimon's own — a file or folder
+#: (`*_file` too: the secret is the file's content, recorded by itself), the listen address, a
+#: time zone, a level, a format, a name: an environment value that went only into these is no
+#: secret, and masking it would hide which file or name a message is about.
+PLACE_KEYS = frozenset({
+    "path", "status_changes", "archive", "state_dir", "web_config", "listen", "timezone",
+    "language", "log_level", "log_format", "name", "id", "kind", "orgs", "queues"})
+
+
+def taken_secrets(taken: list[tuple[str, str]], database: str | None) -> tuple[str, ...]:
+    """The values taken from the environment or a secret file (`Errors.taken`: key path,
+    value) that count as secrets, each with the forms it travels in (percent-encoded in a
+    URL): all but those shorter than MIN_SECRET_LENGTH and those that went only into a
+    PLACE_KEYS setting or a SQLite `database` (a file's place). A value that went into any
+    other setting — a URL, a PostgreSQL URL, a user name, a password, a free text — is one."""
+    out: list[str] = []
+    for path, value in taken:
+        key = re.sub(r"(\[\d+\])+$", "", path.rsplit(".", 1)[-1])
+        if len(value) < MIN_SECRET_LENGTH or key in PLACE_KEYS or key.endswith("_file"):
+            continue
+        if path == "database" and (database or "").startswith("sqlite"):
+            continue
+        out += encoded_forms(value)
+    return tuple(dict.fromkeys(out))
 
 
 def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
@@ -211,6 +245,7 @@ def parse_config(data: Mapping[str, Any], env: Mapping[str, str] | None = None,
         retention_years=retention, compute_every=compute_every.seconds() if compute_every else 60,
         language=language, controls=tuple(controls), alerts=alerts, path=path,
         digest=digest[:16], warnings=tuple(_warnings(tz, sources)),
+        env_secrets=taken_secrets(errors.taken, database),
     )
 
 

@@ -28,11 +28,21 @@ _ENV_RE = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class Errors:
+    """What parsing found wrong (`items`, each with its key path) and, beside it, every value
+    taken from outside the file (`taken`): each `${NAME}` substituted and each secret read
+    from a `*_file`, with the key path it went into. It is the one object every parser gets;
+    the loader turns `taken` into secrets (`Config.secrets`)."""
+
     def __init__(self) -> None:
         self.items: list[str] = []
+        self.taken: list[tuple[str, str]] = []
 
     def add(self, path: str, message: str) -> None:
         self.items.append(f"{path}: {message}" if path else message)
+
+    def took(self, path: str, value: str) -> None:
+        """Record a value that came from the environment or a secret file, and its key path."""
+        self.taken.append((path, value))
 
 
 #: How deep tables and lists may nest: far more than any real file needs, and little enough
@@ -61,6 +71,7 @@ def expand_env(value: Any, path: str, env: Mapping[str, str], errors: Errors,
             if name not in env:
                 errors.add(path, f"environment variable {name} is not set")
                 return ""
+            errors.took(path, env[name])
             return env[name]
         return _ENV_RE.sub(repl, value)
     if isinstance(value, dict):
@@ -193,6 +204,7 @@ def read_secret(sec: Section, key: str, errors: Errors) -> str | None:
             errors.add(sec.p(file_key), f"secret file {path} holds a control character "
                        "(only its final line break is taken off)")
             return None
+        errors.took(sec.p(key), secret)
         return secret
     if direct is not None and _CONTROL.search(direct):
         errors.add(sec.p(key), "holds a control character")

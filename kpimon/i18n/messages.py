@@ -78,6 +78,20 @@ MESSAGES: dict[str, dict[str, str]] = {
               "konfigurationen gäller fortfarande. Se loggen.",
         "en": "The last configuration reload failed – the previous configuration is still in "
               "force. See the log."},
+    "page.compute_failing": {
+        "sv": "Beräkningen av nyckeltalen misslyckas sedan {since} (misslyckade i rad: {n}); "
+              "senast lyckad: {last} – siffrorna är från den beräkningen. Se loggen.",
+        "en": "Computing the indicators has failed since {since} (failures in a row: {n}); "
+              "last success: {last} – the figures are from that computation. See the log."},
+    "page.purge_failing": {
+        "sv": "Gallringen av gamla poster (retention_years) misslyckas sedan {since} "
+              "(misslyckade i rad: {n}); senast lyckad: {last} – poster äldre än lagringstiden "
+              "finns kvar tills den lyckas. Se loggen.",
+        "en": "The retention purge of old records (retention_years) has failed since {since} "
+              "(failures in a row: {n}); last success: {last} – records older than the "
+              "retention period stay until it succeeds. See the log."},
+    "page.job_no_success": {"sv": "ingen sedan kpimon startade",
+                            "en": "none since kpimon started"},
     "page.alerts": {"sv": "Aktiva larm", "en": "Firing alerts"},
     "page.alert_since": {"sv": "sedan {since}", "en": "since {since}"},
     "page.open": {"sv": "Öppna ärenden", "en": "Open tickets"},

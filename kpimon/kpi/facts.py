@@ -52,10 +52,13 @@ from kpimon.records import DONE_STATUSES, STATUSES
 from kpimon.store import Store, save_state, settled
 from kpimon.store import facts as store_facts
 from kpimon.store import tables as t
-from kpimon.store.writer import RawSql
+from kpimon.store.writer import History, RawSql
 
 CHUNK = 20_000
 """Tickets per chunk (one read, one history read, one bulk write of each table)."""
+CHUNK_POSTGRESQL = 50_000
+"""The same on PostgreSQL, where each of a chunk's dozen statements costs a round trip to the
+server and a statement's setup: fewer, larger chunks (memory stays well under the import's)."""
 ANALYZE_AFTER = 20_000
 """A pass over at least this many tickets refreshes PostgreSQL's statistics (ANALYZE)."""
 
@@ -172,40 +175,70 @@ ROW_LAYOUT: Layout = (1, 2, 3, 4, 5, 6, 7)
 
 
 class ChunkFacts:
-    """What one chunk of one source writes, column-wise (lists per column)."""
+    """What one chunk of one source writes, column-wise (lists per column). The clock facts
+    are kept per stored clock, so that each clock's rows go in with the source and the clock
+    as constants of the statement rather than as two parameters a row."""
 
     def __init__(self) -> None:
         # resolutions: ticket_id, resolved_at, valid_from, superseded_at, reopened_at
         self.res: tuple[list[Any], ...] = ([], [], [], [], [])
-        # ticket_facts: ticket_id, clock, created_c, response_c
-        self.tf: tuple[list[Any], ...] = ([], [], [], [])
-        # resolution_facts: ticket_id, resolved_at, clock, resolved_c
-        self.rf: tuple[list[Any], ...] = ([], [], [], [])
+        # ticket_facts by clock: ticket_id, created_c, response_c
+        self.tf: dict[str, tuple[list[Any], ...]] = {}
+        # resolution_facts by clock: ticket_id, resolved_at, resolved_c
+        self.rf: dict[str, tuple[list[Any], ...]] = {}
         # tickets: id, done_at, flow_origin, flow_seen, response_at
         self.done: tuple[list[Any], ...] = ([], [], [], [], [])
 
+    def clock(self, key: str) -> tuple[tuple[list[Any], ...], tuple[list[Any], ...]]:
+        """The (ticket_facts, resolution_facts) column lists of the clock `key`."""
+        tf = self.tf.get(key)
+        if tf is None:
+            tf = self.tf[key] = ([], [], [])
+            self.rf[key] = ([], [], [])
+        return tf, self.rf[key]
+
+    def fact_rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """The rows of each facts table as sorted tuples, in the shape of
+        `store.facts.facts_in` (resolutions: ticket_id, resolved_at, valid_from,
+        superseded_at, reopened_at; ticket_facts: ticket_id, clock, created_c, response_c;
+        resolution_facts: ticket_id, resolved_at, clock, resolved_c)."""
+        tf = [(tid, key, c, r) for key, cols in self.tf.items()
+              for tid, c, r in zip(*cols, strict=True)]
+        rf = [(tid, at, key, c) for key, cols in self.rf.items()
+              for tid, at, c in zip(*cols, strict=True)]
+        return {"resolutions": sorted(zip(*self.res, strict=True)),
+                "ticket_facts": sorted(tf), "resolution_facts": sorted(rf)}
+
     def rows(self) -> dict[str, list[tuple[Any, ...]]]:
         """The rows of each table, as sorted tuples (for comparing two ways of computing)."""
-        return {name: sorted(zip(*cols, strict=True)) for name, cols in
-                (("resolutions", self.res), ("ticket_facts", self.tf),
-                 ("resolution_facts", self.rf), ("tickets", self.done))}
+        return {**self.fact_rows(), "tickets": sorted(zip(*self.done, strict=True))}
 
 
 def _nullable(a: I64) -> list[Any]:
-    """An int64 column as a list, NULL_TIME as None."""
-    out = a.astype(object)
-    out[a == NULL_TIME] = None
-    return list(out.tolist())
+    """An int64 column as a list, NULL_TIME as None (patched in place of the few, or the
+    values placed among Nones when most are NULL: both cheaper than an object array)."""
+    null = a == NULL_TIME
+    count = int(np.count_nonzero(null))
+    if count <= len(a) // 2:
+        out: list[Any] = a.tolist()
+        if count:
+            for i in np.flatnonzero(null).tolist():
+                out[i] = None
+        return out
+    out = [None] * len(a)
+    idx = np.flatnonzero(~null)
+    for i, v in zip(idx.tolist(), a[idx].tolist(), strict=True):
+        out[i] = v
+    return out
 
 
 def _times(col: Sequence[int | None], n: int) -> I64:
-    """A time column as int64, None as NULL_TIME."""
-    try:
-        return np.fromiter(col, np.int64, n)
-    except TypeError:  # some are None
-        a = np.array(col, dtype=object)
-        a[a == None] = NULL_TIME  # noqa: E711 (elementwise)
-        return a.astype(np.int64)
+    """A time column as int64, None as NULL_TIME. Through float64, which turns None into NaN
+    in one C loop: exact, since a stored time lies in 1970–9998, far inside 2**53 seconds."""
+    a = np.array(col, dtype=np.float64)
+    if n and np.isnan(a).any():
+        a[np.isnan(a)] = NULL_TIME  # -2**62 is a power of two: exact in float64 too
+    return a.astype(np.int64)
 
 
 def chunk_facts(tickets: Sequence[Sequence[Any]], histories: Mapping[str, list[Change]],
@@ -322,16 +355,13 @@ def _simple(out: ChunkFacts, tickets: Sequence[Sequence[Any]], layout: Layout, a
         def pos(ts: I64, idx: Any, stop: I64 = stop, cal: Calendar = clock.calendar) -> I64:
             return cal.positions(np.minimum(ts, stop[idx]))
 
-        tf = out.tf
+        tf, rf = out.clock(clock.key)
         tf[0].extend(ids_k)
-        tf[1].extend([clock.key] * len(k))
-        tf[2].extend(pos(cr[k], k).tolist())
-        tf[3].extend(_nullable(np.where(has_fr, pos(fr[k], k), NULL_TIME)))
-        rf = out.rf
+        tf[1].extend(pos(cr[k], k).tolist())
+        tf[2].extend(_nullable(np.where(has_fr, pos(fr[k], k), NULL_TIME)))
         rf[0].extend(res_ids)
         rf[1].extend(res_at.tolist())
-        rf[2].extend([clock.key] * len(res_ids))
-        rf[3].extend(np.concatenate([pos(r1_at[i1], i1), pos(own[i2], i2)]).tolist())
+        rf[2].extend(np.concatenate([pos(r1_at[i1], i1), pos(own[i2], i2)]).tolist())
 
 
 def _append(cols: tuple[list[Any], ...], *values: Any) -> None:
@@ -353,11 +383,11 @@ def _exact(out: ChunkFacts, ident: str, status: str, created: int, updated: int 
         _append(out.res, ident, x.resolved_at, x.valid_from, x.superseded_at, x.reopened_at)
     for clock in clocks:
         paused = pause_intervals(history, clock.pause) if clock.pause else []
-        _append(out.tf, ident, clock.key, clock_position(clock, created, paused),
+        tf, rf = out.clock(clock.key)
+        _append(tf, ident, clock_position(clock, created, paused),
                 clock_position(clock, response, paused) if response is not None else None)
         for x in found:
-            _append(out.rf, ident, x.resolved_at, clock.key,
-                    clock_position(clock, x.resolved_at, paused))
+            _append(rf, ident, x.resolved_at, clock_position(clock, x.resolved_at, paused))
 
 
 class FactsBuilder:
@@ -371,15 +401,23 @@ class FactsBuilder:
         self.derive_first_response = {s.name for s in config.sources if s.derive_first_response}
         # Tickets whose facts an import wrote since the last ANALYZE (see new_tickets).
         self._unanalyzed = 0
+        # The transaction in which new_tickets last checked the clocks' signatures.
+        self._checked_in: object | None = None
 
     def rebuild(self, progress: Progress | None = None) -> int:
-        """Recompute the facts of every ticket (after a change of calendar or indicator)."""
+        """Recompute the facts of every ticket (`kpimon recompute`: after a change of
+        calendar, indicator or rule). Returns the tickets done.
+
+        Every ticket is walked in key order, chunk by chunk, each in a transaction of its own
+        that deletes and rewrites the chunk's facts: the store is consistent after every
+        commit, and a rebuild cut short leaves old facts only on the tickets it had not
+        reached. A ticket's own row is rewritten only where its derived values change or it
+        was marked dirty: rewriting every row of the widest table, to set a flag and clear
+        it again, cost more than the rest of the pass (BENCHMARKS.md)."""
         with self.store.engine.begin() as conn:
-            conn.execute(update(t.tickets).values(facts_dirty=True))
-            conn.execute(delete(t.ticket_facts))
-            conn.execute(delete(t.resolution_facts))
-            conn.execute(delete(t.resolutions))
-        return self.update(progress)
+            self._check_signatures(conn)
+            settled.forget_all(conn)
+        return self._pass(self.store.engine.begin, progress, own=True, every=True)
 
     def update(self, progress: Progress | None = None) -> int:
         """Compute facts for dirty tickets, and for all tickets of a clock that changed; each
@@ -387,30 +425,40 @@ class FactsBuilder:
 
         `progress` (a terminal's progress bar) hears `("facts", done, done, total)` in
         tickets after each chunk."""
-        return self._pass(self.store.engine.begin, progress)
+        return self._pass(self.store.engine.begin, progress, own=True)
 
     def update_in(self, conn: Connection, progress: Progress | None = None) -> int:
         """`update()` inside the caller's open transaction `conn` (nothing is committed)."""
-        return self._pass(lambda: _Nested(conn), progress)
+        return self._pass(lambda: _Nested(conn), progress, own=False)
 
     def new_tickets(self, conn: Connection, sql: RawSql, source: str,
                     rows: Sequence[Sequence[Any]], layout: Layout,
-                    first_changes: Mapping[str, int]) -> list[tuple[Any, ...]]:
+                    first_changes: Mapping[str, int],
+                    histories: Mapping[str, History] | None = None) -> list[tuple[Any, ...]]:
         """The facts of tickets a batch inserts, written on the batch's own transaction
-        (store.writer.NewTicketFacts): `rows` (in `layout`) have no stored history but the
-        derived first change at `first_changes[id]` where given. Returns (done_at,
-        flow_origin, flow_seen, response_at) per row, in order, for the writer to insert
-        with the ticket."""
-        self._check_signatures(conn)
+        (store.writer.NewTicketFacts): `rows` (in `layout`) have as history the derived first
+        change at `first_changes[id]`, or the history stored for them before they arrived
+        (`histories`, by id: a status file imported before the tickets), or none. Returns
+        (done_at, flow_origin, flow_seen, response_at) per row, in order, for the writer to
+        insert with the ticket."""
+        # Once per transaction (an import calls this for each batch of a file): the batch
+        # writes under the store's writer lock, so no other writer changes the signatures
+        # between two batches of the same transaction.
+        tx = conn.get_transaction()
+        if tx is None or tx is not self._checked_in:
+            self._check_signatures(conn)
+            self._checked_in = tx
         i_id, i_status = layout[0], layout[1]
-        histories = {r[i_id]: [Change(first_changes[r[i_id]], None, r[i_status], True)]
-                     for r in rows} if first_changes else {}
-        out = chunk_facts(rows, histories, self.stored, source in self.derive_first_response,
+        changes = {r[i_id]: [Change(first_changes[r[i_id]], None, r[i_status], True)]
+                   for r in rows} if first_changes else {}
+        for tid, history in (histories or {}).items():
+            changes[tid] = [Change(*c) for c in history]
+        out = chunk_facts(rows, changes, self.stored, source in self.derive_first_response,
                           layout=layout)
         self._write(sql, source, out)
         self._unanalyzed += len(rows)
         done = list(zip(*out.done[1:], strict=True))
-        if out.done[0] != [r[i_id] for r in rows]:  # not in order (never for new tickets)
+        if out.done[0] != [r[i_id] for r in rows]:  # the exact path's tickets came first
             by_id = dict(zip(out.done[0], done, strict=True))
             done = [by_id[r[i_id]] for r in rows]
         return done
@@ -418,15 +466,21 @@ class FactsBuilder:
     # ------------------------------------------------------------------ internals
 
     def _pass(self, begin: Callable[[], AbstractContextManager[Connection]],
-              progress: Progress | None) -> int:
+              progress: Progress | None, own: bool, every: bool = False) -> int:
+        """`own`: each chunk's transaction is the pass's own (not a caller's)."""
         with begin() as conn:
             self._check_signatures(conn)
             # The stored sums of the months the dirty tickets touch (kpi/settled.py) go before
             # their facts change; new tickets done at import need not: they change the months'
-            # counts, which tell a stored sum is stale.
-            settled.forget_dirty(conn)
+            # counts, which tell a stored sum is stale. (A pass over `every` ticket has
+            # forgotten them all.)
             sql = RawSql(conn)
-            total = store_facts.count_dirty(sql)
+            total = store_facts.count_all(sql) if every else store_facts.count_dirty(sql)
+            # Counted first, through the partial index of dirty tickets: with none (every
+            # steady compute of the daemon) forget_dirty's own scan of `tickets` is skipped,
+            # which at 10M tickets on PostgreSQL was half of a steady cycle.
+            if not every and total:
+                settled.forget_dirty(conn)
             if total >= ANALYZE_AFTER:
                 # A large pass (after an upgrade, a recompute, a bulk load without the facts)
                 # reads the dirty tickets by index only if PostgreSQL knows there are many.
@@ -437,8 +491,11 @@ class FactsBuilder:
             with begin() as conn:
                 sql = RawSql(conn)
                 sql.widen_cache()
+                if own:
+                    store_facts.relax_commit(sql)
                 try:
-                    n, after = self._chunk(sql, after)
+                    n, after = self._chunk(sql, after, every)
+                    sql.flush()  # the chunk's facts queued by _write (PostgreSQL)
                 finally:
                     sql.restore_cache()
             if not n:
@@ -463,12 +520,16 @@ class FactsBuilder:
             return
         conn.execute(delete(t.ticket_facts).where(t.ticket_facts.c.clock.in_(stale)))
         conn.execute(delete(t.resolution_facts).where(t.resolution_facts.c.clock.in_(stale)))
-        conn.execute(update(t.tickets).values(facts_dirty=True))
+        # Only the rows not yet marked: after a bulk load without facts every ticket is dirty
+        # already, and rewriting each of them again cost a third of the pass on PostgreSQL.
+        conn.execute(update(t.tickets).where(t.tickets.c.facts_dirty.is_(False))
+                     .values(facts_dirty=True))
         save_state(conn, _STATE_SOURCE, {c.key: c.signature for c in self.stored})
 
-    def _chunk(self, sql: RawSql, after: tuple[str, str] | None
+    def _chunk(self, sql: RawSql, after: tuple[str, str] | None, every: bool = False
                ) -> tuple[int, tuple[str, str] | None]:
-        rows = store_facts.dirty_chunk(sql, after, CHUNK)
+        rows = (store_facts.every_chunk if every else store_facts.dirty_chunk)(
+            sql, after, CHUNK_POSTGRESQL if sql.dialect == "postgresql" else CHUNK)
         if not rows:
             return 0, after
         start = 0
@@ -476,15 +537,17 @@ class FactsBuilder:
             source = rows[start][0]
             end = len(rows) if rows[-1][0] == source else \
                 next(i for i in range(start, len(rows)) if rows[i][0] != source)
-            self._source_chunk(sql, source, rows[start:end])
+            self._source_chunk(sql, source, rows[start:end], every)
             start = end
         return len(rows), (rows[-1][0], rows[-1][1])
 
-    def _source_chunk(self, sql: RawSql, source: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    def _source_chunk(self, sql: RawSql, source: str, rows: Sequence[tuple[Any, ...]],
+                      every: bool = False) -> None:
         lo, hi = rows[0][1], rows[-1][1]
-        store_facts.delete_facts_in(sql, source, lo, hi)
+        if not every:
+            store_facts.delete_facts_in(sql, source, lo, hi)
         histories: dict[str, list[Change]] = {}
-        for tid, at, frm, to, derived in store_facts.history_in(sql, source, lo, hi):
+        for tid, at, frm, to, derived in store_facts.history_in(sql, source, lo, hi, every):
             ch = Change(at, frm, to, bool(derived))
             h = histories.get(tid)
             if h is None:
@@ -492,22 +555,55 @@ class FactsBuilder:
             else:
                 h.append(ch)
         out = chunk_facts(rows, histories, self.stored, source in self.derive_first_response)
-        self._write(sql, source, out)
-        store_facts.mark_done(sql, source, lo, hi, out.done)
+        if every:
+            # Each facts table is rewritten over the chunk's range only where its rows
+            # differ from what is stored: a recompute after a calendar change rewrites the
+            # clock positions and leaves the resolutions (and their index) alone; one that
+            # changes nothing writes nothing.
+            computed = out.fact_rows()
+            stored = store_facts.facts_in(sql, source, lo, hi)
+            changed = [name for name in store_facts.FACT_TABLES
+                       if stored[name] != computed[name]]
+            for name in changed:
+                store_facts.delete_table_in(sql, name, source, lo, hi)
+            self._write(sql, source, out, changed)
+        else:
+            self._write(sql, source, out)
+        store_facts.mark_done(sql, source, lo, hi,
+                              _changed(out.done, rows) if every else out.done)
 
-    def _write(self, sql: RawSql, source: str, out: ChunkFacts) -> None:
-        """Insert one chunk's resolutions and clock facts."""
-        src = [source] * len(out.res[0])
-        store_facts.insert_columns(sql, "resolutions", (
-            "source", "ticket_id", "resolved_at", "valid_from", "superseded_at", "reopened_at"),
-            [src, *out.res])
-        if self.stored:
-            store_facts.insert_columns(sql, "ticket_facts", (
-                "source", "ticket_id", "clock", "created_c", "response_c"),
-                [[source] * len(out.tf[0]), *out.tf])
-            store_facts.insert_columns(sql, "resolution_facts", (
-                "source", "ticket_id", "resolved_at", "clock", "resolved_c"),
-                [[source] * len(out.rf[0]), *out.rf])
+    def _write(self, sql: RawSql, source: str, out: ChunkFacts,
+               tables: Sequence[str] = store_facts.FACT_TABLES) -> None:
+        """Insert one chunk's resolutions and clock facts (of the named `tables`)."""
+        own = (("source", source),)
+        # deferred: on PostgreSQL the rows wait for one larger COPY per table, sent by the
+        # caller's sql.flush() (the pass per chunk, the batch writer when its batch ends).
+        if "resolutions" in tables:
+            store_facts.insert_columns(sql, "resolutions", (
+                "ticket_id", "resolved_at", "valid_from", "superseded_at", "reopened_at"),
+                out.res, own, deferred=True)
+        if "ticket_facts" in tables:
+            for key, cols in out.tf.items():
+                store_facts.insert_columns(sql, "ticket_facts", (
+                    "ticket_id", "created_c", "response_c"), cols, (*own, ("clock", key)),
+                    deferred=True)
+        if "resolution_facts" in tables:
+            for key, cols in out.rf.items():
+                store_facts.insert_columns(sql, "resolution_facts", (
+                    "ticket_id", "resolved_at", "resolved_c"), cols, (*own, ("clock", key)),
+                    deferred=True)
+
+
+def _changed(done: tuple[list[Any], ...], rows: Sequence[tuple[Any, ...]]
+             ) -> tuple[list[Any], ...]:
+    """The columns of `done` (id, done_at, flow_origin, flow_seen, response_at) for the
+    tickets whose stored values (`rows` as TICKET_COLUMNS + DERIVED_COLUMNS) differ, or that
+    are marked dirty."""
+    width = len(store_facts.TICKET_COLUMNS)
+    stored = {r[1]: r[width:] for r in rows}
+    keep = [i for i, values in enumerate(zip(*done[1:], strict=True))
+            if (had := stored[done[0][i]])[-1] or tuple(had[:-1]) != values]
+    return tuple([col[i] for i in keep] for col in done)
 
 
 class _Nested(AbstractContextManager[Connection]):

@@ -45,6 +45,37 @@ SPLIT_PERIODS = ("year", "quarter", "month")
 _EMPTY = ""  # the bucket of the row that marks a month stored without any ticket
 
 
+class SharedLive:
+    """Sums read live, shared by the evaluations of one moment over the same span: the running
+    month is both the month's whole period and the rest of the year (and quarter) after its
+    settled months, and the two are evaluated side by side; the second waits for the first's
+    read instead of repeating it. A span is the same when its start, its end as far as `at`
+    and `at` are: what `created_sums` and `resolved_sums` select depends on nothing else."""
+
+    KEEP = 16
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[tuple[Any, ...], threading.Lock] = {}
+        self._done: dict[tuple[Any, ...], Sums] = {}
+
+    def sums(self, ctx: EvalContext, inds: list[IndicatorConfig], sums_fn: SumsFn,
+             keys: tuple[str, ...], version: tuple[Any, ...]) -> Sums:
+        key = (sums_fn.__name__, keys, version, ctx.start, min(ctx.period.end_s, ctx.at + 1),
+               ctx.at)
+        with self._lock:
+            lock = self._keys.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._done:
+                self._done[key] = sums_fn(ctx, inds)
+                with self._lock:
+                    for old in list(self._done)[:-self.KEEP]:
+                        self._done.pop(old, None)
+                        self._keys.pop(old, None)
+            # Copies: the callers add to them.
+            return [{k: list(v) for k, v in per.items()} for per in self._done[key]]
+
+
 class SettledSums:
     """Measures a group of indicators over a year or quarter from stored month sums."""
 
@@ -57,6 +88,7 @@ class SettledSums:
         # of settled periods).
         self._memo: dict[tuple[Any, ...], tuple[int, Sums]] = {}
         self._lock = threading.Lock()
+        self.live = SharedLive()
 
     def key(self, ind: IndicatorConfig, version: tuple[Any, ...]) -> str:
         """Everything an indicator's month sums depend on besides the data: its definition
@@ -91,11 +123,12 @@ class SettledSums:
             if not self._settled(m, split, ctx.at):
                 break
             months.append(m)
+        keys = [self.key(i, version) for i in split]
         if not split or not months:
             if split:
-                out.update(figures_fn(ctx, split, sums_fn(ctx, split)))
+                out.update(figures_fn(ctx, split, self.live.sums(ctx, split, sums_fn,
+                                                                 tuple(keys), version)))
             return out
-        keys = [self.key(i, version) for i in split]
         memo_key = (ctx.period.label, sums_fn.__name__, tuple(keys), version, months[-1].end_s)
         with self._lock:
             hit = self._memo.get(memo_key)
@@ -113,8 +146,8 @@ class SettledSums:
         rest_first = months[-1].last.toordinal() + 1
         if rest_first <= ctx.period.last.toordinal():
             rest = date_range(date.fromordinal(rest_first), ctx.period.last, ctx.period.tz)
-            for n, per_bucket in enumerate(sums_fn(EvalContext(
-                    ctx.conn, self.config, rest, ctx.at, self.calendars), split)):
+            for n, per_bucket in enumerate(self.live.sums(ctx.over(rest), split, sums_fn,
+                                                          tuple(keys), version)):
                 for bucket, (a, b) in per_bucket.items():
                     _add(total[n], bucket, [a, b])
         out.update(figures_fn(ctx, split, _typed(split, total)))
@@ -140,8 +173,7 @@ class SettledSums:
                         if x.bucket != _EMPTY:
                             _add(total[n], x.bucket, [x.a, x.b])
                 continue
-            month_sums = sums_fn(EvalContext(ctx.conn, self.config, m, ctx.at,
-                                             self.calendars), split)
+            month_sums = sums_fn(ctx.over(m), split)
             for n, per_bucket in enumerate(month_sums):
                 for bucket, (a, b) in per_bucket.items():
                     _add(total[n], bucket, [a, b])

@@ -95,6 +95,10 @@ class CollectContext:
     wait_for_settle: bool = False  # one-shot `collect` waits for a settling file
     stats: SourceStats = field(default_factory=SourceStats)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("kpimon.sources"))
+    # The configuration's secrets (`Config.secrets`: the sources' own and every value taken
+    # from the environment or a secret file): masked wherever the adapter names a URL — a
+    # file's label, a reject's location, the HTTP helper's errors.
+    secrets: tuple[str, ...] = ()
 
 
 class Adapter(Protocol):

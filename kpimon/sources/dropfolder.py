@@ -107,7 +107,7 @@ def downloaded(config: SourceConfig, ctx: CollectContext) -> Iterator[DropFile]:
     temporary file that is removed afterwards; its identity is that of the content."""
     from kpimon.sources.http import HttpClient
 
-    client = HttpClient(config, ctx.stats, ctx.log)
+    client = HttpClient(config, ctx.stats, ctx.log, secrets=ctx.secrets)
     if config.username and config.password:
         client.session.auth = (config.username, config.password)
     try:
@@ -117,7 +117,8 @@ def downloaded(config: SourceConfig, ctx: CollectContext) -> Iterator[DropFile]:
     if resp.status_code == 401:  # the helper raises for every other failure itself
         raise SourceError(f"{config.url}: the server refused the credentials for user "
                           f"{config.username or '(none)'}", permanent=True)
-    label = url_label(config.url or "")  # userinfo and query may carry a password, a token
+    # Userinfo and query may carry a password, a token; the path a token from the environment.
+    label = url_label(config.url or "", ctx.secrets)
     body = resp.content
     # The same content at the same address is the same file, whenever it is fetched.
     identity = FileIdentity(label, len(body), 0, hashlib.sha256(body).hexdigest())

@@ -359,9 +359,11 @@ class EfecteRestSource:
         # log are the current collection's.
         if self._http is None:
             self._http = HttpClient(self.config, ctx.stats, ctx.log, sleep=self.sleep,
-                                    jitter=self.jitter)
+                                    jitter=self.jitter, secrets=ctx.secrets)
         self._http.stats = ctx.stats
         self._http.log = ctx.log
+        for secret in ctx.secrets:
+            self._http.add_secret(secret)
         return self._http
 
 

@@ -207,7 +207,8 @@ class EfecteXmlSource:
         if not cfg.query:
             raise SourceError(f"source {cfg.name}: query (EQL) is required with url",
                               permanent=True)
-        http = HttpClient(cfg, ctx.stats, ctx.log, sleep=self.sleep, jitter=self.jitter)
+        http = HttpClient(cfg, ctx.stats, ctx.log, sleep=self.sleep, jitter=self.jitter,
+                          secrets=ctx.secrets)
         if cfg.username:
             http.session.auth = (cfg.username, cfg.password or "")
         url = (cfg.url or "").rstrip("/")

@@ -42,7 +42,9 @@ class HttpClient:
 
     def __init__(self, config: SourceConfig, stats: SourceStats, log: logging.Logger | None = None,
                  *, sleep: Callable[[float], None] = time.sleep,
-                 jitter: Callable[[], float] = random.random):
+                 jitter: Callable[[], float] = random.random, secrets: Iterable[str] = ()):
+        """`secrets` are the configuration's (`CollectContext.secrets`), masked in every
+        message beside the source's own (its password, its URL's query secrets)."""
         self.config = config
         self.stats = stats
         self.log = log or logging.getLogger("kpimon.http")
@@ -58,7 +60,7 @@ class HttpClient:
         if config.proxy:
             self._proxies = {"http": config.proxy, "https": config.proxy}
             self.session.proxies = dict(self._proxies)
-        self._secrets: set[str] = {s for s in config.secrets if s}
+        self._secrets: set[str] = {s for s in (*config.secrets, *secrets) if s}
         if config.proxy:
             self.add_secret(_url_password(config.proxy))
         self._warned_plain = False

@@ -42,6 +42,7 @@ import requests
 
 from kpimon.config import SourceConfig
 from kpimon.records import Device, DeviceCount, Reject
+from kpimon.redact import url_label
 from kpimon.sources.base import Batch, CollectContext, FileError, SourceError, failing
 from kpimon.sources.dropfolder import decode_text, drop_files
 from kpimon.sources.http import HttpClient
@@ -107,7 +108,7 @@ class InventoryCsvSource:
     def _from_url(self, ctx: CollectContext) -> Batch:
         """One snapshot from an `url` (no drop-folder rules: it is read every cycle)."""
         cfg = self.config
-        client = HttpClient(cfg, ctx.stats, ctx.log)
+        client = HttpClient(cfg, ctx.stats, ctx.log, secrets=ctx.secrets)
         if cfg.username:
             client.session.auth = requests.auth.HTTPBasicAuth(cfg.username, cfg.password or "")
         resp = client.get(cfg.url or "")
@@ -122,7 +123,8 @@ class InventoryCsvSource:
                 seen_at = parsedate_to_datetime(modified).astimezone(UTC)
             except (TypeError, ValueError):
                 pass
-        label = (cfg.url or "").split("?", 1)[0].rsplit("/", 1)[-1] or "download"
+        # The URL's last part, a secret in it (a token from the environment) masked.
+        label = url_label(cfg.url or "", ctx.secrets).rsplit("/", 1)[-1] or "download"
         parsed = self._parse(resp.content, label, seen_at)
         return Batch(label=f"{cfg.name}: {label}", items=parsed.items, snapshot=parsed.snapshot)
 

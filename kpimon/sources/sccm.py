@@ -30,6 +30,7 @@ import requests
 
 from kpimon.config import SourceConfig
 from kpimon.records import Device, Reject
+from kpimon.redact import url_label
 from kpimon.sources.base import Batch, CollectContext, SourceError
 from kpimon.sources.http import HttpClient, loads_json
 
@@ -127,7 +128,7 @@ class SccmSource:
             raise SourceError(f"source {cfg.name}: {e}", permanent=True) from None
         route, url = self._route(cfg.url)
         name_attr = cfg.name_field or route.name
-        client = HttpClient(cfg, ctx.stats, ctx.log)
+        client = HttpClient(cfg, ctx.stats, ctx.log, secrets=ctx.secrets)
         client.session.auth = _auth(cfg)
 
         first = url + "?$select=" + quote(",".join(self._select(route, name_attr)), safe="$,")
@@ -139,10 +140,12 @@ class SccmSource:
         items: list[Device | Reject] = []
         seen: set[str] = set()
         kept = 0
+        # A reject names the URL as kept: no userinfo, no query, no secret in its path.
+        where = url_label(url, ctx.secrets)
         for i, row in enumerate(rows, start=1):
             name = row.get(name_attr)
             if not isinstance(name, str) or not name.strip():
-                items.append(Reject(cfg.name, where=url, row=i, field=name_attr,
+                items.append(Reject(cfg.name, where=where, row=i, field=name_attr,
                                     reason="device without a name",
                                     value=None if name is None else str(name)))
                 continue

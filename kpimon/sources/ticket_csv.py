@@ -192,15 +192,19 @@ class TicketCsvSource:
             if self.config.url and not self.config.path:
                 yield from self._from_url(ctx, mapper)
                 return
-            if self.config.path:
-                for drop in pending_files(self.config.path, self.config, ctx):
-                    yield self._batch(drop.path, drop.label, drop.key, drop.on_commit, ctx,
-                                      mapper, False)
+            # The status history first: the tickets that arrive after it get their facts
+            # from it as they are inserted (a large first import with a status file then
+            # leaves no facts pass behind it); a ticket whose history comes later is marked
+            # for the facts pass.
             if self.config.status_changes:
                 for drop in pending_files(self.config.status_changes, self.config, ctx,
                                           optional=True):
                     yield self._batch(drop.path, drop.label, drop.key, drop.on_commit, ctx,
                                       mapper, True)
+            if self.config.path:
+                for drop in pending_files(self.config.path, self.config, ctx):
+                    yield self._batch(drop.path, drop.label, drop.key, drop.on_commit, ctx,
+                                      mapper, False)
         finally:
             ctx.stats.warnings += mapper.warnings
 

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,11 +18,14 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     select,
     text,
     tuple_,
+    union,
     update,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from kpimon.redact import redact
 from kpimon.sources.base import Batch, SourceStats
@@ -176,15 +179,18 @@ class Store:
     def write_batch(self, run_id: int, seq: int, batch: Batch, now: int, *,
                     source: str, derive_history: bool, device_source: bool = False,
                     max_delete_share: float | None = None,
-                    new_facts: NewTicketFacts | None = None) -> BatchCounts:
+                    new_facts: NewTicketFacts | None = None,
+                    secrets: Iterable[str] = ()) -> BatchCounts:
         """Store one batch, its state and its file identity in one transaction (under the
         writer lock: no facts pass runs while tickets change); with `new_facts`, the facts of
         its new tickets too (see BatchWriter). A ticket snapshot saves how many deletions it
-        held back (`held_deletions` state, 0 when none)."""
+        held back (`held_deletions` state, 0 when none). `secrets` (the configuration's) are
+        masked in the file's name and the rejects' locations kept."""
+        secrets = tuple(secrets)
         with self.writer.hold(), self.engine.begin() as conn:
             writer = BatchWriter(conn, source, batch.label, run_id * 100000 + seq, now,
                                  derive_history, batch.snapshot, device_source,
-                                 max_delete_share, new_facts)
+                                 max_delete_share, new_facts, secrets)
             counts = writer.write(batch.items)
             state = dict(batch.state)
             if batch.snapshot and not device_source:
@@ -197,7 +203,8 @@ class Store:
                 save_state(conn, source, state)
             if batch.file_key:
                 stmt = _insert(conn, t.imported_files).on_conflict_do_nothing()
-                path = redact(batch.label)[:1000]  # never a URL's password or token
+                # never a URL's password or token, nor a secret of the configuration's
+                path = redact(batch.label, secrets)[:1000]
                 conn.execute(stmt, [{"source": source, "file_key": batch.file_key,
                                      "path": path, "imported_at": now, "run_id": run_id}])
                 # An earlier version of this file that failed as a whole is mended now.
@@ -217,7 +224,10 @@ class Store:
             )).scalar_one_or_none()
 
     def record_file_failure(self, source: str, file_key: str, path: str, config_hash: str,
-                            error: str, now: int, run_id: int | None) -> None:
+                            error: str, now: int, run_id: int | None,
+                            secrets: Iterable[str] = ()) -> None:
+        """Remember a file that failed as a whole (`path` named with `secrets`, the
+        configuration's, masked: as `write_batch` names it, which mends the failure)."""
         with self.engine.begin() as conn:
             stmt = _insert(conn, t.file_failures)
             stmt = stmt.on_conflict_do_update(
@@ -225,7 +235,7 @@ class Store:
                 set_={k: stmt.excluded[k] for k in ("path", "config_hash", "error", "failed_at",
                                                     "run_id")})
             conn.execute(stmt, [{"source": source, "file_key": file_key,
-                                 "path": redact(path)[:1000],
+                                 "path": redact(path, secrets)[:1000],
                                  "config_hash": config_hash, "error": error, "failed_at": now,
                                  "run_id": run_id}])
 
@@ -331,8 +341,8 @@ class Store:
         """The sources that have completed at least one collection (an `import` included):
         a successful run, kept or already purged by retention."""
         c = t.collection_runs.c
-        done = set(conn.execute(select(c.source).where(c.ok.is_(True)).distinct()).scalars())
-        return done | set(conn.execute(select(t.purged_run_totals.c.source)).scalars())
+        return set(conn.execute(union(select(c.source).where(c.ok.is_(True)),
+                                      select(t.purged_run_totals.c.source))).scalars())
 
     def open_ticket_counts(self, orgs: tuple[str, ...]) -> dict[tuple[str, str, str], int]:
         """Open tickets now by (kind, priority, org or `other`); excluded tickets left out."""
@@ -340,9 +350,13 @@ class Store:
         ex = t.exclusions.c
         org = case((tk.org.in_(orgs), tk.org), else_=literal("other")) if orgs \
             else literal("other")
+        never: ColumnElement[int] = literal_column(str(t.NEVER_DONE))
         query = (select(tk.kind, tk.priority, org.label("org"), func.count().label("n"))
-                 .where(tk.done_at.is_(None), tk.status.not_in(("cancelled", "resolved",
-                                                                "closed")),
+                 # Not done and not cancelled, in ix_tickets_open's words (store/tables.py):
+                 # one key of that index.
+                 .where(func.coalesce(tk.done_at, never) == never,
+                        tk.status != literal_column("'cancelled'"),
+                        tk.status.not_in(("resolved", "closed")),
                         tk.deleted.is_(False),
                         ~exists(select(literal(1)).where(ex.ticket_id == tk.id)))
                  .group_by(tk.kind, tk.priority, org))
@@ -381,7 +395,6 @@ class Store:
     def data_version(self, conn: Any) -> tuple[Any, ...]:
         """A token that changes whenever what the indicators read may have changed: new or
         changed records (the facts pass), exclusions, manual values and adopted periods."""
-        tk = t.tickets.c
         ex = t.exclusions.c
         mv = t.manual_values.c
         cr = t.collection_runs.c
@@ -390,7 +403,7 @@ class Store:
             select(func.count()).select_from(t.exclusions).scalar_subquery(),
             select(func.max(ex.created_at)).scalar_subquery(),
             select(func.max(mv.id)).scalar_subquery(),
-            select(func.count()).select_from(t.tickets).where(tk.facts_dirty)
+            select(func.count()).select_from(t.tickets).where(t.IS_DIRTY)
             .scalar_subquery(),
         )).one()
         return tuple(row)

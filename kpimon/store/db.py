@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, exc, text
 
 from kpimon.store.leader import lock_key
 
@@ -42,7 +43,41 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return _postgresql_engine(url)
+
+
+# A pooled PostgreSQL connection idle for longer than this is checked before use (see below).
+PING_AFTER = 0.5
+
+
+def _postgresql_engine(url: str) -> Engine:
+    """A PostgreSQL engine whose pool checks a connection before use (a restarted server, an
+    administrator or a proxy may have ended its session) unless it was in use a moment ago:
+    a compute checks out a connection half a dozen times in a row, and each check is a round
+    trip, as long as one of its short queries. The pool hands out the connection returned
+    last (LIFO), so a run of checkouts reuses one that has just proved alive; a dead one
+    found by the check is replaced at once, as with SQLAlchemy's own `pool_pre_ping`."""
+    engine = create_engine(url, pool_use_lifo=True)
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_conn, record):  # type: ignore[no-untyped-def]
+        record.info["returned"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn, record):  # type: ignore[no-untyped-def]
+        record.info["returned"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_conn, record, _proxy):  # type: ignore[no-untyped-def]
+        if time.monotonic() - record.info.get("returned", 0.0) <= PING_AFTER:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as e:
+            # The pool discards this connection and checks out another (up to three tries).
+            raise exc.DisconnectionError(f"connection check failed: {e}") from e
+
+    return engine
 
 
 def busy_timeout() -> float:

@@ -7,7 +7,9 @@ work would cost more than the database itself. Shape of a pass, per chunk of dir
 key order:
 
 * `dirty_chunk` reads the next chunk by keyset (`(source, id) > last`, the partial index
-  `ix_tickets_dirty`), plain tuples;
+  `ix_tickets_dirty`), plain tuples; `every_chunk` the next chunk of all tickets with what
+  they hold of their facts, for a pass over every ticket (`kpimon recompute`), which then
+  rewrites only the tickets whose derived values change;
 * `history_in` reads the status history of the chunk's dirty tickets of one source, one range
   read (a join from the dirty tickets of the id range, so it costs the same whether the chunk
   is dense, after an import, or sparse, after a small collection);
@@ -23,10 +25,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kpimon.store.writer import RawSql
+from kpimon.store.writer import RawSql, literal
 
-__all__ = ["RawSql", "analyze", "count_dirty", "delete_facts_in", "dirty_chunk",
-           "history_in", "insert_columns", "mark_done"]
+__all__ = ["RawSql", "analyze", "count_all", "count_dirty", "delete_facts_in",
+           "delete_table_in", "dirty_chunk", "every_chunk", "facts_in", "history_in",
+           "insert_columns", "mark_done", "relax_commit"]
 
 FACT_TABLES = ("ticket_facts", "resolution_facts", "resolutions")
 # What a large pass touched, for ANALYZE on PostgreSQL (the planner's statistics).
@@ -37,9 +40,26 @@ TICKET_COLUMNS = ("source", "id", "status", "created", "updated", "first_respons
 _STAGE = "kpimon_facts_done"
 
 
+def relax_commit(sql: RawSql) -> None:
+    """PostgreSQL: this transaction (one chunk of a facts pass) commits without waiting for
+    its WAL to reach the disk. Safe here: a crash can lose only the last chunks' commits, and
+    what they cleared was the dirty flag of their tickets in the same transaction, so those
+    tickets are still dirty afterwards and the next pass redoes them; no other data is in
+    these transactions. It saves a flush per chunk."""
+    if sql.dialect == "postgresql":
+        sql.execute("SET LOCAL synchronous_commit = off")
+
+
 def count_dirty(sql: RawSql) -> int:
     """How many tickets are marked for the facts pass."""
     sql.execute("SELECT count(*) FROM tickets WHERE facts_dirty")
+    row = sql.cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def count_all(sql: RawSql) -> int:
+    """How many tickets are stored."""
+    sql.execute("SELECT count(*) FROM tickets")
     row = sql.cursor.fetchone()
     return int(row[0]) if row else 0
 
@@ -58,15 +78,62 @@ def dirty_chunk(sql: RawSql, after: tuple[str, str] | None, limit: int
     return list(sql.cursor.fetchall())
 
 
-def history_in(sql: RawSql, source: str, lo: str, hi: str) -> list[tuple[Any, ...]]:
+DERIVED_COLUMNS = ("done_at", "flow_origin", "flow_seen", "response_at", "facts_dirty")
+"""What a ticket holds of its facts, read beside TICKET_COLUMNS by `every_chunk`."""
+
+
+def every_chunk(sql: RawSql, after: tuple[str, str] | None, limit: int
+                ) -> list[tuple[Any, ...]]:
+    """The next `limit` tickets after the key `after`, dirty or not, in key order, as
+    TICKET_COLUMNS + DERIVED_COLUMNS (a pass over every ticket: `kpimon recompute`)."""
+    cols = ", ".join(TICKET_COLUMNS + DERIVED_COLUMNS)
+    if after is None:
+        sql.execute(f"SELECT {cols} FROM tickets ORDER BY source, id LIMIT ?", (limit,))
+    else:
+        sql.execute(f"SELECT {cols} FROM tickets WHERE (source, id) > (?, ?) "
+                    "ORDER BY source, id LIMIT ?", (*after, limit))
+    return list(sql.cursor.fetchall())
+
+
+def history_in(sql: RawSql, source: str, lo: str, hi: str, every: bool = False
+               ) -> list[tuple[Any, ...]]:
     """(ticket_id, at, from_status, to_status, derived) of every status change of the dirty
-    tickets of `source` with lo <= id <= hi, by ticket and time."""
+    tickets (with `every`, of all tickets) of `source` with lo <= id <= hi, by ticket and
+    time."""
+    if every:
+        sql.execute(
+            "SELECT ticket_id, at, from_status, to_status, derived FROM status_changes "
+            "WHERE source = ? AND ticket_id >= ? AND ticket_id <= ? "
+            "ORDER BY ticket_id, at, id", (source, lo, hi))
+        return list(sql.cursor.fetchall())
     sql.execute(
         "SELECT sc.ticket_id, sc.at, sc.from_status, sc.to_status, sc.derived "
         "FROM tickets t JOIN status_changes sc ON sc.source = t.source AND sc.ticket_id = t.id "
         "WHERE t.facts_dirty AND t.source = ? AND t.id >= ? AND t.id <= ? "
         "ORDER BY sc.ticket_id, sc.at, sc.id", (source, lo, hi))
     return list(sql.cursor.fetchall())
+
+
+_FACT_SHAPES = {"resolutions": "ticket_id, resolved_at, valid_from, superseded_at, reopened_at",
+                "ticket_facts": "ticket_id, clock, created_c, response_c",
+                "resolution_facts": "ticket_id, resolved_at, clock, resolved_c"}
+
+
+def facts_in(sql: RawSql, source: str, lo: str, hi: str) -> dict[str, list[tuple[Any, ...]]]:
+    """The stored rows of each facts table for the tickets of `source` with lo <= id <= hi,
+    as sorted tuples (kpi/facts.py's `ChunkFacts.fact_rows` has the same shape)."""
+    out = {}
+    for table, cols in _FACT_SHAPES.items():
+        sql.execute(f"SELECT {cols} FROM {table} WHERE source = ? AND ticket_id >= ? AND "
+                    "ticket_id <= ?", (source, lo, hi))
+        out[table] = sorted(map(tuple, sql.cursor.fetchall()))
+    return out
+
+
+def delete_table_in(sql: RawSql, table: str, source: str, lo: str, hi: str) -> None:
+    """Drop the rows of one facts table for the tickets of `source` with lo <= id <= hi."""
+    sql.execute(f"DELETE FROM {table} WHERE source = ? AND ticket_id >= ? AND ticket_id <= ?",
+                (source, lo, hi))
 
 
 def delete_facts_in(sql: RawSql, source: str, lo: str, hi: str) -> None:
@@ -79,18 +146,25 @@ def delete_facts_in(sql: RawSql, source: str, lo: str, hi: str) -> None:
 
 
 def insert_columns(sql: RawSql, table: str, columns: Sequence[str],
-                   data: Sequence[Sequence[Any]]) -> None:
-    """INSERT rows given column-wise (`data[k]` is the list of column k's values)."""
+                   data: Sequence[Sequence[Any]],
+                   constants: Sequence[tuple[str, Any]] = (), deferred: bool = False) -> None:
+    """INSERT rows given column-wise (`data[k]` is the list of column k's values), each with
+    the `constants` (column, value) — on SQLite literals of the statement, not parameters.
+    `deferred`: on PostgreSQL the rows may wait in the `RawSql` for one larger COPY, until
+    `sql.flush()` (the caller's duty before it commits or reads the table)."""
     n = len(data[0]) if data else 0
     if not n:
         return
     if sql.dialect == "postgresql":
-        sql.insert(table, columns, list(zip(*data, strict=True)))
+        if deferred:
+            sql.insert_deferred(table, columns, data, constants)
+        else:
+            sql.insert(table, columns, list(zip(*data, strict=True)), constants=constants)
         return
     width = len(columns)
     per = sql.rows_per_statement(width)
-    names = ", ".join(f'"{c}"' for c in columns)
-    one = "(" + ", ".join("?" * width) + ")"
+    names = ", ".join(f'"{c}"' for c in (*columns, *(c for c, _ in constants)))
+    one = "(" + ", ".join(["?"] * width + [literal(v) for _, v in constants]) + ")"
     full = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * per)
     for start in range(0, n, per):
         stop = min(n, start + per)

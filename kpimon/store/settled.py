@@ -86,25 +86,31 @@ def forget_between(conn: Connection, start: int, end: int) -> None:
     conn.execute(delete(t.settled_sums).where(s.month_start < end, s.month_end > start))
 
 
+def forget_all(conn: Connection) -> None:
+    """Forget every stored month (all facts are about to be recomputed)."""
+    conn.execute(delete(t.settled_sums))
+
+
 def forget_dirty(conn: Connection) -> None:
     """Forget every stored month a dirty ticket touches, before its facts are rebuilt: the
     months of its created, updated, first response, resolved and closed times, of its status
     changes (where a new resolution may fall), and of its resolutions and created position so
     far (where the old ones were)."""
     s = t.settled_sums.c
-    months = sorted(set(conn.execute(select(s.month_start, s.month_end).distinct()).all()))
-    if not months:
-        return
     tk = t.tickets.c
-    dirty = select(tk.source, tk.id).where(tk.facts_dirty.is_(True))
+    # The count first: between passes no ticket is dirty, and that is one look at an empty index.
+    dirty = select(tk.source, tk.id).where(t.IS_DIRTY)
     count = int(conn.execute(select(func.count()).select_from(dirty.subquery())).scalar_one())
     if count == 0:
+        return
+    months = sorted(set(conn.execute(select(s.month_start, s.month_end).distinct()).all()))
+    if not months:
         return
     if count > FORGET_ALL_ABOVE:
         conn.execute(delete(t.settled_sums))
         return
     d = dirty.subquery("d")
-    own = [select(col.label("at")).where(tk.facts_dirty.is_(True))
+    own = [select(col.label("at")).where(t.IS_DIRTY)
            for col in (tk.created, tk.updated, tk.first_response, tk.resolved, tk.closed)]
     linked = [
         select(table.c[col].label("at")).select_from(table.join(

@@ -70,12 +70,31 @@ tickets = Table(
     # derived from the history where the source asks for it), the same on every clock.
     Column("response_at", BigInteger),
     Index("ix_tickets_created", "created"),
-    Index("ix_tickets_done_at", "done_at"),
     # The tickets the facts pass has still to do, in key order (it walks them in chunks);
     # partial, so clearing a flag removes an entry instead of rewriting it.
     Index("ix_tickets_dirty", "source", "id", sqlite_where=text("facts_dirty"),
           postgresql_where=text("facts_dirty")),
 )
+
+# Not done by a moment m, cancelled tickets left out: `coalesce(done_at, NEVER_DONE) > m`
+# (kpi/indicators/base.py `not_done_by`), one range of ix_tickets_open. The index on done_at
+# alone also gave every cancelled ticket for `done_at IS NULL` (they have no done_at either, as
+# many as the open ones), and SQLite merged two scans for `done_at IS NULL OR done_at > m`.
+# Queries spell the expression and the condition as here, constants included: an expression
+# index serves only its own expression, and SQLite uses a partial index only for a query term
+# identical to its condition (not for a bound parameter, nor within an OR).
+NEVER_DONE = 9223372036854775807
+DONE_KEY = f"coalesce(done_at, {NEVER_DONE})"
+NOT_CANCELLED = "status <> 'cancelled'"
+tickets.append_constraint(Index("ix_tickets_open", text(DONE_KEY),
+                                sqlite_where=text(NOT_CANCELLED),
+                                postgresql_where=text(NOT_CANCELLED)))
+
+# "The ticket is dirty" in the words of ix_tickets_dirty's condition. SQLite uses a partial
+# index only for a query term identical to its WHERE: `facts_dirty = 1` or `IS 1` (what
+# SQLAlchemy writes for a Boolean column there) scan every ticket, as does `IS true` on
+# PostgreSQL; the bare column reads the index (empty, most of the time) on both.
+IS_DIRTY = text("tickets.facts_dirty")
 
 status_changes = Table(
     "status_changes", metadata,
@@ -91,6 +110,11 @@ status_changes = Table(
     Index("ix_status_changes_ticket", "source", "ticket_id", "at"),
 )
 
+# The three tables the facts pass writes, about one row each per ticket (and clock), are
+# WITHOUT ROWID on SQLite: the primary key is the table, so a row costs one B-tree insert
+# instead of two (the rowid table and the key's index) — most of what storing a ticket's
+# facts costs at import (BENCHMARKS.md). PostgreSQL ignores the option.
+#
 # Resolutions (kpi/resolution.py, docs/indicators.md): as of an evaluation moment `at` a ticket is
 # resolved at `resolved_at` when valid_from <= at and neither superseded_at (a later-known
 # time of the same run of resolved/closed statuses takes over) nor reopened_at (the run ended)
@@ -105,6 +129,7 @@ resolutions = Table(
     Column("superseded_at", BigInteger),
     Column("reopened_at", BigInteger),
     Index("ix_resolutions_resolved_at", "resolved_at"),
+    sqlite_with_rowid=False,
 )
 
 # Keyed ticket first: the period queries reach facts from the tickets of the period, and an
@@ -118,6 +143,7 @@ ticket_facts = Table(
     Column("clock", String(64), primary_key=True),
     Column("created_c", BigInteger, nullable=False),
     Column("response_c", BigInteger),  # position of tickets.response_at
+    sqlite_with_rowid=False,
 )
 
 resolution_facts = Table(
@@ -127,6 +153,7 @@ resolution_facts = Table(
     Column("resolved_at", BigInteger, primary_key=True),
     Column("clock", String(64), primary_key=True),
     Column("resolved_c", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 calls = Table(

@@ -41,6 +41,7 @@ import pickle
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, tuple_, update
@@ -70,6 +71,10 @@ from kpimon.timeutil import epoch
 CHUNK = 2000  # items per chunk: one SELECT, one or two INSERTs
 SQLITE_CACHE_KIB = 32 * 1024  # SQLite page cache while a large batch is written
 ROWS_PER_INSERT = 1000  # rows per multi-row INSERT (fewer when the driver allows fewer params)
+# PostgreSQL: rows queued per table by `RawSql.insert_deferred` before they go as one COPY.
+# Each COPY costs a few round trips and a statement's setup, milliseconds on a busy server:
+# the facts of an import's 2,000-ticket chunks, sent per chunk, spent half their time there.
+DEFERRED_COPY_ROWS = 50_000
 ID_MAX = limits.length(limits.TICKET_ID)  # tickets.id / status_changes.ticket_id
 LINE_MIN, LINE_MAX = limits.int_bounds(limits.LINE)  # tickets.resolved_by_line
 TEXT_MAX = 128  # support_group, org, category
@@ -129,6 +134,10 @@ def _clean_str(value: str | None, limit: int) -> str | None:
     return value.replace("\x00", "\ufffd")[:limit]
 
 
+_Queue = tuple[str, tuple[str, ...], tuple[tuple[str, Any], ...]]
+"""A queue of RawSql.insert_deferred: table, columns, constants."""
+
+
 class RawSql:
     """Raw SQL on the driver connection under `conn`'s transaction, for SQLite and psycopg
     (the batch writer's, and the facts pass's in store/facts.py)."""
@@ -144,6 +153,8 @@ class RawSql:
         self.cursor = self.raw.cursor()
         self._saved_cache: int | None = None
         self._staged: set[str] = set()
+        # PostgreSQL: rows queued by insert_deferred, per (table, columns), column-wise.
+        self._deferred: dict[_Queue, list[list[Any]]] = {}
 
     def widen_cache(self) -> None:
         """SQLite: a page cache of SQLITE_CACHE_KIB while a large batch is written (with the
@@ -186,7 +197,7 @@ class RawSql:
             return self._copy(table, columns, rows, constants, conflict)
         names = ", ".join(list(columns) + [c for c, _ in constants])
         one = "(" + ", ".join([self.mark] * len(columns)
-                              + [_literal(v) for _, v in constants]) + ")"
+                              + [literal(v) for _, v in constants]) + ")"
         per = self.rows_per_statement(len(columns))
         done = 0
         for start in range(0, len(rows), per):
@@ -225,6 +236,38 @@ class RawSql:
         done = int(self.cursor.rowcount)
         self.cursor.execute(f"TRUNCATE {target}")
         return done
+
+    def insert_deferred(self, table: str, columns: Sequence[str],
+                        data: Sequence[Sequence[Any]],
+                        constants: Sequence[tuple[str, Any]] = ()) -> None:
+        """PostgreSQL: queue rows given column-wise (`data[k]` is column k's values; each row
+        with the `constants`, as in `insert`) for a
+        COPY of many calls' rows at once, sent when DEFERRED_COPY_ROWS are queued for the
+        table and by `flush()`, which whoever queues must call before the transaction
+        commits (nothing may read the table in between). A queued row that breaks a
+        constraint (a duplicate key) fails the COPY that sends it: later, but still inside
+        the transaction, which then rolls back as it would have. SQLite: inserted at once."""
+        if self.dialect != "postgresql":
+            self.insert(table, columns, list(zip(*data, strict=True)), constants)
+            return
+        key = (table, tuple(columns), tuple(constants))
+        queued = self._deferred.get(key)
+        if queued is None:
+            queued = self._deferred[key] = [[] for _ in columns]
+        for col, values in zip(queued, data, strict=True):
+            col.extend(values)
+        if len(queued[0]) >= DEFERRED_COPY_ROWS:
+            self._send(key)
+
+    def flush(self) -> None:
+        """Send every row `insert_deferred` queued (see there)."""
+        for key in list(self._deferred):
+            self._send(key)
+
+    def _send(self, key: _Queue) -> None:
+        data = self._deferred.pop(key)
+        if data and data[0]:
+            self._copy(key[0], key[1], list(zip(*data, strict=True)), key[2], "")
 
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """executemany on the driver (qmark placeholders in `sql`)."""
@@ -285,7 +328,6 @@ class RawSql:
 _TICKET_COLUMNS = ("source", "id") + CONTENT
 # What the facts pass derives on a ticket (kpi/facts.py), when a hook derives it at insert.
 _FACT_COLUMNS = ("done_at", "flow_origin", "flow_seen", "response_at", "facts_dirty")
-_NOT_DONE = (None, None, None, None, True)
 # Where an insert row holds id, status, created, updated, first_response, resolved, closed.
 _ROW_LAYOUT = (1, 4, 5, 6, 7, 8, 9)
 # Statements for a list of keys (see RawSql.keyed): the SQLite text, and its PostgreSQL twin.
@@ -293,8 +335,8 @@ _SELECT_EXISTING = ("SELECT id, run_id, deleted, " + ", ".join(CONTENT)
                     + " FROM tickets WHERE source = ? AND id IN ({keys})")
 _SELECT_OLDER = "SELECT id, content FROM kpimon_older_rows WHERE token = ? AND id IN ({keys})"
 _MARK_DIRTY = "UPDATE tickets SET facts_dirty = TRUE WHERE source = ? AND id IN ({keys})"
-_SELECT_HISTORY = ("SELECT DISTINCT ticket_id FROM status_changes WHERE source = ? AND "
-                   "ticket_id IN ({keys})")
+_SELECT_HISTORY = ("SELECT ticket_id, at, id, from_status, to_status, derived FROM "
+                   "status_changes WHERE source = ? AND ticket_id IN ({keys})")
 _SELECT_CALLS = ("SELECT call_id, queue, entered, wait_seconds, outcome FROM calls "
                  "WHERE source = ? AND call_id IN ({keys})")
 # PostgreSQL: one index lookup per key, whatever the planner's statistics say of a table this
@@ -305,8 +347,9 @@ _PG_KEYED = {
     "entered, wait_seconds, outcome FROM calls WHERE source = %s AND call_id = k.id LIMIT 1) c",
     _SELECT_EXISTING: "SELECT t.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, run_id, "
     "deleted, " + ", ".join(CONTENT) + " FROM tickets WHERE source = %s AND id = k.id LIMIT 1) t",
-    _SELECT_HISTORY: "SELECT k.id FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT 1 FROM "
-    "status_changes WHERE source = %s AND ticket_id = k.id LIMIT 1) h",
+    _SELECT_HISTORY: "SELECT h.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT ticket_id, "
+    "at, id, from_status, to_status, derived FROM status_changes WHERE source = %s AND "
+    "ticket_id = k.id) h",
     _SELECT_OLDER: "SELECT o.* FROM unnest(%s::text[]) AS k(id), LATERAL (SELECT id, content "
     "FROM kpimon_older_rows WHERE token = %s AND id = k.id LIMIT 1) o",
 }
@@ -322,16 +365,22 @@ _CHANGE_COLUMNS = ("source", "ticket_id", "at", "from_status", "to_status", "der
 _CHANGES_CONFLICT = " ON CONFLICT DO NOTHING"
 
 
+History = Sequence[tuple[int, str | None, str, bool]]
+"""A ticket's status history: (at, from status, to status, derived), in order of time."""
+
+
 class NewTicketFacts(Protocol):
-    """Computes and writes, on the batch's transaction, the facts of new tickets whose only
-    history is none or the derived first change (`first_changes`: id → its time), and
-    gives back each one's (done_at, flow_origin, flow_seen, response_at), in order. `layout`
-    says where a row holds id, status, created, updated, first_response, resolved and closed.
-    kpi/facts.py's FactsBuilder.new_tickets is the one."""
+    """Computes and writes, on the batch's transaction, the facts of new tickets, and gives
+    back each one's (done_at, flow_origin, flow_seen, response_at), in order. A ticket's
+    history is its derived first change (`first_changes`: id → its time), or the history
+    stored for it before it arrived (`histories`, by id: a status file imported before the
+    tickets), or none. `layout` says where a row holds id, status, created, updated,
+    first_response, resolved and closed. kpi/facts.py's FactsBuilder.new_tickets is the one."""
 
     def __call__(self, conn: Connection, sql: RawSql, source: str,
                  rows: Sequence[tuple[Any, ...]], layout: tuple[int, int, int, int, int, int, int],
-                 first_changes: Mapping[str, int]) -> list[tuple[Any, ...]]: ...
+                 first_changes: Mapping[str, int], histories: Mapping[str, History]
+                 ) -> list[tuple[Any, ...]]: ...
 
 
 class BatchWriter:
@@ -340,7 +389,7 @@ class BatchWriter:
     def __init__(self, conn: Connection, source: str, label: str, token: int, now: int,
                  derive_history: bool, snapshot: bool, device_source: bool = False,
                  max_delete_share: float | None = None,
-                 new_facts: NewTicketFacts | None = None):
+                 new_facts: NewTicketFacts | None = None, secrets: tuple[str, ...] = ()):
         self.conn = conn
         self.source = source
         self.label = label
@@ -353,6 +402,7 @@ class BatchWriter:
         # is held: nothing is marked, `counts.held_deletions` says how many it would have.
         self.max_delete_share = max_delete_share
         self.new_facts = new_facts
+        self.secrets = secrets  # the configuration's: masked in the rejects' locations
         self._has_history: bool | None = None  # whether the source has any stored history
         self.counts = BatchCounts()
         self.devices: list[Device] = []
@@ -373,6 +423,8 @@ class BatchWriter:
                 if len(chunk) >= CHUNK:  # a large batch
                     self.sql.widen_cache()
                 self._write_chunk(chunk)
+            if self._sql is not None:
+                self._sql.flush()  # the facts of new tickets the hook queued (PostgreSQL)
             self._finish()
         finally:
             if self._sql is not None:
@@ -553,11 +605,11 @@ class BatchWriter:
             sql.insert("status_changes", _CHANGE_COLUMNS, derived, conflict=_CHANGES_CONFLICT)
 
     def _facts_of_new(self, inserts: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """The values of _FACT_COLUMNS for each new ticket, through the hook; a ticket with a
-        stored history of its own is left to the facts pass (_NOT_DONE)."""
+        """The values of _FACT_COLUMNS for each new ticket, through the hook, with the status
+        history stored for it before it arrived (a status file imported first)."""
         assert self.new_facts is not None
         first: dict[str, int] = {}
-        known: set[str] = set()
+        histories: dict[str, list[tuple[int, str | None, str, bool]]] = {}
         if self.derive_history:  # the derived first change, as written below
             for row in inserts:
                 first[row[1]] = row[5] if row[4] == "new" else (
@@ -568,15 +620,13 @@ class BatchWriter:
                                  (self.source,))
                 self._has_history = self.sql.cursor.fetchone() is not None
             if self._has_history:
-                known = {r[0] for r in self.sql.keyed(_SELECT_HISTORY, (self.source,),
-                                                      [row[1] for row in inserts])}
-        eligible = [row for row in inserts if row[1] not in known] if known else inserts
-        done = [(*d, False) for d in self.new_facts(self.conn, self.sql, self.source, eligible,
-                                                    _ROW_LAYOUT, first)]
-        if not known:
-            return done
-        it = iter(done)
-        return [_NOT_DONE if row[1] in known else next(it) for row in inserts]
+                stored = self.sql.keyed(_SELECT_HISTORY, (self.source,),
+                                        [row[1] for row in inserts])
+                stored.sort(key=itemgetter(0, 1, 2))  # by ticket, time, then as stored
+                for tid, at, _, frm, to, derived in stored:
+                    histories.setdefault(tid, []).append((int(at), frm, to, bool(derived)))
+        return [(*d, False) for d in self.new_facts(self.conn, self.sql, self.source, inserts,
+                                                    _ROW_LAYOUT, first, histories)]
 
     # The rows skipped as older, by id, for telling a later duplicate in the same batch. A
     # temporary table (per connection; rows keyed by the batch token) keeps memory flat.
@@ -733,7 +783,8 @@ class BatchWriter:
         run_id = self.token // 100000
         self.sql.insert("rejects", ("run_id", "source", "location", "row", "field", "reason",
                                     "value", "at"), [
-            (run_id, r.source, _clean_str(redact(r.where), 500), r.row, _clean_str(r.field, 64),
+            (run_id, r.source, _clean_str(redact(r.where, self.secrets), 500), r.row,
+             _clean_str(r.field, 64),
              _clean_str(stored_reject_reason(r.field, r.value, r.reason), 500),
              _clean_str(stored_reject_value(r.field, r.value), 64), self.now) for r in rejects])
         self.counts.rejected += len(rejects)
@@ -777,10 +828,15 @@ class BatchWriter:
                                                                       facts_dirty=True))
 
 
-def _literal(value: Any) -> str:
-    """A constant of ours (a bool or an int) as an SQL literal."""
+def literal(value: Any) -> str:
+    """A constant of ours (a bool, an int, or a text such as a source's name) as an SQL
+    literal: a constant in the statement costs nothing per row, a parameter a bind each."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        if "\x00" in value:  # no SQL text can hold it; never in a configured name
+            raise ValueError("a NUL character in an SQL constant")
+        return "'" + value.replace("'", "''") + "'"
     return str(int(value))
 
 

@@ -22,7 +22,7 @@ from kpimon.present import render
 from kpimon.present.view import period_view
 from kpimon.records import PRIORITIES
 from kpimon.store import RunInfo
-from kpimon.web.snapshot import Snapshot
+from kpimon.web.snapshot import JobHealth, Snapshot
 
 #: A source is stale when it has not succeeded for this many times its `every`.
 STALE_AFTER_INTERVALS = 2
@@ -50,6 +50,12 @@ class Banner:
     text: str
 
 
+@dataclass
+class JobBanner:
+    job: str  # compute | purge
+    text: str
+
+
 def source_state(run: RunInfo | None, every: int, now: datetime) -> str:
     """up, failing, stale (no success within STALE_AFTER_INTERVALS × every) or not_run."""
     if run is None or run.last_ok is None:
@@ -62,10 +68,25 @@ def source_state(run: RunInfo | None, every: int, now: datetime) -> str:
     return "up"
 
 
-def _when(fmt: Formatter, ts: int | None, now: datetime) -> str:
+def _when(fmt: Formatter, ts: float | None, now: datetime) -> str:
     if ts is None:
         return fmt.t("page.never")
     return fmt.since(datetime.fromtimestamp(ts, UTC), now)
+
+
+def job_banners(fmt: Formatter, health: JobHealth, now: datetime) -> list[JobBanner]:
+    """A banner for the compute and for the retention purge when its last run failed: since
+    when, how many failures in a row, and when it last succeeded."""
+    out = []
+    for job in ("compute", "purge"):
+        if not health.failing(job):
+            continue
+        last: float | None = getattr(health, f"{job}_last_success")
+        out.append(JobBanner(job, fmt.t(
+            f"page.{job}_failing", since=_when(fmt, getattr(health, f"{job}_failing_since"), now),
+            n=fmt.integer(getattr(health, f"{job}_failures_in_row")),
+            last=fmt.t("page.job_no_success") if last is None else _when(fmt, last, now))))
+    return out
 
 
 def status_page(snap: Snapshot, now: datetime | None = None,
@@ -142,6 +163,7 @@ def status_page(snap: Snapshot, now: datetime | None = None,
     return render("page.html", fmt, computed=computed,
                   starting=not snap.ready or snap.computed_at is None,
                   reload_ok=snap.reload_ok, banners=banners,
+                  job_banners=job_banners(fmt, snap.health, now),
                   firing_alerts=list(firing_alerts if firing_alerts is not None
                                      else snap.firing_alerts),
                   open=open_view, at_risk=at_risk, periods=periods, sources=sources,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +44,42 @@ def _f(value: float | None) -> float:
     return NAN if value is None else float(value)
 
 
+@dataclass
+class JobHealth:
+    """How the daemon's own jobs fare: the last success (Unix time) and the failures of the
+    compute and of the retention purge. A failed job changes nothing stored, so its failure
+    lives here, in the log, in the metrics and on the status page.
+
+    `*_failing_since` is when the present run of failures began (the first failure after the
+    last success) and `*_failures_in_row` how many there have been since; both stay as they
+    are after a success, which `failing` tells apart by the times."""
+
+    compute_last_success: float | None = None
+    compute_failures: int = 0
+    compute_failing_since: float | None = None
+    compute_failures_in_row: int = 0
+    purge_last_success: float | None = None
+    purge_failures: int = 0
+    purge_failing_since: float | None = None
+    purge_failures_in_row: int = 0
+
+    def failed(self, job: str, at: float | None = None) -> None:
+        """Count a failure of `job` (`compute` or `purge`) at `at` (Unix time, now by
+        default): the first after a success starts a new run of failures."""
+        at = time.time() if at is None else at
+        if not self.failing(job):
+            setattr(self, f"{job}_failing_since", at)
+            setattr(self, f"{job}_failures_in_row", 0)
+        setattr(self, f"{job}_failures", getattr(self, f"{job}_failures") + 1)
+        setattr(self, f"{job}_failures_in_row", getattr(self, f"{job}_failures_in_row") + 1)
+
+    def failing(self, job: str) -> bool:
+        """Whether `job`'s last run failed: it failed, and has not succeeded since."""
+        since: float | None = getattr(self, f"{job}_failing_since")
+        last: float | None = getattr(self, f"{job}_last_success")
+        return since is not None and (last is None or since > last)
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Everything the outputs show, computed at `computed_at`."""
@@ -67,6 +104,9 @@ class Snapshot:
     # that failed as a whole and are still there to be mended.
     stored: Mapping[str, tuple[int, str]] = field(default_factory=dict)
     file_failures: Mapping[str, list[FileFailure]] = field(default_factory=dict)
+    # The compute's and the purge's successes and failures when the snapshot was built (a
+    # copy: the page shows what the metrics show).
+    health: JobHealth = field(default_factory=JobHealth)
 
 
 class SnapshotHolder:
@@ -135,18 +175,6 @@ class SourceExtras:
     devices: Mapping[str, int] = field(default_factory=dict)
     #: Tickets the last full resync would have marked gone but held (max_delete_share).
     held_deletions: Mapping[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class JobHealth:
-    """How the daemon's own jobs fare: the last success (Unix time) and the failures of the
-    compute and of the retention purge. A failed job changes nothing stored, so its failure
-    lives here, in the log and in the metrics."""
-
-    compute_last_success: float | None = None
-    compute_failures: int = 0
-    purge_last_success: float | None = None
-    purge_failures: int = 0
 
 
 def build_metrics(config: Config, evaluations: Mapping[str, Evaluation],

@@ -5,40 +5,29 @@ Alertmanager-style. The source is a real ticket_csv `url` on a local HTTP server
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from tests.alerts.bench import at
+from tests.http_server import LocalServer, QuietHandler
 from tests.sources.ticket_csv_files import csv_text, row
 
 
-class _Export(BaseHTTPRequestHandler):
+class _Export(QuietHandler):
     status = 503
     body = b""
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self.send_response(self.status)
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+        self.reply(self.status, self.body)
 
 
 @pytest.fixture
 def export() -> Iterator[tuple[str, type[_Export]]]:
     handler = type("Export", (_Export,), {})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/export.csv", handler
-    httpd.shutdown()
-    httpd.server_close()
+    with LocalServer(handler) as httpd:
+        yield f"{httpd.origin}/export.csv", handler
 
 
 SOURCE = """

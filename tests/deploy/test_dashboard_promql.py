@@ -1,7 +1,9 @@
 """Every PromQL expression of the shipped dashboard and rules, run by a real Prometheus that
 scrapes a real kpimon daemon (the demo configuration and data): each parses and returns at
 least one series. Template variables are filled as Grafana fills them — a query variable with
-all its values (its "All"), a custom variable with each of its options in turn."""
+all its values (its "All"), a custom variable with each of its options in turn. The alerts on
+conditions the demo does not reach (QUIET) must be accepted by Prometheus; their firing is
+shown by promtool's unit tests (test_prometheus_rules)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,12 @@ from tests.deploy.prometheus_server import QueryError, metric_names, prometheus,
 from tests.web.golden import DaemonProcess, wait_for
 
 pytestmark = pytest.mark.timeout(240)
+
+#: Alerts whose condition the demo daemon does not reach in the test: a compute failing or
+#: not run for 15 minutes, a failed retention purge, a held Efecte resync (the demo has no
+#: `efecte_rest` source).
+QUIET = {"rule KpimonComputeStale", "rule KpimonComputeFailing", "rule KpimonPurgeFailed",
+         "rule KpimonDeletionsHeld"}
 
 
 def _rule_files(tmp_path: Path) -> list[Path]:
@@ -83,7 +91,7 @@ def test_every_query_returns_series(tmp_path: Path) -> None:
                     return False  # not scraped yet
                 # A QueryError from here on is a broken expression: it fails the test.
                 empty[:] = [f"{where}: {expr}" for where, expr in expressions
-                            if not query(prom, expr)]
+                            if not query(prom, expr) and where not in QUIET]
                 return not empty
 
             try:
@@ -93,6 +101,7 @@ def test_every_query_returns_series(tmp_path: Path) -> None:
                 pytest.fail("expressions without a series:\n" + "\n".join(empty))
             # The names Prometheus holds are the daemon's and the rules' (and Prometheus's
             # own ALERTS): every metric the dashboard uses is among them.
+            assert QUIET <= {where for where, _ in _expressions(prom, board)}
             held = metric_names(prom)
             used = set().union(*(dash.metric_names_in(e) for _, e in dash.panel_queries(board)))
             assert used <= held, sorted(used - held)

@@ -8,27 +8,20 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.deploy.harness import Daemon, NotifySocket, source_block, write_config
+from tests.http_server import LocalServer, QuietHandler
 
 
-def _server(delay: float, asked: threading.Event) -> type[BaseHTTPRequestHandler]:
-    class Slow(BaseHTTPRequestHandler):
+def _server(delay: float, asked: threading.Event) -> type[QuietHandler]:
+    class Slow(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             asked.set()
             time.sleep(delay)
-            body = b"unavailable"
-            self.send_response(503)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass
+            self.reply(503, b"unavailable")
 
     return Slow
 
@@ -40,15 +33,12 @@ def slow_servers() -> Iterator[list[tuple[str, threading.Event]]]:
     servers = []
     for delay in (1.0, 60.0):
         asked = threading.Event()
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _server(delay, asked))
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        server = LocalServer(_server(delay, asked))
         servers.append(server)
-        out.append((f"http://127.0.0.1:{server.server_address[1]}/x.csv", asked))
+        out.append((f"{server.origin}/x.csv", asked))
     yield out
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        server.close()
 
 
 @pytest.mark.timeout(40)

@@ -1,7 +1,8 @@
 """Facts written by an import for its new tickets, in the import's own transaction, are
-exactly the facts the facts pass computes for the same tickets — with a source history that
-arrives after the tickets, with a derived one, on a paused business clock — on SQLite and
-PostgreSQL."""
+exactly the facts the facts pass computes for the same tickets — with a source history read
+before the tickets (the status file of the same collection, or of an earlier one), with a
+derived one, on a paused business clock — and a history that arrives after its ticket leaves
+that ticket to the facts pass; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -101,13 +102,15 @@ def test_import_writes_the_facts_the_pass_computes(db_url: str, tmp_path: Path) 
                 t.tickets.c.source == "snapshots", t.tickets.c.facts_dirty.is_(False))
             ).scalar_one()
         assert done_at_import == 800  # the import did them; none left for the pass
-        app.facts.update()  # the tickets whose history came with the import
+        # The status file is read before the tickets, so their facts came from it at import.
+        assert app.facts.update() == 0
         at_import = _facts(app)
         assert len(at_import["resolutions"]) > 1000 and len(at_import["ticket_facts"]) == 3200
         assert app.facts.rebuild() == 1600  # every ticket again, by the facts pass alone
         assert _facts(app) == at_import
 
-        # A history that arrives before its tickets: the import leaves them to the pass.
+        # A history that arrives in an earlier collection than its tickets: the import reads
+        # it from the store.
         (tmp_path / "history" / "h2.csv").write_text(csv_text(
             [["X-1", "2026-03-02 09:00", "", "02 - Pågår"],
              ["X-1", "2026-03-03 10:00", "02 - Pågår", "03 - Väntar"],
@@ -124,7 +127,14 @@ def test_import_writes_the_facts_the_pass_computes(db_url: str, tmp_path: Path) 
         with app.store.engine.connect() as conn:
             dirty = conn.execute(select(t.tickets.c.id).where(
                 t.tickets.c.facts_dirty.is_(True))).scalars().all()
-        assert dirty == ["X-1"]
+        assert dirty == []
+        assert app.facts.update() == 0
+
+        # A history that arrives after its ticket: the ticket is marked for the facts pass.
+        (tmp_path / "history" / "h3.csv").write_text(csv_text(
+            [["X-2", "2026-03-02 09:00", "01 - Ny", "02 - Pågår"]],
+            header=["Ärende-ID", "Ändrad", "Från", "Till"]), encoding="utf-8-sig")
+        assert all(o.ok for o in app.collect())
         assert app.facts.update() == 1
         at_import = _facts(app)
         assert app.facts.rebuild() == 1602

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from kpimon.config import SourceConfig
 from kpimon.sources.base import Batch, CollectContext
+from tests.http_server import LocalServer, QuietHandler
 
 BASE = "/rest-api/itsm/v1"
 XML_BASE = "/api/itsm"
@@ -147,24 +148,22 @@ class FakeEfecte:
         self.tokens: dict[str, float] = {}
         self.lock = threading.RLock()
         self._serial = itertools.count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True)
+        self._server: LocalServer | None = None
 
     # -------------------------------------------------------------- lifecycle
 
     def __enter__(self) -> FakeEfecte:
-        self._thread.start()
+        self._server = LocalServer(_handler_for(self), poll=0.02)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        assert self._server is not None
+        self._server.close()
 
     @property
     def origin(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        assert self._server is not None, "use FakeEfecte as a context manager"
+        return self._server.origin
 
     @property
     def url(self) -> str:
@@ -225,7 +224,7 @@ class FakeEfecte:
 
     # -------------------------------------------------------------- handlers
 
-    def handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
+    def handle(self, h: QuietHandler, method: str) -> None:
         parts = urlsplit(h.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         req = Request(method, unquote(parts.path), query, dict(h.headers.items()))
@@ -244,7 +243,8 @@ class FakeEfecte:
                 fault = None
         if fault is not None and fault.mode in ("status", "hang"):
             req.status = fault.status
-            _send(h, fault.status, fault.body.encode(), fault.ctype, fault.headers)
+            h.reply(fault.status, fault.body.encode(),
+                    {"Content-Type": fault.ctype, **fault.headers})
             return
         if req.kind == "login" and method == "POST":
             status, payload, headers, ctype = self._login(body)
@@ -268,7 +268,7 @@ class FakeEfecte:
             return
         if fault is not None and fault.mode == "truncate":
             payload = payload[: len(payload) // 2]
-        _send(h, status, payload, ctype, headers)
+        h.reply(status, payload, {"Content-Type": ctype, **headers})
 
     def _login(self, body: bytes) -> tuple[int, bytes, dict[str, str], str]:
         form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
@@ -369,19 +369,8 @@ class FakeEfecte:
         return self.xml_status, self.xml_body, {}, "text/xml; charset=utf-8"
 
 
-def _send(h: BaseHTTPRequestHandler, status: int, payload: bytes, ctype: str,
-          headers: dict[str, str]) -> None:
-    h.send_response(status)
-    h.send_header("Content-Type", ctype)
-    h.send_header("Content-Length", str(len(payload)))
-    for k, v in headers.items():
-        h.send_header(k, v)
-    h.end_headers()
-    h.wfile.write(payload)
-
-
-def _handler_for(server: FakeEfecte) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+def _handler_for(server: FakeEfecte) -> type[QuietHandler]:
+    class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
@@ -389,9 +378,6 @@ def _handler_for(server: FakeEfecte) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:  # noqa: N802
             server.handle(self, "POST")
-
-        def log_message(self, format: str, *args: Any) -> None:  # quiet tests
-            pass
 
     return Handler
 

@@ -4,9 +4,9 @@ POST with a token): for the tests that feed an API source pages of their own mak
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.http_server import LocalServer, QuietHandler
 
 
 class JsonServer:
@@ -17,7 +17,7 @@ class JsonServer:
         self.hits: list[str] = []
         owner = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 self._send(b'{"token": "a.b.c"}')
@@ -28,19 +28,10 @@ class JsonServer:
                 self._send(body if isinstance(body, bytes) else json.dumps(body).encode())
 
             def _send(self, data: bytes) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(200, data, {"Content-Type": "application/json"})
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.server = LocalServer(Handler, poll=0.02)
+        self.url = self.server.origin
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.close()

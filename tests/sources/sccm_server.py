@@ -24,7 +24,6 @@ import ssl
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -38,6 +37,7 @@ from kpimon.config import SourceConfig
 from kpimon.records import Device, Reject
 from kpimon.sources.base import Batch, CollectContext
 from kpimon.sources.sccm import SccmSource
+from tests.http_server import LocalServer, QuietHandler
 
 WORKSTATION_OS = "Microsoft Windows NT Workstation 10.0"
 SERVER_OS = "Microsoft Windows NT Server 10.0"
@@ -110,34 +110,22 @@ class AdminService:
         der = ssl.PEM_cert_to_DER_cert(cert.cert_chain_pems[0].bytes().decode())
         self.channel_binding = _tls_server_end_point(der)
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LocalServer | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
     def __enter__(self) -> AdminService:
-        handler = type("Handler", (_Handler,), {"service": self})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        # The handshake happens on the handler thread's first read, so a client that refuses
-        # the certificate never blocks the accepting thread.
-        server.socket = self._tls.wrap_socket(server.socket, server_side=True,
-                                              do_handshake_on_connect=False)
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,),
-                                        daemon=True)
-        self._thread.start()
+        self._server = LocalServer(type("Handler", (_Handler,), {"service": self}), tls=self._tls)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        assert self._server is not None
+        self._server.close()
 
     @property
     def port(self) -> int:
         assert self._server is not None
-        return int(self._server.server_address[1])
+        return self._server.port
 
     @property
     def base_url(self) -> str:
@@ -156,7 +144,7 @@ def _tls_server_end_point(der: bytes) -> bytes:
     return b"tls-server-end-point:" + hashlib.new(name, der).digest()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     """One handler per TCP connection; NTLM state lives here because NTLM binds a connection."""
 
     service: AdminService
@@ -166,9 +154,6 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.ntlm: Any = None
         self.ntlm_user: str | None = None
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
-        pass  # keep test output quiet
 
     # ------------------------------------------------------------------ request handling
 
@@ -263,13 +248,8 @@ class _Handler(BaseHTTPRequestHandler):
               headers: list[tuple[str, str]] | None = None) -> None:
         data = body if isinstance(body, bytes) else json.dumps(body).encode() \
             if not isinstance(body, str) else body.encode()
-        self.send_response(status)
-        for k, v in headers or []:
-            self.send_header(k, v)
-        self.send_header("Content-Type", "application/json; odata.metadata=minimal")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.reply(status, data,
+                   [*(headers or []), ("Content-Type", "application/json; odata.metadata=minimal")])
 
     def _record(self, path: str, query: dict[str, list[str]], status: int,
                 user: str | None) -> None:

@@ -4,33 +4,24 @@ address is imported once, a changed one again; the token in a query string is no
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 from kpimon.config import SourceConfig
 from kpimon.sources.base import CollectContext
 from kpimon.sources.dropfolder import downloaded
+from tests.http_server import LocalServer, QuietHandler
 
 
 def test_same_content_same_key_and_no_token_in_the_label() -> None:
     body = [b"indicator;period;value\nhme;2020;71\n"]
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body[0])))
-            self.end_headers()
-            self.wfile.write(body[0])
+            self.reply(200, body[0])
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/values.csv?token=s3cret"
+    with LocalServer(Handler) as server:
+        url = f"{server.origin}/values.csv?token=s3cret"
         config = SourceConfig(name="m", kind="manual", every=60, url=url)
         ctx = CollectContext(config=config, tz=ZoneInfo("Europe/Stockholm"),
                              now=datetime.now(UTC), log=logging.getLogger("test"))
@@ -43,5 +34,3 @@ def test_same_content_same_key_and_no_token_in_the_label() -> None:
         body[0] = b"indicator;period;value\nhme;2020;72\n"
         with downloaded(config, ctx) as changed:
             assert changed.key != first.key
-    finally:
-        server.shutdown()

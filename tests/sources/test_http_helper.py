@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 import ssl
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ import trustme
 from kpimon.config import SourceConfig
 from kpimon.sources.base import SourceError, SourceStats
 from kpimon.sources.http import HttpClient, _stated_wait
+from tests.http_server import LocalServer, QuietHandler
 from tests.sources.efecte_server import FakeEfecte, FakeSleep, Fault
 
 
@@ -38,15 +37,9 @@ def srv() -> Iterator[FakeEfecte]:
         yield server
 
 
-class _Hello(BaseHTTPRequestHandler):
+class _Hello(QuietHandler):
     def do_GET(self) -> None:  # noqa: N802
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.reply(200, b"ok")
 
 
 @pytest.fixture
@@ -55,17 +48,10 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     cert = ca.issue_cert("127.0.0.1", "localhost")
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(ctx)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
-    server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
     bundle = tmp_path / "site-ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}/", bundle
-    finally:
-        server.shutdown()
-        server.server_close()
+    with LocalServer(_Hello, tls=ctx, poll=0.02) as server:
+        yield f"{server.origin}/", bundle
 
 
 def test_per_source_ca_bundle_wins_over_the_environment(

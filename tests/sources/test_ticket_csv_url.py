@@ -4,13 +4,12 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from tests.http_server import LocalServer, QuietHandler
 from tests.sources.ticket_csv_files import (
     collect,
     config,
@@ -22,31 +21,20 @@ from tests.sources.ticket_csv_files import (
 )
 
 
-class _Export(BaseHTTPRequestHandler):
+class _Export(QuietHandler):
     body = b""
     requests: list[str] = []
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         type(self).requests.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/csv; charset=windows-1252")
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+        self.reply(200, self.body, {"Content-Type": "text/csv; charset=windows-1252"})
 
 
 @pytest.fixture
 def server() -> Iterator[tuple[str, type[_Export]]]:
     handler = type("Export", (_Export,), {"body": b"", "requests": []})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/export/arenden.csv?key=s3cret", handler
-    httpd.shutdown()
-    httpd.server_close()
+    with LocalServer(handler) as httpd:
+        yield f"{httpd.origin}/export/arenden.csv?key=s3cret", handler
 
 
 def test_url_export(tmp_path: Path, db_url: str, server: tuple[str, type[_Export]]) -> None:

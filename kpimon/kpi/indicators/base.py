@@ -8,10 +8,10 @@ behind the figures). Figures are in the indicator's unit.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, exists, literal, or_, select
+from sqlalchemy import Connection, and_, case, exists, func, literal, literal_column, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from kpimon.config import DURATION_UNITS, Config, IndicatorConfig
@@ -64,14 +64,21 @@ class EvalContext:
         """The period's end, or `at` if earlier: nothing after `at` exists yet."""
         return min(self.period.end_s, self.at)
 
+    # Whether any ticket is excluded, when the caller knows (the data version counts the
+    # exclusions); else read once, by `has_exclusions`.
+    exclusions: bool | None = field(default=None, repr=False)
+
     def has_exclusions(self) -> bool:
         """Whether any ticket is excluded; without any, the per-ticket check is left out."""
-        if self._exclusions is None:
-            self._exclusions = self.conn.execute(
+        if self.exclusions is None:
+            self.exclusions = self.conn.execute(
                 select(literal(1)).select_from(t.exclusions).limit(1)).first() is not None
-        return self._exclusions
+        return self.exclusions
 
-    _exclusions: bool | None = field(default=None, repr=False)
+    def over(self, period: Period) -> EvalContext:
+        """The same evaluation (connection, moment, what is known of the exclusions) over
+        another period."""
+        return replace(self, period=period)
 
 
 def ratio(numerator: float, denominator: float) -> Figures:
@@ -87,11 +94,20 @@ def base_scope(exclusions: bool = True) -> list[ColumnElement[bool]]:
     """What every ticket indicator leaves out: cancelled, deleted and excluded tickets."""
     tk = t.tickets.c
     ex = t.exclusions.c
-    conds: list[ColumnElement[bool]] = [tk.status != "cancelled", tk.deleted.is_(False)]
+    # 'cancelled' in the SQL text, not a parameter: the condition of the partial index
+    # ix_tickets_open (`not_done_by`), which SQLite uses only for the very same term.
+    conds: list[ColumnElement[bool]] = [tk.status != literal_column("'cancelled'"),
+                                        tk.deleted.is_(False)]
     if exclusions:
         conds.append(~exists(select(literal(1)).where(
             or_(ex.ticket_id == tk.id, ex.ticket_id == tk.source + ":" + tk.id))))
     return conds
+
+
+def not_done_by(m: int) -> ColumnElement[bool]:
+    """Tickets not done by `m` (no done_at, or a later one): with `base_scope`'s condition on
+    the status, one range of ix_tickets_open (store/tables.py)."""
+    return func.coalesce(t.tickets.c.done_at, literal_column(str(t.NEVER_DONE))) > m
 
 
 def indicator_filter(ind: IndicatorConfig) -> list[ColumnElement[bool]]:

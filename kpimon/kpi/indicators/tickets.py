@@ -32,6 +32,7 @@ from kpimon.kpi.indicators.base import (
     group_figures,
     in_unit,
     indicator_filter,
+    not_done_by,
     org_bucket,
     ratio,
     resolved_as_of,
@@ -173,8 +174,8 @@ class _Population:
         else:
             m = ctx.end
             # `+ 0` keeps SQLite off the index on created (every ticket of the history is
-            # created before m); the few not done by m are found through the index on done_at.
-            conds += [tk.created + 0 <= m, or_(tk.done_at.is_(None), tk.done_at > m),
+            # created before m); the few not done by m are one range of ix_tickets_open.
+            conds += [tk.created + 0 <= m, not_done_by(m),
                       ~exists(select(literal(1)).select_from(self.r).where(
                           resolved_by(m, ctx.at, self.r)))]
         self.where = conds
@@ -503,8 +504,8 @@ def _open_at(ctx: EvalContext, ind: IndicatorConfig, m: int) -> tuple[Select[Any
     p = _Positions(ctx, ind, r)
     query = select().select_from(p.join_f(t.tickets)).where(
         # `+ 0` keeps SQLite off the index on created (every ticket of the history is created
-        # before m); the few tickets not done by m are found through the index on done_at.
-        tk.created + 0 <= m, or_(tk.done_at.is_(None), tk.done_at > m),
+        # before m); the few tickets not done by m are one range of ix_tickets_open.
+        tk.created + 0 <= m, not_done_by(m),
         ~exists(select(literal(1)).select_from(r).where(resolved_by(m, ctx.at, r))),
         *ticket_scope(ind, ctx.config))
     return query, p.created_c
@@ -610,6 +611,11 @@ def at_risk_counts(ctx: EvalContext, inds: list[IndicatorConfig]) -> dict[str, i
     if not plain:
         return out
     windows = [_risk_window(ctx, ind, (ind.threshold or 0) * 3 // 4) for ind in plain]
+    if ctx.exclusions is None:
+        # The window holds a few hundred tickets: checking each for an exclusion costs less
+        # than a query (a round trip) to learn whether there are any.
+        ctx = ctx.over(ctx.period)
+        ctx.exclusions = True
     pop = _Population(ctx, plain, "created",
                       window=(min(w[0] for w in windows), max(w[1] for w in windows)))
     cols = []
