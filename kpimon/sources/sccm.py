@@ -37,6 +37,10 @@ from kpimon.sources.http import HttpClient, loads_json
 # A sanity bound on server-driven paging: a nextLink that never ends is a server bug, and at
 # 1000 devices a page this still allows ten million computers.
 MAX_PAGES = 10_000
+# A next-page link longer than a request line may be (8 KiB is the usual server limit) is a
+# server's bug, not a page: a relative link that the server echoes back grows the URL by
+# itself on every page, and would otherwise be followed MAX_PAGES times, ever more slowly.
+MAX_URL = 8192
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,10 @@ class SccmSource:
             except ValueError as e:  # `http://[::1`: not a URL at all
                 raise SourceError(f"source {self.config.name}: the next-page link is not a "
                                   f"URL ({e}): {str(link)[:200]}") from None
+            if url is not None and len(url) > MAX_URL:
+                raise SourceError(f"source {self.config.name}: the next-page link is longer "
+                                  f"than {MAX_URL} characters ({pages} pages read); not "
+                                  f"followed: {url[:200]}")
             if url is not None and origin != _origin(first):
                 # The credentials (Basic, NTLM) go with every request: never to another host.
                 raise SourceError(f"source {self.config.name}: the next-page link points to "
