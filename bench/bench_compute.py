@@ -126,31 +126,9 @@ def build(count: int, years: int, db: str, cache: Path, orgs: int = DEMO_ORGS
     peak_rss_mib(reset=True)
     app = App.build(config)
     app.store.upgrade()
-    hook = app.collector.new_facts
-    spent = [0.0]  # seconds in the import's facts hook (the facts of its new tickets)
-    if hook is not None:
-        def timed(*a: Any) -> Any:
-            t = time.perf_counter()
-            try:
-                return hook(*a)
-            finally:
-                spent[0] += time.perf_counter() - t
+    from bench.bench_facts import time_facts_hook
 
-        app.collector.new_facts = timed
-        # The rows the hook queued go as one COPY per table when a batch ends (RawSql.flush,
-        # outside the hook): that time is the facts' too.
-        from kpimon.store.writer import RawSql
-
-        flush = RawSql.flush
-
-        def timed_flush(self: RawSql) -> None:
-            t = time.perf_counter()
-            try:
-                flush(self)
-            finally:
-                spent[0] += time.perf_counter() - t
-
-        RawSql.flush = timed_flush  # type: ignore[method-assign]
+    spent = time_facts_hook(app)  # seconds of the facts of the new tickets, COPY included
     t0 = time.perf_counter()
     outcome = app.collector.collect(config.source("efecte_export"), files=[data])
     t_import = time.perf_counter() - t0

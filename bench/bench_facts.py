@@ -152,6 +152,39 @@ def import_end_to_end(backend: str, work: Path, path: Path) -> dict[str, Any]:
         _drop(schema, work)
 
 
+def time_facts_hook(app: Any) -> list[float]:
+    """Time the import's facts hook of `app`: the returned cell adds up the seconds spent in
+    it (computing and writing the facts of new tickets) and in `RawSql.flush`, which sends the
+    rows the hook queued as one COPY per table when a batch ends (PostgreSQL): that time is
+    the facts' too."""
+    from kpimon.store.writer import RawSql
+
+    spent = [0.0]
+    hook = app.collector.new_facts
+    assert hook is not None
+
+    def timed(*a: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return hook(*a)
+        finally:
+            spent[0] += time.perf_counter() - t
+
+    app.collector.new_facts = timed
+    flush = getattr(RawSql, "flush", None)  # (older commits: none, for comparisons)
+
+    def timed_flush(self: RawSql) -> None:
+        t = time.perf_counter()
+        try:
+            flush(self)
+        finally:
+            spent[0] += time.perf_counter() - t
+
+    if flush is not None:
+        RawSql.flush = timed_flush  # type: ignore[method-assign]
+    return spent
+
+
 def facts_child(cfg: Path, path: Path, inline: bool) -> None:
     """In a child: import `path` (with or without the facts at import), then the pass."""
     import numpy as np
@@ -164,36 +197,11 @@ def facts_child(cfg: Path, path: Path, inline: bool) -> None:
     config = load_config(cfg)
     app = App.build(config)
     app.store.upgrade()
-    spent = [0.0]  # seconds inside the import's facts hook (computing and writing the facts)
+    spent = [0.0]
     if not inline:
         app.collector = Collector(app.store, config.tz, config.secrets)
     else:
-        hook = app.collector.new_facts
-        assert hook is not None
-
-        def timed(*a: Any) -> Any:
-            t = time.perf_counter()
-            try:
-                return hook(*a)
-            finally:
-                spent[0] += time.perf_counter() - t
-
-        app.collector.new_facts = timed
-        # The facts' rows the hook queued go as one COPY per table when the batch ends
-        # (RawSql.flush, outside the hook): that time is theirs too.
-        from kpimon.store.writer import RawSql
-
-        flush = getattr(RawSql, "flush", None)  # (older commits: none, for comparisons)
-
-        def timed_flush(self: RawSql) -> None:
-            t = time.perf_counter()
-            try:
-                flush(self)
-            finally:
-                spent[0] += time.perf_counter() - t
-
-        if flush is not None:
-            RawSql.flush = timed_flush  # type: ignore[method-assign]
+        spent = time_facts_hook(app)
     source = config.source("efecte_export")
     t = time.perf_counter()
     outcome = app.collector.collect(source, files=[path], force=True)

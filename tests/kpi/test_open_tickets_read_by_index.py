@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event
+from sqlalchemy import event
 
 from kpimon.app import App
 from kpimon.config import load_config
 from kpimon.periods import containing
 from tests.fixtures.board.kit import Board, T
+from tests.query_plans import plan as query_plan
 
 INDICATORS = """
 [[indicators]]
@@ -64,17 +65,6 @@ def _capture(app: App, run: Callable[[], Any]) -> list[tuple[str, Any]]:
     return seen
 
 
-def _plan(conn: Connection, statement: str, params: Any) -> list[str]:
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    if conn.dialect.name == "sqlite":
-        cursor.execute("EXPLAIN QUERY PLAN " + statement, params)
-        return [row[3] for row in cursor.fetchall()]
-    # With sequential scans priced out, a plan still holds one only where no index applies.
-    cursor.execute("SET LOCAL enable_seqscan = off")
-    cursor.execute("EXPLAIN " + statement, params)
-    return [row[0].strip() for row in cursor.fetchall()]
-
-
 def _reads_every_ticket(line: str) -> bool:
     return line.startswith("SCAN tickets") or "MULTI-INDEX OR" in line \
         or "Seq Scan on tickets" in line
@@ -99,7 +89,7 @@ def test_open_tickets_are_one_range_of_the_open_index(tmp_path: Path, db_url: st
         assert len(statements) >= 3
         with app.store.engine.begin() as conn:
             for statement, params in statements:
-                plan = _plan(conn, statement, params)
+                plan = query_plan(conn, statement, params)
                 assert any("ix_tickets_open" in line for line in plan), (statement, plan)
                 assert not any(_reads_every_ticket(line) for line in plan), (statement, plan)
         # And the figure itself: the 20 open tickets, all older than 30 days by March.

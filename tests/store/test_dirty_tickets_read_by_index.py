@@ -10,11 +10,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event, insert
+from sqlalchemy import event, insert
 
 from kpimon.store import Store
 from kpimon.store import settled as stored
 from kpimon.store import tables as t
+from tests.query_plans import plan as query_plan
 
 
 @pytest.fixture
@@ -53,17 +54,6 @@ def _reading_dirty(store: Store, run: Any) -> list[tuple[str, Any]]:
     return seen
 
 
-def _plan(conn: Connection, statement: str, params: Any) -> list[str]:
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    if conn.dialect.name == "sqlite":
-        cursor.execute("EXPLAIN QUERY PLAN " + statement, params)
-        return [row[3] for row in cursor.fetchall()]
-    # With sequential scans priced out, a plan still holds one only where no index applies.
-    cursor.execute("SET LOCAL enable_seqscan = off")
-    cursor.execute("EXPLAIN " + statement, params)
-    return [row[0].strip() for row in cursor.fetchall()]
-
-
 def _full_scan(line: str) -> bool:
     """A plan line that reads every ticket (SQLite: a scan of the table itself, or through an
     index other than the dirty one, which holds every ticket)."""
@@ -76,7 +66,7 @@ def _check_by_index(store: Store, statements: list[tuple[str, Any]]) -> None:
     assert statements
     with store.engine.begin() as conn:
         for statement, params in statements:
-            plan = _plan(conn, statement, params)
+            plan = query_plan(conn, statement, params)
             assert any("ix_tickets_dirty" in line for line in plan), (statement, plan)
             assert not any(_full_scan(line) for line in plan), (statement, plan)
 
