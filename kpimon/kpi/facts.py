@@ -414,8 +414,7 @@ class FactsBuilder:
         reached. A ticket's own row is rewritten only where its derived values change or it
         was marked dirty: rewriting every row of the widest table, to set a flag and clear
         it again, cost more than the rest of the pass (BENCHMARKS.md)."""
-        with self.store.engine.begin() as conn:
-            self._check_signatures(conn)
+        with self.store.engine.begin() as conn:  # the pass checks the clocks' signatures
             settled.forget_all(conn)
         return self._pass(self.store.engine.begin, progress, own=True, every=True)
 
@@ -481,9 +480,10 @@ class FactsBuilder:
             # which at 10M tickets on PostgreSQL was half of a steady cycle.
             if not every and total:
                 settled.forget_dirty(conn)
-            if total >= ANALYZE_AFTER:
-                # A large pass (after an upgrade, a recompute, a bulk load without the facts)
-                # reads the dirty tickets by index only if PostgreSQL knows there are many.
+            if not every and total >= ANALYZE_AFTER:
+                # A large pass (after an upgrade, a bulk load without the facts) reads the
+                # dirty tickets by index only if PostgreSQL knows there are many; a pass over
+                # every ticket reads them by primary key whatever the statistics say.
                 store_facts.analyze(sql)
         done = 0
         after: tuple[str, str] | None = None

@@ -50,32 +50,39 @@ def relax_commit(sql: RawSql) -> None:
         sql.execute("SET LOCAL synchronous_commit = off")
 
 
-def count_dirty(sql: RawSql) -> int:
-    """How many tickets are marked for the facts pass."""
-    sql.execute("SELECT count(*) FROM tickets WHERE facts_dirty")
+def _count(sql: RawSql, where: str = "") -> int:
+    sql.execute("SELECT count(*) FROM tickets" + where)
     row = sql.cursor.fetchone()
     return int(row[0]) if row else 0
+
+
+def count_dirty(sql: RawSql) -> int:
+    """How many tickets are marked for the facts pass."""
+    return _count(sql, " WHERE facts_dirty")
 
 
 def count_all(sql: RawSql) -> int:
     """How many tickets are stored."""
-    sql.execute("SELECT count(*) FROM tickets")
-    row = sql.cursor.fetchone()
-    return int(row[0]) if row else 0
+    return _count(sql)
+
+
+def _chunk(sql: RawSql, columns: Sequence[str], dirty: bool,
+           after: tuple[str, str] | None, limit: int) -> list[tuple[Any, ...]]:
+    """The next `limit` tickets (only the dirty ones with `dirty`) after the key `after`
+    (None: from the start), in key order, as `columns`."""
+    conds = ["facts_dirty"] if dirty else []
+    if after is not None:
+        conds.append("(source, id) > (?, ?)")
+    where = " WHERE " + " AND ".join(conds) if conds else ""
+    sql.execute(f"SELECT {', '.join(columns)} FROM tickets{where} ORDER BY source, id LIMIT ?",
+                (*(after or ()), limit))
+    return list(sql.cursor.fetchall())
 
 
 def dirty_chunk(sql: RawSql, after: tuple[str, str] | None, limit: int
                 ) -> list[tuple[Any, ...]]:
-    """The next `limit` dirty tickets after the key `after` (None: from the start), in key
-    order, as TICKET_COLUMNS."""
-    cols = ", ".join(TICKET_COLUMNS)
-    if after is None:
-        sql.execute(f"SELECT {cols} FROM tickets WHERE facts_dirty ORDER BY source, id "
-                    "LIMIT ?", (limit,))
-    else:
-        sql.execute(f"SELECT {cols} FROM tickets WHERE facts_dirty AND (source, id) > (?, ?) "
-                    "ORDER BY source, id LIMIT ?", (*after, limit))
-    return list(sql.cursor.fetchall())
+    """The next `limit` dirty tickets after the key `after`, as TICKET_COLUMNS."""
+    return _chunk(sql, TICKET_COLUMNS, True, after, limit)
 
 
 DERIVED_COLUMNS = ("done_at", "flow_origin", "flow_seen", "response_at", "facts_dirty")
@@ -84,15 +91,9 @@ DERIVED_COLUMNS = ("done_at", "flow_origin", "flow_seen", "response_at", "facts_
 
 def every_chunk(sql: RawSql, after: tuple[str, str] | None, limit: int
                 ) -> list[tuple[Any, ...]]:
-    """The next `limit` tickets after the key `after`, dirty or not, in key order, as
-    TICKET_COLUMNS + DERIVED_COLUMNS (a pass over every ticket: `kpimon recompute`)."""
-    cols = ", ".join(TICKET_COLUMNS + DERIVED_COLUMNS)
-    if after is None:
-        sql.execute(f"SELECT {cols} FROM tickets ORDER BY source, id LIMIT ?", (limit,))
-    else:
-        sql.execute(f"SELECT {cols} FROM tickets WHERE (source, id) > (?, ?) "
-                    "ORDER BY source, id LIMIT ?", (*after, limit))
-    return list(sql.cursor.fetchall())
+    """The next `limit` tickets after the key `after`, dirty or not, as TICKET_COLUMNS +
+    DERIVED_COLUMNS (a pass over every ticket: `kpimon recompute`)."""
+    return _chunk(sql, TICKET_COLUMNS + DERIVED_COLUMNS, False, after, limit)
 
 
 def history_in(sql: RawSql, source: str, lo: str, hi: str, every: bool = False
