@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kpimon.store.writer import RawSql, literal
+from kpimon.store.writer import RawSql
 
 __all__ = ["RawSql", "analyze", "count_all", "count_dirty", "delete_facts_in",
            "delete_table_in", "dirty_chunk", "every_chunk", "facts_in", "history_in",
@@ -150,31 +150,14 @@ def insert_columns(sql: RawSql, table: str, columns: Sequence[str],
                    data: Sequence[Sequence[Any]],
                    constants: Sequence[tuple[str, Any]] = (), deferred: bool = False) -> None:
     """INSERT rows given column-wise (`data[k]` is the list of column k's values), each with
-    the `constants` (column, value) — on SQLite literals of the statement, not parameters.
-    `deferred`: on PostgreSQL the rows may wait in the `RawSql` for one larger COPY, until
-    `sql.flush()` (the caller's duty before it commits or reads the table)."""
-    n = len(data[0]) if data else 0
-    if not n:
-        return
-    if sql.dialect == "postgresql":
-        if deferred:
-            sql.insert_deferred(table, columns, data, constants)
-        else:
-            sql.insert(table, columns, list(zip(*data, strict=True)), constants=constants)
-        return
-    width = len(columns)
-    per = sql.rows_per_statement(width)
-    names = ", ".join(f'"{c}"' for c in (*columns, *(c for c, _ in constants)))
-    one = "(" + ", ".join(["?"] * width + [literal(v) for _, v in constants]) + ")"
-    full = f"INSERT INTO {table} ({names}) VALUES " + ", ".join([one] * per)
-    for start in range(0, n, per):
-        stop = min(n, start + per)
-        params: list[Any] = [None] * ((stop - start) * width)
-        for k, col in enumerate(data):  # interleave the columns with slice assignments
-            params[k::width] = col[start:stop]
-        sql.cursor.execute(full if stop - start == per else
-                           f"INSERT INTO {table} ({names}) VALUES "
-                           + ", ".join([one] * (stop - start)), params)
+    the `constants` (column, value) — on SQLite literals of the statement, not parameters
+    (`RawSql.insert_columns`). `deferred`: on PostgreSQL the rows may wait in the `RawSql`
+    for one larger COPY, until `sql.flush()` (the caller's duty before it commits or reads
+    the table)."""
+    if deferred:
+        sql.insert_deferred(table, columns, data, constants)
+    else:
+        sql.insert_columns(table, columns, data, constants)
 
 
 def mark_done(sql: RawSql, source: str, lo: str, hi: str, data: Sequence[Sequence[Any]]

@@ -195,6 +195,8 @@ class RawSql:
             return 0
         if self.dialect == "postgresql":
             return self._copy(table, columns, rows, constants, conflict)
+        # Row by row, NULLs as parameters: grouping a ticket row's many nullable columns
+        # (insert_columns) cost the import more than the binds it saved (BENCHMARKS.md).
         names = ", ".join(list(columns) + [c for c, _ in constants])
         one = "(" + ", ".join([self.mark] * len(columns)
                               + [literal(v) for _, v in constants]) + ")"
@@ -208,6 +210,42 @@ class RawSql:
             self.cursor.execute(f"INSERT INTO {table} ({names}) VALUES "
                                 + ", ".join([one] * len(part)) + conflict, params)
             done += self.cursor.rowcount if self.cursor.rowcount >= 0 else len(part)
+        return done
+
+    def insert_columns(self, table: str, columns: Sequence[str],
+                       data: Sequence[Sequence[Any]],
+                       constants: Sequence[tuple[str, Any]] = (), conflict: str = "") -> int:
+        """`insert` of rows given column-wise (`data[k]` is column k's values).
+
+        SQLite: multi-row INSERTs, with the rows grouped by which of their values are NULL
+        and those written as NULL literals of the statement (`_null_groups`): the sqlite3
+        module binds a None through its adapter lookup, about 0.7 µs a value here, as much
+        as all the rest of a row of the facts tables costs to insert."""
+        n = len(data[0]) if data else 0
+        if not n:
+            return 0
+        if self.dialect == "postgresql":
+            return self._copy(table, columns, list(zip(*data, strict=True)), constants,
+                              conflict)
+        fixed = [literal(v) for _, v in constants]
+        names = ", ".join([f'"{c}"' for c in columns] + [f'"{c}"' for c, _ in constants])
+        done = 0
+        for null, rows, part in _null_groups(data):
+            one = "(" + ", ".join(["NULL" if is_null else self.mark for is_null in null]
+                                  + fixed) + ")"
+            width = len(part)
+            per = self.rows_per_statement(max(width, 1))
+            head = f"INSERT INTO {table} ({names}) VALUES "
+            full = head + ", ".join([one] * per) + conflict
+            for start in range(0, rows, per):
+                stop = min(rows, start + per)
+                params: list[Any] = [None] * ((stop - start) * width)
+                for k, col in enumerate(part):  # interleave the columns by slices
+                    params[k::width] = col[start:stop]
+                self.cursor.execute(full if stop - start == per else
+                                    head + ", ".join([one] * (stop - start)) + conflict,
+                                    params)
+                done += self.cursor.rowcount if self.cursor.rowcount >= 0 else stop - start
         return done
 
     def _copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
@@ -248,7 +286,7 @@ class RawSql:
         constraint (a duplicate key) fails the COPY that sends it: later, but still inside
         the transaction, which then rolls back as it would have. SQLite: inserted at once."""
         if self.dialect != "postgresql":
-            self.insert(table, columns, list(zip(*data, strict=True)), constants)
+            self.insert_columns(table, columns, data, constants)
             return
         key = (table, tuple(columns), tuple(constants))
         queued = self._deferred.get(key)
@@ -826,6 +864,53 @@ class BatchWriter:
                     return
             self.conn.execute(update(t.tickets).where(missing).values(deleted=True,
                                                                       facts_dirty=True))
+
+
+SPLIT_NULLS = 8
+"""`_null_groups` splits on a column when at least 1/SPLIT_NULLS of its values are NULL."""
+
+
+def _null_groups(data: Sequence[Sequence[Any]]
+                 ) -> list[tuple[tuple[bool, ...], int, list[Sequence[Any]]]]:
+    """Rows given column-wise, grouped by which columns are NULL: (for each column whether
+    it is NULL in the group, the group's number of rows, its other columns). A column NULL
+    in every row is NULL in one group; the one with the most NULLs, if they are at least
+    1/SPLIT_NULLS of its rows, splits the rows in two (finding them is a pass over the
+    column, worth it only where there are many); other NULLs stay parameters. Each group
+    keeps the rows' order."""
+    n = len(data[0])
+    nulls = [col.count(None) for col in data]
+    if not any(nulls):
+        return [((False,) * len(data), n, list(data))]
+    # One column at most: each group adds a statement of its own for its last rows, and
+    # each new length of statement is compiled anew (a few per batch, not a few dozen).
+    most = max(range(len(data)), key=lambda k: nulls[k] if nulls[k] < n else -1)
+    split = [most] if nulls[most] < n and nulls[most] * SPLIT_NULLS >= n else []
+    always = [c == n for c in nulls]
+    parts: list[tuple[list[bool], list[int] | None]] = [(always, None)]
+    for k in split:
+        col = data[k]
+        found: list[tuple[list[bool], list[int] | None]] = []
+        for null, rows in parts:
+            where = range(n) if rows is None else rows
+            empty = [i for i in where if col[i] is None]
+            full = [i for i in where if col[i] is not None]
+            for idx, is_null in ((full, False), (empty, True)):
+                if idx:
+                    found.append(([*null[:k], is_null, *null[k + 1:]], idx))
+        parts = found
+    out: list[tuple[tuple[bool, ...], int, list[Sequence[Any]]]] = []
+    for null, rows in parts:
+        if rows is None:
+            out.append((tuple(null), n,
+                        [col for col, x in zip(data, null, strict=True) if not x]))
+            continue
+        pick = itemgetter(*rows)
+        cols: list[Sequence[Any]] = [
+            (pick(col) if len(rows) > 1 else (col[rows[0]],))
+            for col, x in zip(data, null, strict=True) if not x]
+        out.append((tuple(null), len(rows), cols))
+    return out
 
 
 def literal(value: Any) -> str:
