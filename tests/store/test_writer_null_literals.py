@@ -103,14 +103,15 @@ def test_nulls_become_literals_not_parameters(tmp_path: Any) -> None:
 
 
 def test_groups_keep_every_row_once_in_order() -> None:
-    data = [["a", "b", "c", "d"], [1, None, 3, None], [None, None, None, None], [5, 6, 7, 8]]
+    data: list[list[Any]] = [["a", "b", "c", "d"], [1, None, 3, None], [None, None, None, None], [5, 6, 7, 8]]
     groups = _null_groups(data)
     assert [(null, n) for null, n, _ in groups] == [
         ((False, False, True, False), 2), ((False, True, True, False), 2)]
     assert [cols for _, _, cols in groups] == [
         [("a", "c"), (1, 3), (5, 7)], [("b", "d"), (6, 8)]]
     # Few NULLs: left as parameters, no split.
-    few = [list(range(20)), [None] + list(range(19))]
+    few: list[list[Any]] = [list(range(20)), [None] + list(range(19))]
     assert _null_groups(few) == [((False, False), 20, few)]
     # Every value NULL in one column, none in the others: one group, no pass over the rows.
-    assert _null_groups([[1, 2], [None, None]]) == [((False, True), 2, [[1, 2]])]
+    one_null: list[list[Any]] = [[1, 2], [None, None]]
+    assert _null_groups(one_null) == [((False, True), 2, [[1, 2]])]
