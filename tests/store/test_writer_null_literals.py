@@ -103,7 +103,8 @@ def test_nulls_become_literals_not_parameters(tmp_path: Any) -> None:
 
 
 def test_groups_keep_every_row_once_in_order() -> None:
-    data: list[list[Any]] = [["a", "b", "c", "d"], [1, None, 3, None], [None, None, None, None], [5, 6, 7, 8]]
+    data: list[list[Any]] = [["a", "b", "c", "d"], [1, None, 3, None], [None] * 4,
+                             [5, 6, 7, 8]]
     groups = _null_groups(data)
     assert [(null, n) for null, n, _ in groups] == [
         ((False, False, True, False), 2), ((False, True, True, False), 2)]
