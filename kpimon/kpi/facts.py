@@ -175,16 +175,18 @@ ROW_LAYOUT: Layout = (1, 2, 3, 4, 5, 6, 7)
 
 
 class ChunkFacts:
-    """What one chunk of one source writes, column-wise (lists per column). The clock facts
-    are kept per stored clock, so that each clock's rows go in with the source and the clock
-    as constants of the statement rather than as two parameters a row."""
+    """What one chunk of one source writes, column-wise (lists per column, in the order of
+    `store.facts.FACT_COLUMNS`). The clock facts are kept per stored clock, so that each
+    clock's rows go in with the source and the clock as constants of the statement rather
+    than as two parameters a row."""
 
     def __init__(self) -> None:
         # resolutions: ticket_id, resolved_at, valid_from, superseded_at, reopened_at
         self.res: tuple[list[Any], ...] = ([], [], [], [], [])
-        # ticket_facts by clock: ticket_id, created_c, response_c
+        # ticket_facts by clock: ticket_id, created_c, response_c, and the last resolution's
+        # resolved_at and resolved_c (NULL: never resolved)
         self.tf: dict[str, tuple[list[Any], ...]] = {}
-        # resolution_facts by clock: ticket_id, resolved_at, resolved_c
+        # resolution_facts by clock, the earlier resolutions: ticket_id, resolved_at, resolved_c
         self.rf: dict[str, tuple[list[Any], ...]] = {}
         # tickets: id, done_at, flow_origin, flow_seen, response_at
         self.done: tuple[list[Any], ...] = ([], [], [], [], [])
@@ -193,21 +195,19 @@ class ChunkFacts:
         """The (ticket_facts, resolution_facts) column lists of the clock `key`."""
         tf = self.tf.get(key)
         if tf is None:
-            tf = self.tf[key] = ([], [], [])
+            tf = self.tf[key] = ([], [], [], [], [])
             self.rf[key] = ([], [], [])
         return tf, self.rf[key]
 
     def fact_rows(self) -> dict[str, list[tuple[Any, ...]]]:
         """The rows of each facts table as sorted tuples, in the shape of
-        `store.facts.facts_in` (resolutions: ticket_id, resolved_at, valid_from,
-        superseded_at, reopened_at; ticket_facts: ticket_id, clock, created_c, response_c;
-        resolution_facts: ticket_id, resolved_at, clock, resolved_c)."""
-        tf = [(tid, key, c, r) for key, cols in self.tf.items()
-              for tid, c, r in zip(*cols, strict=True)]
-        rf = [(tid, at, key, c) for key, cols in self.rf.items()
-              for tid, at, c in zip(*cols, strict=True)]
+        `store.facts.facts_in` (FACT_COLUMNS, led by the clock in the clock tables)."""
+        def by_clock(table: dict[str, tuple[list[Any], ...]]) -> list[tuple[Any, ...]]:
+            return sorted((key, *row) for key, cols in table.items()
+                          for row in zip(*cols, strict=True))
+
         return {"resolutions": sorted(zip(*self.res, strict=True)),
-                "ticket_facts": sorted(tf), "resolution_facts": sorted(rf)}
+                "ticket_facts": by_clock(self.tf), "resolution_facts": by_clock(self.rf)}
 
     def rows(self) -> dict[str, list[tuple[Any, ...]]]:
         """The rows of each table, as sorted tuples (for comparing two ways of computing)."""
@@ -345,7 +345,14 @@ def _simple(out: ChunkFacts, tickets: Sequence[Sequence[Any]], layout: Layout, a
                                           np.full(len(i2), NULL_TIME, dtype=np.int64)])))
     r[4].extend([None] * len(res_ids))
 
+    # The last resolution (the own time where there are two) goes on the ticket's facts
+    # row; resolution_facts gets the first of two.
+    last_at = np.where(two, own, np.where(has, r1_at, NULL_TIME))[k]
     has_fr = fr[k] != NULL_TIME
+    has_last = last_at != NULL_TIME
+    last_list = _nullable(last_at)
+    earlier_ids = id_arr[i2].tolist()
+    earlier_at = r1_at[i2].tolist()
     for clock in clocks:
         stop = np.full(n, _NO_PAUSE, dtype=np.int64)
         if clock.pause:
@@ -359,9 +366,11 @@ def _simple(out: ChunkFacts, tickets: Sequence[Sequence[Any]], layout: Layout, a
         tf[0].extend(ids_k)
         tf[1].extend(pos(cr[k], k).tolist())
         tf[2].extend(_nullable(np.where(has_fr, pos(fr[k], k), NULL_TIME)))
-        rf[0].extend(res_ids)
-        rf[1].extend(res_at.tolist())
-        rf[2].extend(np.concatenate([pos(r1_at[i1], i1), pos(own[i2], i2)]).tolist())
+        tf[3].extend(last_list)
+        tf[4].extend(_nullable(np.where(has_last, pos(last_at, k), NULL_TIME)))
+        rf[0].extend(earlier_ids)
+        rf[1].extend(earlier_at)
+        rf[2].extend(pos(r1_at[i2], i2).tolist())
 
 
 def _append(cols: tuple[list[Any], ...], *values: Any) -> None:
@@ -381,13 +390,16 @@ def _exact(out: ChunkFacts, ident: str, status: str, created: int, updated: int 
     _append(out.done, ident, done_at(found), origin, seen[:200], response)
     for x in found:
         _append(out.res, ident, x.resolved_at, x.valid_from, x.superseded_at, x.reopened_at)
+    last = max((x.resolved_at for x in found), default=None)
     for clock in clocks:
         paused = pause_intervals(history, clock.pause) if clock.pause else []
         tf, rf = out.clock(clock.key)
         _append(tf, ident, clock_position(clock, created, paused),
-                clock_position(clock, response, paused) if response is not None else None)
+                clock_position(clock, response, paused) if response is not None else None,
+                last, clock_position(clock, last, paused) if last is not None else None)
         for x in found:
-            _append(rf, ident, x.resolved_at, clock_position(clock, x.resolved_at, paused))
+            if x.resolved_at != last:
+                _append(rf, ident, x.resolved_at, clock_position(clock, x.resolved_at, paused))
 
 
 class FactsBuilder:
@@ -578,20 +590,14 @@ class FactsBuilder:
         own = (("source", source),)
         # deferred: on PostgreSQL the rows wait for one larger COPY per table, sent by the
         # caller's sql.flush() (the pass per chunk, the batch writer when its batch ends).
-        if "resolutions" in tables:
-            store_facts.insert_columns(sql, "resolutions", (
-                "ticket_id", "resolved_at", "valid_from", "superseded_at", "reopened_at"),
-                out.res, own, deferred=True)
-        if "ticket_facts" in tables:
-            for key, cols in out.tf.items():
-                store_facts.insert_columns(sql, "ticket_facts", (
-                    "ticket_id", "created_c", "response_c"), cols, (*own, ("clock", key)),
-                    deferred=True)
-        if "resolution_facts" in tables:
-            for key, cols in out.rf.items():
-                store_facts.insert_columns(sql, "resolution_facts", (
-                    "ticket_id", "resolved_at", "resolved_c"), cols, (*own, ("clock", key)),
-                    deferred=True)
+        for table in tables:
+            columns = store_facts.FACT_COLUMNS[table]
+            if table not in store_facts.CLOCK_TABLES:
+                store_facts.insert_columns(sql, table, columns, out.res, own, deferred=True)
+                continue
+            for key, cols in (out.tf if table == "ticket_facts" else out.rf).items():
+                store_facts.insert_columns(sql, table, columns, cols, (*own, ("clock", key)),
+                                           deferred=True)
 
 
 def _changed(done: tuple[list[Any], ...], rows: Sequence[tuple[Any, ...]]

@@ -27,9 +27,9 @@ from typing import Any
 
 from kpimon.store.writer import RawSql
 
-__all__ = ["RawSql", "analyze", "count_all", "count_dirty", "delete_facts_in",
-           "delete_table_in", "dirty_chunk", "every_chunk", "facts_in", "history_in",
-           "insert_columns", "mark_done", "relax_commit"]
+__all__ = ["CLOCK_TABLES", "FACT_COLUMNS", "RawSql", "analyze", "count_all", "count_dirty",
+           "delete_facts_in", "delete_table_in", "dirty_chunk", "every_chunk", "facts_in",
+           "history_in", "insert_columns", "mark_done", "relax_commit"]
 
 FACT_TABLES = ("ticket_facts", "resolution_facts", "resolutions")
 # What a large pass touched, for ANALYZE on PostgreSQL (the planner's statistics).
@@ -115,16 +115,22 @@ def history_in(sql: RawSql, source: str, lo: str, hi: str, every: bool = False
     return list(sql.cursor.fetchall())
 
 
-_FACT_SHAPES = {"resolutions": "ticket_id, resolved_at, valid_from, superseded_at, reopened_at",
-                "ticket_facts": "ticket_id, clock, created_c, response_c",
-                "resolution_facts": "ticket_id, resolved_at, clock, resolved_c"}
+FACT_COLUMNS = {
+    "resolutions": ("ticket_id", "resolved_at", "valid_from", "superseded_at", "reopened_at"),
+    "ticket_facts": ("ticket_id", "created_c", "response_c", "resolved_at", "resolved_c"),
+    "resolution_facts": ("ticket_id", "resolved_at", "resolved_c")}
+"""The columns kpi/facts.py computes for each facts table, in its order; besides these every
+row has its `source`, and the rows of the two clock tables their `clock` (CLOCK_TABLES)."""
+CLOCK_TABLES = ("ticket_facts", "resolution_facts")
 
 
 def facts_in(sql: RawSql, source: str, lo: str, hi: str) -> dict[str, list[tuple[Any, ...]]]:
     """The stored rows of each facts table for the tickets of `source` with lo <= id <= hi,
-    as sorted tuples (kpi/facts.py's `ChunkFacts.fact_rows` has the same shape)."""
+    as sorted tuples of FACT_COLUMNS, led by the clock in the clock tables (the shape of
+    kpi/facts.py's `ChunkFacts.fact_rows`)."""
     out = {}
-    for table, cols in _FACT_SHAPES.items():
+    for table, columns in FACT_COLUMNS.items():
+        cols = ", ".join((("clock",) if table in CLOCK_TABLES else ()) + columns)
         sql.execute(f"SELECT {cols} FROM {table} WHERE source = ? AND ticket_id >= ? AND "
                     "ticket_id <= ?", (source, lo, hi))
         out[table] = sorted(map(tuple, sql.cursor.fetchall()))

@@ -136,6 +136,11 @@ resolutions = Table(
 # index that starts with the clock would tempt a planner into scanning every fact. Only the
 # clocks that are not the identity are stored: on the plain 24x7 clock a position is the
 # instant itself, which the indicators read from `tickets` and `resolutions`.
+#
+# A ticket's last resolution (its greatest resolved_at) has its position on the ticket's own
+# row; `resolution_facts` holds only the earlier ones of a ticket resolved more than once.
+# Nearly every ticket is resolved at most once, so its facts are one row per clock, not two
+# (migration 0022: a third fewer rows to write at import).
 ticket_facts = Table(
     "ticket_facts", metadata,
     Column("source", String(64), primary_key=True),
@@ -143,6 +148,8 @@ ticket_facts = Table(
     Column("clock", String(64), primary_key=True),
     Column("created_c", BigInteger, nullable=False),
     Column("response_c", BigInteger),  # position of tickets.response_at
+    Column("resolved_at", BigInteger),  # the last resolution's resolutions.resolved_at
+    Column("resolved_c", BigInteger),  # its position
     sqlite_with_rowid=False,
 )
 

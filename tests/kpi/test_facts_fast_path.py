@@ -70,14 +70,27 @@ def test_fast_path_equals_exact_path(cals: list[tuple[Calendar, tuple[str, ...]]
 
 def test_a_ticket_without_history_takes_the_column_wise_path() -> None:
     """The fast path is exercised (a regression that sent everything down the exact path
-    would still pass the property above): its rows match hand-worked facts."""
+    would still pass the property above): its rows match hand-worked facts. The last
+    resolution's position is on the ticket's facts row; `resolution_facts` holds only the
+    earlier one of a ticket resolved twice (C: the derived change at 330, then the export's
+    own resolved time 380)."""
     office = Calendar("cal", UTC, 3600, np.array([[100, 200], [300, 400]], dtype=np.int64))
     rows = [("src", "A", "resolved", 150, 350, 160, 320, None),
-            ("src", "B", "in_progress", 50, 60, None, None, None)]
-    got = chunk_facts(rows, {"B": [Change(60, None, "in_progress", True)]},
+            ("src", "B", "in_progress", 50, 60, None, None, None),
+            ("src", "C", "resolved", 150, None, None, 380, None)]
+    got = chunk_facts(rows, {"B": [Change(60, None, "in_progress", True)],
+                             "C": [Change(330, None, "resolved", True)]},
                       [Clock("office", office, (), "sig")], False).rows()
-    assert got["resolutions"] == [("A", 320, 320, None, None)]
+    assert got["resolutions"] == [("A", 320, 320, None, None), ("C", 330, 330, 380, None),
+                                  ("C", 380, 380, None, None)]
     assert got["tickets"] == [("A", 320, "none", "", 160), ("B", None, "derived",
-                                                            ",in_progress,", None)]
-    assert got["ticket_facts"] == [("A", "office", 50, 60), ("B", "office", 0, None)]
-    assert got["resolution_facts"] == [("A", 320, "office", 120)]
+                                                            ",in_progress,", None),
+                              ("C", 380, "derived", ",,", None)]
+    assert got["ticket_facts"] == [("office", "A", 50, 60, 320, 120),
+                                   ("office", "B", 0, None, None, None),
+                                   ("office", "C", 50, None, 380, 180)]
+    assert got["resolution_facts"] == [("office", "C", 330, 130)]
+    exact = chunk_facts(rows, {"B": [Change(60, None, "in_progress", True)],
+                               "C": [Change(330, None, "resolved", True)]},
+                        [Clock("office", office, (), "sig")], False, exact_only=True).rows()
+    assert exact == got

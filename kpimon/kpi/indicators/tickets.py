@@ -2,9 +2,9 @@
 open older than, oldest open age, missing solution and status flow.
 
 Every figure is one SQL aggregate over the tickets of the period joined with their facts; the
-clock positions in `ticket_facts`/`resolution_facts` make each elapsed time a subtraction. On
-the identity clock (24x7 without pause) a position is the instant itself: nothing is joined,
-the tickets' and resolutions' own columns are the positions (`_Positions`).
+clock positions in `ticket_facts` (and `resolution_facts`) make each elapsed time a
+subtraction. On the identity clock (24x7 without pause) a position is the instant itself:
+nothing is joined, the tickets' and resolutions' own columns are the positions (`_Positions`).
 """
 
 from __future__ import annotations
@@ -50,10 +50,12 @@ tk = t.tickets.c
 class _Positions:
     """One clock's positions as SQL columns (created, first response, resolution).
 
-    A stored clock's are the columns of its facts rows `f` and `rf`, which the caller joins
-    (`f_on`, `rf_on`); on the identity clock (24x7 without pause) they are the instants
-    themselves, `tickets.created`, `tickets.response_at` and the resolution's `resolved_at`,
-    and nothing is joined (`f` is None).
+    A stored clock's are the columns of its facts row `f`, which the caller joins (`f_on`):
+    the resolution's is the row's own `resolved_c` when the resolution `r` is the ticket's
+    last, else the earlier resolution's row in `resolution_facts`, read by a subquery only
+    for those few (store/tables.py). On the identity clock (24x7 without pause) they are the
+    instants themselves, `tickets.created`, `tickets.response_at` and the resolution's
+    `resolved_at`, and nothing is joined (`f` is None).
     """
 
     def __init__(self, ctx: EvalContext, ind: IndicatorConfig, r: Any, name: str = ""):
@@ -62,28 +64,23 @@ class _Positions:
             ctx.calendars[ind.calendar], ind.pause)
         self.r = r
         self.f: Any = None
-        self.rf: Any = None
         self.created_c: Any = tk.created
         self.response_c: Any = tk.response_at
         self.resolved_c: Any = r.c.resolved_at
         if not identity:
-            self.f = t.ticket_facts.alias(f"f{name}")
-            self.rf = t.resolution_facts.alias(f"rf{name}")
-            self.created_c, self.response_c = self.f.c.created_c, self.f.c.response_c
-            self.resolved_c = self.rf.c.resolved_c
-            self.f_on = and_(self.f.c.source == tk.source, self.f.c.ticket_id == tk.id,
-                             self.f.c.clock == clock)
-            self.rf_on = and_(self.rf.c.source == r.c.source,
-                              self.rf.c.ticket_id == r.c.ticket_id,
-                              self.rf.c.resolved_at == r.c.resolved_at, self.rf.c.clock == clock)
+            self.f = f = t.ticket_facts.alias(f"f{name}")
+            rf = t.resolution_facts.alias(f"rf{name}")
+            self.created_c, self.response_c = f.c.created_c, f.c.response_c
+            earlier = select(rf.c.resolved_c).where(
+                rf.c.source == r.c.source, rf.c.ticket_id == r.c.ticket_id,
+                rf.c.resolved_at == r.c.resolved_at, rf.c.clock == clock).scalar_subquery()
+            self.resolved_c = case((r.c.resolved_at == f.c.resolved_at, f.c.resolved_c),
+                                   (r.c.resolved_at.is_not(None), earlier), else_=None)
+            self.f_on = and_(f.c.source == tk.source, f.c.ticket_id == tk.id,
+                             f.c.clock == clock)
 
     def join_f(self, from_: Any) -> Any:
         return from_ if self.f is None else from_.join(self.f, self.f_on)
-
-    def join_rf(self, from_: Any, outer: bool = False) -> Any:
-        if self.rf is None:
-            return from_
-        return from_.outerjoin(self.rf, self.rf_on) if outer else from_.join(self.rf, self.rf_on)
 
 
 class _Joins:
@@ -98,10 +95,9 @@ class _Joins:
         self.r = t.resolutions.alias("r")
         self.p = p = _Positions(ctx, ind, self.r)
         if resolved:
-            self.from_ = p.join_rf(p.join_f(self.r.join(t.tickets, resolved_as_of(as_of, self.r))))
+            self.from_ = p.join_f(self.r.join(t.tickets, resolved_as_of(as_of, self.r)))
         else:
-            self.from_ = p.join_rf(
-                p.join_f(t.tickets).outerjoin(self.r, resolved_as_of(as_of, self.r)), outer=True)
+            self.from_ = p.join_f(t.tickets).outerjoin(self.r, resolved_as_of(as_of, self.r))
 
 
 def _created_in(ctx: EvalContext) -> ColumnElement[bool]:
@@ -153,12 +149,8 @@ class _Population:
             from_ = t.tickets
         for p in self.facts.values():
             from_ = p.join_f(from_)
-            if mode == "resolved":
-                from_ = p.join_rf(from_)
         if mode == "created":
             from_ = from_.outerjoin(self.r, resolved_as_of(as_of, self.r))
-            for p in self.facts.values():
-                from_ = p.join_rf(from_, outer=True)
         self.from_ = from_
         conds = base_scope(ctx.has_exclusions())
         if all(indicator_filter(i) for i in inds):

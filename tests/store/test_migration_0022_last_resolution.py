@@ -1,0 +1,116 @@
+"""Migration 0022 moves each ticket's last resolution from `resolution_facts` onto its
+`ticket_facts` row and leaves only the earlier resolutions of a reopened ticket behind; the
+downgrade moves them back. Either way no fact is lost (no facts pass follows), the rows are
+those a facts pass computes, and every figure stays the same — an earlier resolution's too,
+read as of a moment between the two resolutions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, func, select, text
+
+from kpimon.store import Store, db
+from kpimon.store import tables as t
+from tests.fixtures.board.kit import Board, T
+
+INDICATORS = """
+[[indicators]]
+id = "handling_office"
+kind = "handling_time"
+calendar = "office"
+unit = "hours"
+
+[[indicators]]
+id = "res_office"
+kind = "resolution_within"
+calendar = "office"
+threshold = "8h"
+"""
+
+
+@pytest.fixture
+def board(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]) -> Board:
+    b = Board(tmp_path, db_url, capsys)
+    b.configure(INDICATORS)
+    b.export("e.csv", [
+        T("A1", "2020-08-03 08:00", status="resolved", response="2020-08-03 08:10",
+          resolved="2020-08-03 12:00"),
+        T("X2", "2020-08-05 08:00", status="resolved", response="2020-08-05 08:10",
+          resolved="2020-09-02 10:00"),
+        T("O3", "2020-08-07 10:00", status="in_progress", response="2020-08-07 10:20"),
+    ])
+    b.history("h.csv", [
+        ("A1", "2020-08-03 08:00", None, "new"),
+        ("A1", "2020-08-03 12:00", "new", "resolved"),
+        ("X2", "2020-08-05 08:00", None, "new"),
+        ("X2", "2020-08-05 08:10", "new", "in_progress"),
+        ("X2", "2020-08-06 10:00", "in_progress", "resolved"),
+        ("X2", "2020-08-20 09:00", "resolved", "in_progress"),
+        ("X2", "2020-09-02 10:00", "in_progress", "resolved"),
+        ("O3", "2020-08-07 10:00", None, "new"),
+        ("O3", "2020-08-07 10:20", "new", "in_progress"),
+    ])
+    b.collect()
+    return b
+
+
+def _migrate(store: Store, to: str, up: bool) -> None:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(db.MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        (command.upgrade if up else command.downgrade)(cfg, to)
+
+
+COLUMNS = {"ticket_facts": "ticket_id, clock, created_c, response_c",
+           "resolution_facts": "ticket_id, resolved_at, clock, resolved_c"}
+LAST = ", resolved_at, resolved_c"  # ticket_facts from 0022 on
+
+
+def _rows(engine: Engine, table: str, last: bool = True) -> list[tuple[Any, ...]]:
+    cols = COLUMNS[table] + (LAST if last and table == "ticket_facts" else "")
+    with engine.connect() as conn:
+        return sorted(map(tuple, conn.execute(text(f"SELECT {cols} FROM {table}")).all()))
+
+
+def _figures(board: Board) -> list[Any]:
+    return [board.kpis("--period", "2020-08", "--at", "2020-08-10T12:00")["indicators"],
+            board.kpis("--period", "2020-08")["indicators"],
+            board.kpis("--period", "2020-09")["indicators"]]
+
+
+def test_downgrade_and_upgrade_move_the_last_resolution(board: Board, db_url: str) -> None:
+    before = _figures(board)
+    # As of 08-10, X2's first resolution (08-06) holds: an earlier resolution's position.
+    assert before[0][0]["denominator"] == 2
+    store = Store.open(db_url)
+    try:
+        at_head = {name: _rows(store.engine, name) for name in ("ticket_facts",
+                                                                "resolution_facts")}
+        # Head: one resolution_facts row, X2's first; the last ones on the tickets' rows.
+        ((tid, first_at, _, _),) = at_head["resolution_facts"]
+        assert tid == "X2"
+        last_on_row = {r[0]: r[4] for r in at_head["ticket_facts"]}
+        assert last_on_row["O3"] is None and last_on_row["A1"] is not None
+        assert last_on_row["X2"] > first_at
+
+        _migrate(store, "0021", up=False)
+        assert sorted(r[0] for r in _rows(store.engine, "resolution_facts")) == [
+            "A1", "X2", "X2"]
+        assert _rows(store.engine, "ticket_facts", last=False) == \
+            [r[:4] for r in at_head["ticket_facts"]]
+
+        _migrate(store, "head", up=True)
+        assert db.is_current(store.engine)
+        assert {name: _rows(store.engine, name) for name in at_head} == at_head
+        with store.engine.connect() as conn:  # nothing was left for a facts pass
+            assert conn.execute(select(func.count()).where(t.tickets.c.facts_dirty)
+                                ).scalar_one() == 0
+    finally:
+        store.close()
+    assert _figures(board) == before
