@@ -243,13 +243,25 @@ def _times(col: Sequence[int | None], n: int) -> I64:
 
 def chunk_facts(tickets: Sequence[Sequence[Any]], histories: Mapping[str, list[Change]],
                 clocks: Sequence[Clock], derive_first_response: bool,
-                exact_only: bool = False, layout: Layout = ROW_LAYOUT) -> ChunkFacts:
+                exact_only: bool = False, layout: Layout = ROW_LAYOUT,
+                first: Sequence[int] | None = None) -> ChunkFacts:
     """The facts of one source's tickets (rows in `layout`; their histories by id, in order
     of time) on the stored `clocks`. Tickets whose history is at most one change, to their
     current status from none, take the column-wise path; the rest (or all, with
-    `exact_only`) the exact one. Without exact tickets the output is in the input's order."""
+    `exact_only`) the exact one. Without exact tickets the output is in the input's order.
+
+    `first` (with no `histories`): each ticket's whole history is one derived change from
+    none to its current status at `first[i]` — new tickets of an export — so all of them
+    take the column-wise path without a Change object a ticket to look at."""
     out = ChunkFacts()
     n = len(tickets)
+    if first is not None and not histories and not exact_only:
+        _simple(out, tickets, layout, np.array(first, dtype=np.int64),
+                np.ones(n, dtype=bool), np.ones(n, dtype=bool), clocks)
+        return out
+    if first is not None:
+        histories = {**{tk[layout[0]]: [Change(at, None, tk[layout[1]], True)]
+                        for tk, at in zip(tickets, first, strict=True)}, **histories}
     i_id, i_status = layout[0], layout[1]
     exact: list[int] = list(range(n)) if exact_only else []
     single: list[int] = []
@@ -261,12 +273,11 @@ def chunk_facts(tickets: Sequence[Sequence[Any]], histories: Mapping[str, list[C
             i = index.get(tid)
             if i is None:
                 continue
-            first = h[0]
-            if len(h) == 1 and first.from_status is None and \
-                    first.to_status == tickets[i][i_status]:
+            h0 = h[0]
+            if len(h) == 1 and h0.from_status is None and h0.to_status == tickets[i][i_status]:
                 single.append(i)
-                single_at.append(first.at)
-                single_derived.append(first.derived)
+                single_at.append(h0.at)
+                single_derived.append(h0.derived)
             else:
                 exact.append(i)
     for i in sorted(exact):
@@ -459,13 +470,12 @@ class FactsBuilder:
         if tx is None or tx is not self._checked_in:
             self._check_signatures(conn)
             self._checked_in = tx
-        i_id, i_status = layout[0], layout[1]
-        changes = {r[i_id]: [Change(first_changes[r[i_id]], None, r[i_status], True)]
-                   for r in rows} if first_changes else {}
-        for tid, history in (histories or {}).items():
-            changes[tid] = [Change(*c) for c in history]
-        out = chunk_facts(rows, changes, self.stored, source in self.derive_first_response,
-                          layout=layout)
+        i_id = layout[0]
+        stored = {tid: [Change(*c) for c in history]
+                  for tid, history in (histories or {}).items()}
+        out = chunk_facts(rows, stored, self.stored, source in self.derive_first_response,
+                          layout=layout, first=[first_changes[r[i_id]] for r in rows]
+                          if first_changes else None)
         self._write(sql, source, out)
         self._unanalyzed += len(rows)
         done = list(zip(*out.done[1:], strict=True))

@@ -68,6 +68,30 @@ def test_fast_path_equals_exact_path(cals: list[tuple[Calendar, tuple[str, ...]]
     assert fast == exact
 
 
+@given(st.lists(st.tuples(calendars(), st.sampled_from(((), ("waiting",)))),
+                min_size=1, max_size=2),
+       st.integers(1, 12).flatmap(lambda n: st.tuples(*[tickets(f"T{i:03d}")
+                                                       for i in range(n)])),
+       st.lists(TIME, min_size=12, max_size=12), st.booleans(), st.booleans())
+def test_first_changes_give_the_facts_of_their_histories(
+        cals: list[tuple[Calendar, tuple[str, ...]]],
+        drawn: tuple[tuple[tuple[Any, ...], list[Change]], ...], at: list[int],
+        derive: bool, some_stored: bool) -> None:
+    """New tickets of an export (`first`: one derived change each, to the current status):
+    the same facts as those changes given as histories, on either path — also when some
+    tickets bring a stored history of their own instead (a status file read first)."""
+    clocks = [Clock(f"c{i}", cal, pause, "sig") for i, (cal, pause) in enumerate(cals)]
+    rows = [row for row, _ in drawn]
+    first = at[:len(rows)]
+    stored = {row[1]: h for row, h in drawn if h} if some_stored else {}
+    histories = {row[1]: [Change(a, None, row[2], True)]
+                 for row, a in zip(rows, first, strict=True)}
+    histories.update(stored)
+    given_first = chunk_facts(rows, stored, clocks, derive, first=first).rows()
+    assert given_first == chunk_facts(rows, histories, clocks, derive).rows()
+    assert given_first == chunk_facts(rows, histories, clocks, derive, exact_only=True).rows()
+
+
 def test_a_ticket_without_history_takes_the_column_wise_path() -> None:
     """The fast path is exercised (a regression that sent everything down the exact path
     would still pass the property above): its rows match hand-worked facts. The last
