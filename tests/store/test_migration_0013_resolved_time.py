@@ -16,14 +16,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from sqlalchemy import select, text, update
 
 from kpimon.store import Store, db
 from kpimon.store import tables as t
 from tests.fixtures.board.kit import Board, T, local
+from tests.store.migrate import alembic_config, migrate
 
 INDICATORS = """
 [[indicators]]
@@ -38,13 +37,9 @@ CREATED, RESOLVED, CLOSED = (local(2020, 3, 2, 8), local(2020, 3, 2, 12), local(
 
 def _before_0013(store: Store) -> None:
     """Take the store back to the revision before 0013 (the previous release's schema)."""
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(db.MIGRATIONS))
-    previous = ScriptDirectory.from_config(cfg).get_revision("0013").down_revision
+    previous = ScriptDirectory.from_config(alembic_config()).get_revision("0013").down_revision
     assert isinstance(previous, str)
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, previous)
+    migrate(store, previous)
 
 
 def _old_rule(store: Store, shape: str) -> None:

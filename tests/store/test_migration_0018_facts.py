@@ -8,13 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import select, text
 
 from kpimon.store import Store, db
 from kpimon.store import tables as t
 from tests.fixtures.board.kit import Board, T, local
+from tests.store.migrate import migrate
 
 INDICATORS = """
 [[indicators]]
@@ -45,19 +44,11 @@ def board(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]) -> Bo
     return b
 
 
-def _to_0014(store: Store) -> None:
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(db.MIGRATIONS))
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0014")
-
-
 def test_upgrade_rebuilds_facts_without_the_identity_clock(board: Board, db_url: str) -> None:
     before = board.kpis("--period", "2020-03")["indicators"]
     store = Store.open(db_url)
     try:
-        _to_0014(store)
+        migrate(store, "0014")
         with store.engine.begin() as conn:  # what the previous release stored for A1
             conn.execute(text("INSERT INTO ticket_facts (source, ticket_id, clock, created_c, "
                               "response_at, response_c) VALUES ('export', 'A1', '24x7', 1, 2, "

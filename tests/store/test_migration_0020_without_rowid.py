@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, func, select, text
 
 from kpimon.store import Store, db
 from kpimon.store import tables as t
 from tests.fixtures.board.kit import Board, T
+from tests.store.migrate import migrate
 
 INDICATORS = """
 [[indicators]]
@@ -41,14 +40,6 @@ def board(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]) -> Bo
     return b
 
 
-def _migrate(store: Store, to: str, up: bool = False) -> None:
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(db.MIGRATIONS))
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.upgrade if up or to == "head" else command.downgrade)(cfg, to)
-
-
 def _rows(engine: Engine) -> dict[str, list[Any]]:
     # Every column the table has at the current revision (0022 adds two to ticket_facts).
     with engine.connect() as conn:
@@ -67,17 +58,17 @@ def test_upgrade_and_downgrade_keep_every_fact(board: Board, db_url: str) -> Non
     before = board.kpis("--period", "2020-03")["indicators"]
     store = Store.open(db_url)
     try:
-        _migrate(store, "0021")  # the facts tables as 0020 left them
+        migrate(store, "0021")  # the facts tables as 0020 left them
         stored = _rows(store.engine)
         assert all(stored.values()), "the board wrote facts to carry over"
         sqlite = store.engine.dialect.name == "sqlite"
         if sqlite:
             assert _without_rowid(store.engine) == dict.fromkeys(stored, True)
-        _migrate(store, "0018")
+        migrate(store, "0018")
         assert _rows(store.engine) == stored
         if sqlite:
             assert _without_rowid(store.engine) == dict.fromkeys(stored, False)
-        _migrate(store, "0021", up=True)
+        migrate(store, "0021", up=True)
         assert _rows(store.engine) == stored
         if sqlite:
             assert _without_rowid(store.engine) == dict.fromkeys(stored, True)
@@ -85,7 +76,7 @@ def test_upgrade_and_downgrade_keep_every_fact(board: Board, db_url: str) -> Non
                 assert conn.execute(text(
                     "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
                     "name = 'ix_resolutions_resolved_at'")).scalar_one() == 1
-        _migrate(store, "head")
+        migrate(store, "head")
         assert db.is_current(store.engine)
         with store.engine.connect() as conn:  # nothing was left for a facts pass
             assert conn.execute(select(func.count()).where(t.tickets.c.facts_dirty)

@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, func, select, text
 
 from kpimon.store import Store, db
 from kpimon.store import tables as t
 from tests.fixtures.board.kit import Board, T
+from tests.store.migrate import migrate
 
 INDICATORS = """
 [[indicators]]
@@ -59,14 +58,6 @@ def board(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]) -> Bo
     return b
 
 
-def _migrate(store: Store, to: str, up: bool) -> None:
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(db.MIGRATIONS))
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        (command.upgrade if up else command.downgrade)(cfg, to)
-
-
 COLUMNS = {"ticket_facts": "ticket_id, clock, created_c, response_c",
            "resolution_facts": "ticket_id, resolved_at, clock, resolved_c"}
 LAST = ", resolved_at, resolved_c"  # ticket_facts from 0022 on
@@ -99,13 +90,13 @@ def test_downgrade_and_upgrade_move_the_last_resolution(board: Board, db_url: st
         assert last_on_row["O3"] is None and last_on_row["A1"] is not None
         assert last_on_row["X2"] > first_at
 
-        _migrate(store, "0021", up=False)
+        migrate(store, "0021", up=False)
         assert sorted(r[0] for r in _rows(store.engine, "resolution_facts")) == [
             "A1", "X2", "X2"]
         assert _rows(store.engine, "ticket_facts", last=False) == \
             [r[:4] for r in at_head["ticket_facts"]]
 
-        _migrate(store, "head", up=True)
+        migrate(store, "head", up=True)
         assert db.is_current(store.engine)
         assert {name: _rows(store.engine, name) for name in at_head} == at_head
         with store.engine.connect() as conn:  # nothing was left for a facts pass

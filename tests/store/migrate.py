@@ -1,0 +1,22 @@
+"""Moving a test's store to a given schema revision (the migration tests)."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+
+from kpimon.store import Store, db
+
+
+def alembic_config() -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(db.MIGRATIONS))
+    return cfg
+
+
+def migrate(store: Store, to: str, up: bool = False) -> None:
+    """Downgrade the store to revision `to` (upgrade with `up`, or to "head")."""
+    cfg = alembic_config()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        (command.upgrade if up or to == "head" else command.downgrade)(cfg, to)
