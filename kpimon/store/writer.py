@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import pickle
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Protocol
@@ -197,20 +197,14 @@ class RawSql:
             return self._copy(table, columns, rows, constants, conflict)
         # Row by row, NULLs as parameters: grouping a ticket row's many nullable columns
         # (insert_columns) cost the import more than the binds it saved (BENCHMARKS.md).
-        names = ", ".join(list(columns) + [c for c, _ in constants])
-        one = "(" + ", ".join([self.mark] * len(columns)
-                              + [literal(v) for _, v in constants]) + ")"
-        per = self.rows_per_statement(len(columns))
-        done = 0
-        for start in range(0, len(rows), per):
-            part = rows[start:start + per]
-            params: list[Any] = []
-            for row in part:
-                params.extend(row)
-            self.cursor.execute(f"INSERT INTO {table} ({names}) VALUES "
-                                + ", ".join([one] * len(part)) + conflict, params)
-            done += self.cursor.rowcount if self.cursor.rowcount >= 0 else len(part)
-        return done
+        def params(start: int, stop: int) -> list[Any]:
+            out: list[Any] = []
+            for row in rows[start:stop]:
+                out.extend(row)
+            return out
+
+        return self._multi_row(table, columns, constants, [False] * len(columns), len(rows),
+                               params, conflict)
 
     def insert_columns(self, table: str, columns: Sequence[str],
                        data: Sequence[Sequence[Any]],
@@ -227,25 +221,40 @@ class RawSql:
         if self.dialect == "postgresql":
             return self._copy(table, columns, list(zip(*data, strict=True)), constants,
                               conflict)
-        fixed = [literal(v) for _, v in constants]
-        names = ", ".join([f'"{c}"' for c in columns] + [f'"{c}"' for c, _ in constants])
         done = 0
         for null, rows, part in _null_groups(data):
-            one = "(" + ", ".join(["NULL" if is_null else self.mark for is_null in null]
-                                  + fixed) + ")"
             width = len(part)
-            per = self.rows_per_statement(max(width, 1))
-            head = f"INSERT INTO {table} ({names}) VALUES "
-            full = head + ", ".join([one] * per) + conflict
-            for start in range(0, rows, per):
-                stop = min(rows, start + per)
-                params: list[Any] = [None] * ((stop - start) * width)
+
+            def params(start: int, stop: int, part: list[Sequence[Any]] = part,
+                       width: int = width) -> list[Any]:
+                out: list[Any] = [None] * ((stop - start) * width)
                 for k, col in enumerate(part):  # interleave the columns by slices
-                    params[k::width] = col[start:stop]
-                self.cursor.execute(full if stop - start == per else
-                                    head + ", ".join([one] * (stop - start)) + conflict,
-                                    params)
-                done += self.cursor.rowcount if self.cursor.rowcount >= 0 else stop - start
+                    out[k::width] = col[start:stop]
+                return out
+
+            done += self._multi_row(table, columns, constants, null, rows, params, conflict)
+        return done
+
+    def _multi_row(self, table: str, columns: Sequence[str],
+                   constants: Sequence[tuple[str, Any]], null: Sequence[bool], count: int,
+                   params: Callable[[int, int], list[Any]], conflict: str) -> int:
+        """SQLite: `count` rows in multi-row INSERTs of as many rows as the driver takes
+        parameters; `params(start, stop)` gives those of rows start..stop, the columns that
+        are `null` in every one of them are NULL literals, the `constants` literals too.
+        Returns the rows inserted."""
+        names = ", ".join([f'"{c}"' for c in columns] + [f'"{c}"' for c, _ in constants])
+        one = "(" + ", ".join(["NULL" if is_null else self.mark for is_null in null]
+                              + [literal(v) for _, v in constants]) + ")"
+        per = self.rows_per_statement(max(1, len(null) - sum(null)))
+        head = f"INSERT INTO {table} ({names}) VALUES "
+        full = head + ", ".join([one] * per) + conflict
+        done = 0
+        for start in range(0, count, per):
+            stop = min(count, start + per)
+            self.cursor.execute(full if stop - start == per else
+                                head + ", ".join([one] * (stop - start)) + conflict,
+                                params(start, stop))
+            done += self.cursor.rowcount if self.cursor.rowcount >= 0 else stop - start
         return done
 
     def _copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
@@ -880,37 +889,33 @@ def _null_groups(data: Sequence[Sequence[Any]]
     keeps the rows' order."""
     n = len(data[0])
     nulls = [col.count(None) for col in data]
-    if not any(nulls):
-        return [((False,) * len(data), n, list(data))]
-    # One column at most: each group adds a statement of its own for its last rows, and
-    # each new length of statement is compiled anew (a few per batch, not a few dozen).
-    most = max(range(len(data)), key=lambda k: nulls[k] if nulls[k] < n else -1)
-    split = [most] if nulls[most] < n and nulls[most] * SPLIT_NULLS >= n else []
     always = [c == n for c in nulls]
-    parts: list[tuple[list[bool], list[int] | None]] = [(always, None)]
-    for k in split:
-        col = data[k]
-        found: list[tuple[list[bool], list[int] | None]] = []
-        for null, rows in parts:
-            where = range(n) if rows is None else rows
-            empty = [i for i in where if col[i] is None]
-            full = [i for i in where if col[i] is not None]
-            for idx, is_null in ((full, False), (empty, True)):
-                if idx:
-                    found.append(([*null[:k], is_null, *null[k + 1:]], idx))
-        parts = found
+
+    def others(null: Sequence[bool], pick: Callable[[Sequence[Any]], Sequence[Any]]
+               ) -> list[Sequence[Any]]:
+        return [pick(col) for col, x in zip(data, null, strict=True) if not x]
+
+    # One column at most: splitting on every such column was measured on the ticket rows,
+    # whose nullable columns are many, and cost more than the binds it saved.
+    most = max(range(len(data)), key=lambda k: nulls[k] if nulls[k] < n else -1)
+    if not 0 < nulls[most] < n or nulls[most] * SPLIT_NULLS < n:
+        return [(tuple(always), n, others(always, lambda col: col))]
+    col = data[most]
     out: list[tuple[tuple[bool, ...], int, list[Sequence[Any]]]] = []
-    for null, rows in parts:
-        if rows is None:
-            out.append((tuple(null), n,
-                        [col for col, x in zip(data, null, strict=True) if not x]))
-            continue
-        pick = itemgetter(*rows)
-        cols: list[Sequence[Any]] = [
-            (pick(col) if len(rows) > 1 else (col[rows[0]],))
-            for col, x in zip(data, null, strict=True) if not x]
-        out.append((tuple(null), len(rows), cols))
+    for is_null in (False, True):
+        rows = [i for i, v in enumerate(col) if (v is None) is is_null]
+        null = (*always[:most], is_null, *always[most + 1:])
+        out.append((null, len(rows), others(null, _picker(rows))))
     return out
+
+
+def _picker(rows: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """The values at `rows` of a column, as a tuple (itemgetter's, which gives a single
+    value rather than a tuple for one row)."""
+    if len(rows) == 1:
+        only = rows[0]
+        return lambda col: (col[only],)
+    return itemgetter(*rows)
 
 
 def literal(value: Any) -> str:
