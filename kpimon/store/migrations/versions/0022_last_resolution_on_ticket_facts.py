@@ -21,9 +21,6 @@ down_revision = '0021'
 branch_labels = None
 depends_on = None
 
-SAME_TICKET = ('f.source = rf.source AND f.ticket_id = rf.ticket_id AND f.clock = rf.clock')
-
-
 def upgrade() -> None:
     op.add_column('ticket_facts', sa.Column('resolved_at', sa.BigInteger(), nullable=True))
     op.add_column('ticket_facts', sa.Column('resolved_c', sa.BigInteger(), nullable=True))
@@ -38,8 +35,8 @@ def upgrade() -> None:
         'AND ticket_facts.clock = last.clock'))
     op.execute(sa.text(
         'DELETE FROM resolution_facts WHERE EXISTS (SELECT 1 FROM ticket_facts f '
-        f'WHERE {SAME_TICKET.replace("rf.", "resolution_facts.")} '
-        'AND f.resolved_at = resolution_facts.resolved_at)'))
+        'WHERE f.source = resolution_facts.source AND f.ticket_id = resolution_facts.ticket_id '
+        'AND f.clock = resolution_facts.clock AND f.resolved_at = resolution_facts.resolved_at)'))
     if op.get_bind().dialect.name == 'postgresql':
         # Every row of ticket_facts was rewritten: fresh statistics for the planner.
         op.execute(sa.text('ANALYZE ticket_facts, resolution_facts'))
