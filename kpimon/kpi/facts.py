@@ -181,12 +181,13 @@ class ChunkFacts:
     than as two parameters a row."""
 
     def __init__(self) -> None:
-        # resolutions: ticket_id, resolved_at, valid_from, superseded_at, reopened_at
+        # resolutions: ticket_key, resolved_at, valid_from, superseded_at, reopened_at
         self.res: tuple[list[Any], ...] = ([], [], [], [], [])
-        # ticket_facts by clock: ticket_id, created_c, response_c, and the last resolution's
+        # ticket_facts by clock: ticket_key, created_c, response_c, and the last resolution's
         # resolved_at and resolved_c (NULL: never resolved)
         self.tf: dict[str, tuple[list[Any], ...]] = {}
-        # resolution_facts by clock, the earlier resolutions: ticket_id, resolved_at, resolved_c
+        # resolution_facts by clock, the earlier resolutions: ticket_key, resolved_at,
+        # resolved_c
         self.rf: dict[str, tuple[list[Any], ...]] = {}
         # tickets: id, done_at, flow_origin, flow_seen, response_at
         self.done: tuple[list[Any], ...] = ([], [], [], [], [])
@@ -241,14 +242,15 @@ def _times(col: Sequence[int | None], n: int) -> I64:
     return a.astype(np.int64)
 
 
-def chunk_facts(tickets: Sequence[Sequence[Any]], histories: Mapping[str, list[Change]],
-                clocks: Sequence[Clock], derive_first_response: bool,
-                exact_only: bool = False, layout: Layout = ROW_LAYOUT,
-                first: Sequence[int] | None = None) -> ChunkFacts:
-    """The facts of one source's tickets (rows in `layout`; their histories by id, in order
-    of time) on the stored `clocks`. Tickets whose history is at most one change, to their
-    current status from none, take the column-wise path; the rest (or all, with
-    `exact_only`) the exact one. Without exact tickets the output is in the input's order.
+def chunk_facts(tickets: Sequence[Sequence[Any]], keys: Sequence[int],
+                histories: Mapping[str, list[Change]], clocks: Sequence[Clock],
+                derive_first_response: bool, exact_only: bool = False,
+                layout: Layout = ROW_LAYOUT, first: Sequence[int] | None = None) -> ChunkFacts:
+    """The facts of one source's tickets (rows in `layout`, their ticket_keys in `keys`;
+    their histories by id, in order of time) on the stored `clocks`. Tickets whose history
+    is at most one change, to their current status from none, take the column-wise path;
+    the rest (or all, with `exact_only`) the exact one. Without exact tickets the output is
+    in the input's order.
 
     `first` (with no `histories`): each ticket's whole history is one derived change from
     none to its current status at `first[i]` — new tickets of an export — so all of them
@@ -256,7 +258,7 @@ def chunk_facts(tickets: Sequence[Sequence[Any]], histories: Mapping[str, list[C
     out = ChunkFacts()
     n = len(tickets)
     if first is not None and not histories and not exact_only:
-        _simple(out, tickets, layout, np.array(first, dtype=np.int64),
+        _simple(out, tickets, keys, layout, np.array(first, dtype=np.int64),
                 np.ones(n, dtype=bool), np.ones(n, dtype=bool), clocks)
         return out
     if first is not None:
@@ -282,7 +284,7 @@ def chunk_facts(tickets: Sequence[Sequence[Any]], histories: Mapping[str, list[C
                 exact.append(i)
     for i in sorted(exact):
         tk = tickets[i]
-        _exact(out, *(tk[j] for j in layout), history=histories.get(tk[i_id], []),
+        _exact(out, keys[i], *(tk[j] for j in layout), history=histories.get(tk[i_id], []),
                clocks=clocks, derive_first_response=derive_first_response)
     if len(exact) < n:
         a0 = np.full(n, NULL_TIME, dtype=np.int64)
@@ -291,11 +293,12 @@ def chunk_facts(tickets: Sequence[Sequence[Any]], histories: Mapping[str, list[C
         derived[single] = single_derived
         keep = np.ones(n, dtype=bool)
         keep[exact] = False
-        _simple(out, tickets, layout, a0, derived, keep, clocks)
+        _simple(out, tickets, keys, layout, a0, derived, keep, clocks)
     return out
 
 
-def _simple(out: ChunkFacts, tickets: Sequence[Sequence[Any]], layout: Layout, a0: I64,
+def _simple(out: ChunkFacts, tickets: Sequence[Sequence[Any]], keys: Sequence[int],
+            layout: Layout, a0: I64,
             derived: npt.NDArray[np.bool_], keep: npt.NDArray[np.bool_],
             clocks: Sequence[Clock]) -> None:
     """Column-wise facts of the tickets `keep` selects: those with no history (a0 NULL_TIME),
@@ -334,27 +337,28 @@ def _simple(out: ChunkFacts, tickets: Sequence[Sequence[Any]], layout: Layout, a
 
     id_arr = np.empty(n, dtype=object)
     id_arr[:] = ids
+    key_arr = np.fromiter(keys, np.int64, n)
     k = np.flatnonzero(keep)
-    ids_k = id_arr[k].tolist()
+    keys_k = key_arr[k].tolist()
     origin = np.where(one, np.where(derived, 1, 2), 0)
     seen = np.where(one, _SEEN_ONE[st], "")
     d = out.done
-    d[0].extend(ids_k)
+    d[0].extend(id_arr[k].tolist())
     d[1].extend(_nullable(done[k]))
     d[2].extend(_ORIGIN[origin[k]].tolist())
     d[3].extend(seen[k].tolist())
     d[4].extend(_nullable(fr[k]))
 
     i1, i2 = np.flatnonzero(has), np.flatnonzero(two)
-    res_ids = id_arr[i1].tolist() + id_arr[i2].tolist()
+    res_keys = key_arr[i1].tolist() + key_arr[i2].tolist()
     res_at = np.concatenate([r1_at[i1], own[i2]])
     r = out.res
-    r[0].extend(res_ids)
+    r[0].extend(res_keys)
     r[1].extend(res_at.tolist())
     r[2].extend(np.concatenate([r1_from[i1], own[i2]]).tolist())
     r[3].extend(_nullable(np.concatenate([np.where(two, own, NULL_TIME)[i1],
                                           np.full(len(i2), NULL_TIME, dtype=np.int64)])))
-    r[4].extend([None] * len(res_ids))
+    r[4].extend([None] * len(res_keys))
 
     # The last resolution (the own time where there are two) goes on the ticket's facts
     # row; resolution_facts gets the first of two.
@@ -362,7 +366,7 @@ def _simple(out: ChunkFacts, tickets: Sequence[Sequence[Any]], layout: Layout, a
     has_fr = fr[k] != NULL_TIME
     has_last = last_at != NULL_TIME
     last_list = _nullable(last_at)
-    earlier_ids = id_arr[i2].tolist()
+    earlier_keys = key_arr[i2].tolist()
     earlier_at = r1_at[i2].tolist()
     for clock in clocks:
         stop = np.full(n, _NO_PAUSE, dtype=np.int64)
@@ -374,12 +378,12 @@ def _simple(out: ChunkFacts, tickets: Sequence[Sequence[Any]], layout: Layout, a
             return cal.positions(np.minimum(ts, stop[idx]))
 
         tf, rf = out.clock(clock.key)
-        tf[0].extend(ids_k)
+        tf[0].extend(keys_k)
         tf[1].extend(pos(cr[k], k).tolist())
         tf[2].extend(_nullable(np.where(has_fr, pos(fr[k], k), NULL_TIME)))
         tf[3].extend(last_list)
         tf[4].extend(_nullable(np.where(has_last, pos(last_at, k), NULL_TIME)))
-        rf[0].extend(earlier_ids)
+        rf[0].extend(earlier_keys)
         rf[1].extend(earlier_at)
         rf[2].extend(pos(r1_at[i2], i2).tolist())
 
@@ -389,7 +393,8 @@ def _append(cols: tuple[list[Any], ...], *values: Any) -> None:
         col.append(v)
 
 
-def _exact(out: ChunkFacts, ident: str, status: str, created: int, updated: int | None,
+def _exact(out: ChunkFacts, key: int, ident: str, status: str, created: int,
+           updated: int | None,
            first_response: int | None, resolved: int | None, closed: int | None, *,
            history: list[Change], clocks: Sequence[Clock], derive_first_response: bool) -> None:
     """The facts of one ticket by the rule itself (any history)."""
@@ -400,17 +405,17 @@ def _exact(out: ChunkFacts, ident: str, status: str, created: int, updated: int 
     origin, seen = flow(history)
     _append(out.done, ident, done_at(found), origin, seen[:200], response)
     for x in found:
-        _append(out.res, ident, x.resolved_at, x.valid_from, x.superseded_at, x.reopened_at)
+        _append(out.res, key, x.resolved_at, x.valid_from, x.superseded_at, x.reopened_at)
     last = max((x.resolved_at for x in found), default=None)
     for clock in clocks:
         paused = pause_intervals(history, clock.pause) if clock.pause else []
         tf, rf = out.clock(clock.key)
-        _append(tf, ident, clock_position(clock, created, paused),
+        _append(tf, key, clock_position(clock, created, paused),
                 clock_position(clock, response, paused) if response is not None else None,
                 last, clock_position(clock, last, paused) if last is not None else None)
         for x in found:
             if x.resolved_at != last:
-                _append(rf, ident, x.resolved_at, clock_position(clock, x.resolved_at, paused))
+                _append(rf, key, x.resolved_at, clock_position(clock, x.resolved_at, paused))
 
 
 class FactsBuilder:
@@ -454,13 +459,14 @@ class FactsBuilder:
         return self._pass(lambda: _Nested(conn), progress, own=False)
 
     def new_tickets(self, conn: Connection, sql: RawSql, source: str,
-                    rows: Sequence[Sequence[Any]], layout: Layout,
+                    rows: Sequence[Sequence[Any]], keys: Sequence[int], layout: Layout,
                     first_changes: Mapping[str, int],
                     histories: Mapping[str, History] | None = None) -> list[tuple[Any, ...]]:
         """The facts of tickets a batch inserts, written on the batch's own transaction
-        (store.writer.NewTicketFacts): `rows` (in `layout`) have as history the derived first
-        change at `first_changes[id]`, or the history stored for them before they arrived
-        (`histories`, by id: a status file imported before the tickets), or none. Returns
+        (store.writer.NewTicketFacts): `rows` (in `layout`, their ticket_keys in `keys`) have
+        as history the derived first change at `first_changes[id]`, or the history stored for
+        them before they arrived (`histories`, by id: a status file imported before the
+        tickets), or none. Returns
         (done_at, flow_origin, flow_seen, response_at) per row, in order, for the writer to
         insert with the ticket."""
         # Once per transaction (an import calls this for each batch of a file): the batch
@@ -473,10 +479,10 @@ class FactsBuilder:
         i_id = layout[0]
         stored = {tid: [Change(*c) for c in history]
                   for tid, history in (histories or {}).items()}
-        out = chunk_facts(rows, stored, self.stored, source in self.derive_first_response,
+        out = chunk_facts(rows, keys, stored, self.stored, source in self.derive_first_response,
                           layout=layout, first=[first_changes[r[i_id]] for r in rows]
                           if first_changes else None)
-        self._write(sql, source, out)
+        self._write(sql, out)
         self._unanalyzed += len(rows)
         done = list(zip(*out.done[1:], strict=True))
         if out.done[0] != [r[i_id] for r in rows]:  # the exact path's tickets came first
@@ -566,8 +572,10 @@ class FactsBuilder:
     def _source_chunk(self, sql: RawSql, source: str, rows: Sequence[tuple[Any, ...]],
                       every: bool = False) -> None:
         lo, hi = rows[0][1], rows[-1][1]
+        keys = [r[store_facts.KEY] for r in rows]
+        chunk = (source, lo, hi, keys)
         if not every:
-            store_facts.delete_facts_in(sql, source, lo, hi)
+            store_facts.delete_facts_in(sql, chunk)
         histories: dict[str, list[Change]] = {}
         for tid, at, frm, to, derived in store_facts.history_in(sql, source, lo, hi, every):
             ch = Change(at, frm, to, bool(derived))
@@ -576,37 +584,37 @@ class FactsBuilder:
                 histories[tid] = [ch]
             else:
                 h.append(ch)
-        out = chunk_facts(rows, histories, self.stored, source in self.derive_first_response)
+        out = chunk_facts(rows, keys, histories, self.stored,
+                          source in self.derive_first_response)
         if every:
             # Each facts table is rewritten over the chunk's range only where its rows
             # differ from what is stored: a recompute after a calendar change rewrites the
             # clock positions and leaves the resolutions (and their index) alone; one that
             # changes nothing writes nothing.
             computed = out.fact_rows()
-            stored = store_facts.facts_in(sql, source, lo, hi)
+            stored = store_facts.facts_in(sql, chunk)
             changed = [name for name in store_facts.FACT_TABLES
                        if stored[name] != computed[name]]
             for name in changed:
-                store_facts.delete_table_in(sql, name, source, lo, hi)
-            self._write(sql, source, out, changed)
+                store_facts.delete_table_in(sql, name, chunk)
+            self._write(sql, out, changed)
         else:
-            self._write(sql, source, out)
+            self._write(sql, out)
         store_facts.mark_done(sql, source, lo, hi,
                               _changed(out.done, rows) if every else out.done)
 
-    def _write(self, sql: RawSql, source: str, out: ChunkFacts,
+    def _write(self, sql: RawSql, out: ChunkFacts,
                tables: Sequence[str] = store_facts.FACT_TABLES) -> None:
         """Insert one chunk's resolutions and clock facts (of the named `tables`)."""
-        own = (("source", source),)
         # deferred: on PostgreSQL the rows wait for one larger COPY per table, sent by the
         # caller's sql.flush() (the pass per chunk, the batch writer when its batch ends).
         for table in tables:
             columns = store_facts.FACT_COLUMNS[table]
             if table not in store_facts.CLOCK_TABLES:
-                store_facts.insert_columns(sql, table, columns, out.res, own, deferred=True)
+                store_facts.insert_columns(sql, table, columns, out.res, deferred=True)
                 continue
             for key, cols in (out.tf if table == "ticket_facts" else out.rf).items():
-                store_facts.insert_columns(sql, table, columns, cols, (*own, ("clock", key)),
+                store_facts.insert_columns(sql, table, columns, cols, (("clock", key),),
                                            deferred=True)
 
 

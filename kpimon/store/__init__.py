@@ -414,17 +414,20 @@ class Store:
         intervals, inventory snapshots (the latest of each source is kept), rejects and
         collection runs. Returns the rows deleted per table."""
         tk = t.tickets.c
-        old = select(tk.source, tk.id).where(tk.created < before, tk.done_at.is_not(None),
-                                             tk.done_at < before)
+        old_where = (tk.created < before, tk.done_at.is_not(None), tk.done_at < before)
+        old = select(tk.source, tk.id).where(*old_where)
+        old_keys = select(tk.ticket_key).where(*old_where)
         out: dict[str, int] = {}
         ds = t.device_snapshots.c
         latest = select(func.max(ds.id)).group_by(ds.source)
         with self.writer.hold(), self.engine.begin() as conn:
-            for table in (t.status_changes, t.ticket_facts, t.resolution_facts, t.resolutions):
+            out["status_changes"] = conn.execute(t.status_changes.delete().where(
+                tuple_(t.status_changes.c.source, t.status_changes.c.ticket_id).in_(old))
+            ).rowcount
+            for table in (t.ticket_facts, t.resolution_facts, t.resolutions):
                 out[table.name] = conn.execute(table.delete().where(
-                    tuple_(table.c.source, table.c.ticket_id).in_(old))).rowcount
-            out["tickets"] = conn.execute(t.tickets.delete().where(
-                tk.created < before, tk.done_at.is_not(None), tk.done_at < before)).rowcount
+                    table.c.ticket_key.in_(old_keys))).rowcount
+            out["tickets"] = conn.execute(t.tickets.delete().where(*old_where)).rowcount
             out["calls"] = conn.execute(t.calls.delete().where(
                 t.calls.c.entered < before)).rowcount
             qi = t.queue_intervals.c

@@ -36,7 +36,9 @@ FACT_TABLES = ("ticket_facts", "resolution_facts", "resolutions")
 TOUCHED_TABLES = ("tickets", "status_changes", "resolutions", "ticket_facts", "resolution_facts")
 
 TICKET_COLUMNS = ("source", "id", "status", "created", "updated", "first_response", "resolved",
-                  "closed")
+                  "closed", "ticket_key")
+KEY = TICKET_COLUMNS.index("ticket_key")
+"""Where a row of TICKET_COLUMNS holds the ticket_key, by which the facts tables refer to it."""
 _STAGE = "kpimon_facts_done"
 
 
@@ -116,40 +118,66 @@ def history_in(sql: RawSql, source: str, lo: str, hi: str, every: bool = False
 
 
 FACT_COLUMNS = {
-    "resolutions": ("ticket_id", "resolved_at", "valid_from", "superseded_at", "reopened_at"),
-    "ticket_facts": ("ticket_id", "created_c", "response_c", "resolved_at", "resolved_c"),
-    "resolution_facts": ("ticket_id", "resolved_at", "resolved_c")}
-"""The columns kpi/facts.py computes for each facts table, in its order; besides these every
-row has its `source`, and the rows of the two clock tables their `clock` (CLOCK_TABLES)."""
+    "resolutions": ("ticket_key", "resolved_at", "valid_from", "superseded_at", "reopened_at"),
+    "ticket_facts": ("ticket_key", "created_c", "response_c", "resolved_at", "resolved_c"),
+    "resolution_facts": ("ticket_key", "resolved_at", "resolved_c")}
+"""The columns kpi/facts.py computes for each facts table, in its order; besides these the
+rows of the two clock tables have their `clock` (CLOCK_TABLES)."""
 CLOCK_TABLES = ("ticket_facts", "resolution_facts")
 
 
-def facts_in(sql: RawSql, source: str, lo: str, hi: str) -> dict[str, list[tuple[Any, ...]]]:
-    """The stored rows of each facts table for the tickets of `source` with lo <= id <= hi,
-    as sorted tuples of FACT_COLUMNS, led by the clock in the clock tables (the shape of
-    kpi/facts.py's `ChunkFacts.fact_rows`)."""
+Chunk = tuple[str, str, str, Sequence[int]]
+"""One chunk of one source's tickets, as the facts tables are read and cleared for it: (source,
+lo, hi, ticket_keys): the tickets of the source with lo <= id <= hi (only the dirty ones,
+where a function says so), whose keys are `ticket_keys`."""
+
+SPREAD = 4
+"""A chunk whose keys lie within SPREAD times their number of each other is read by the range of
+its keys (after an import, its tickets are numbered in a row); a wider one, a few tickets
+changed here and there, by one lookup per ticket, so that it never scans the facts of the
+tickets between them."""
+
+
+def _of_chunk(chunk: Chunk, dirty: bool) -> tuple[str, tuple[Any, ...]]:
+    """The condition on a facts table's ticket_key that selects the chunk's tickets, and its
+    parameters. The `+ 0` keeps the membership test off the key's index when the range is
+    the way in: one range read instead of a lookup per ticket, which after an import finds
+    nothing (SQLite would otherwise prefer the IN list)."""
+    source, lo, hi, keys = chunk
+    members = (f"IN (SELECT ticket_key FROM tickets WHERE {'facts_dirty AND ' if dirty else ''}"
+               "source = ? AND id >= ? AND id <= ?)")
+    first, last = min(keys), max(keys)
+    if last - first < SPREAD * len(keys):
+        return (f"ticket_key >= ? AND ticket_key <= ? AND ticket_key + 0 {members}",
+                (first, last, source, lo, hi))
+    return f"ticket_key {members}", (source, lo, hi)
+
+
+def facts_in(sql: RawSql, chunk: Chunk) -> dict[str, list[tuple[Any, ...]]]:
+    """The stored rows of each facts table for the tickets of the chunk, as sorted tuples of
+    FACT_COLUMNS, led by the clock in the clock tables (the shape of kpi/facts.py's
+    `ChunkFacts.fact_rows`)."""
     out = {}
+    where, params = _of_chunk(chunk, dirty=False)
     for table, columns in FACT_COLUMNS.items():
         cols = ", ".join((("clock",) if table in CLOCK_TABLES else ()) + columns)
-        sql.execute(f"SELECT {cols} FROM {table} WHERE source = ? AND ticket_id >= ? AND "
-                    "ticket_id <= ?", (source, lo, hi))
+        sql.execute(f"SELECT {cols} FROM {table} WHERE {where}", params)
         out[table] = sorted(map(tuple, sql.cursor.fetchall()))
     return out
 
 
-def delete_table_in(sql: RawSql, table: str, source: str, lo: str, hi: str) -> None:
-    """Drop the rows of one facts table for the tickets of `source` with lo <= id <= hi."""
-    sql.execute(f"DELETE FROM {table} WHERE source = ? AND ticket_id >= ? AND ticket_id <= ?",
-                (source, lo, hi))
+def delete_table_in(sql: RawSql, table: str, chunk: Chunk) -> None:
+    """Drop the rows of one facts table for the tickets of the chunk."""
+    where, params = _of_chunk(chunk, dirty=False)
+    sql.execute(f"DELETE FROM {table} WHERE {where}", params)
 
 
-def delete_facts_in(sql: RawSql, source: str, lo: str, hi: str) -> None:
-    """Drop the facts and resolutions of the dirty tickets of `source` with lo <= id <= hi
-    (they are rebuilt); a range with no facts yet, after an import, costs one index probe."""
+def delete_facts_in(sql: RawSql, chunk: Chunk) -> None:
+    """Drop the facts and resolutions of the dirty tickets of the chunk (they are rebuilt); a
+    chunk with no facts yet, after an import, costs one index probe a table."""
+    where, params = _of_chunk(chunk, dirty=True)
     for table in FACT_TABLES:
-        sql.execute(f"DELETE FROM {table} WHERE source = ? AND ticket_id >= ? AND "
-                    "ticket_id <= ? AND ticket_id IN (SELECT id FROM tickets WHERE facts_dirty "
-                    "AND source = ? AND id >= ? AND id <= ?)", (source, lo, hi, source, lo, hi))
+        sql.execute(f"DELETE FROM {table} WHERE {where}", params)
 
 
 def insert_columns(sql: RawSql, table: str, columns: Sequence[str],

@@ -9,7 +9,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, delete, func, literal, select, union_all
+from sqlalchemy import Connection, Engine, delete, func, select, union_all
 
 from kpimon.store import tables as t
 
@@ -99,7 +99,7 @@ def forget_dirty(conn: Connection) -> None:
     s = t.settled_sums.c
     tk = t.tickets.c
     # The count first: between passes no ticket is dirty, and that is one look at an empty index.
-    dirty = select(tk.source, tk.id).where(t.IS_DIRTY)
+    dirty = select(tk.source, tk.id, tk.ticket_key).where(t.IS_DIRTY)
     count = int(conn.execute(select(func.count()).select_from(dirty.subquery())).scalar_one())
     if count == 0:
         return
@@ -112,12 +112,13 @@ def forget_dirty(conn: Connection) -> None:
     d = dirty.subquery("d")
     own = [select(col.label("at")).where(t.IS_DIRTY)
            for col in (tk.created, tk.updated, tk.first_response, tk.resolved, tk.closed)]
+    # (The created position on the 24x7 clock is `created` itself: no facts row holds it.)
+    rs, sc = t.resolutions.c, t.status_changes.c
     linked = [
-        select(table.c[col].label("at")).select_from(table.join(
-            d, (table.c.source == d.c.source) & (table.c.ticket_id == d.c.id)))
-        .where(*([table.c.clock == literal("24x7")] if table is t.ticket_facts else []))
-        for table, col in ((t.resolutions, "resolved_at"), (t.status_changes, "at"),
-                           (t.ticket_facts, "created_c"))]
+        select(rs.resolved_at.label("at")).select_from(t.resolutions.join(
+            d, rs.ticket_key == d.c.ticket_key)),
+        select(sc.at.label("at")).select_from(t.status_changes.join(
+            d, (sc.source == d.c.source) & (sc.ticket_id == d.c.id)))]
     instants = union_all(*own, *linked).subquery()
     starts = [m[0] for m in months]
     hit: set[int] = set()

@@ -357,6 +357,18 @@ class RawSql:
         row = self.cursor.fetchone()
         return int(row[0] or 0) if row else 0
 
+    def new_ticket_keys(self, count: int, last_rowid: int | None = None) -> range | list[int]:
+        """`count` ticket_keys for tickets about to be inserted (store/tables.py). SQLite:
+        the rowids the tickets would get anyway, after the largest (`last_rowid`, if the
+        caller has it: this transaction holds the write lock, so no one else takes them);
+        PostgreSQL: drawn from the column's sequence, as its default would."""
+        if self.dialect == "sqlite":
+            after = self.last_rowid("tickets") if last_rowid is None else last_rowid
+            return range((after or 0) + 1, (after or 0) + 1 + count)
+        self.cursor.execute("SELECT nextval(pg_get_serial_sequence('tickets', 'ticket_key')) "
+                            "FROM generate_series(1, %s)", (count,))
+        return [int(r[0]) for r in self.cursor.fetchall()]
+
     def derive_first_changes(self, after_rowid: int, now: int) -> None:
         """SQLite: the derived first status change of the tickets just inserted, from the rows
         themselves (see BatchWriter): at `created` for a ticket still new, else at its
@@ -418,14 +430,16 @@ History = Sequence[tuple[int, str | None, str, bool]]
 
 class NewTicketFacts(Protocol):
     """Computes and writes, on the batch's transaction, the facts of new tickets, and gives
-    back each one's (done_at, flow_origin, flow_seen, response_at), in order. A ticket's
+    back each one's (done_at, flow_origin, flow_seen, response_at), in order; `keys` are
+    the rows' ticket_keys, by which the facts refer to them. A ticket's
     history is its derived first change (`first_changes`: id → its time), or the history
     stored for it before it arrived (`histories`, by id: a status file imported before the
     tickets), or none. `layout` says where a row holds id, status, created, updated,
     first_response, resolved and closed. kpi/facts.py's FactsBuilder.new_tickets is the one."""
 
     def __call__(self, conn: Connection, sql: RawSql, source: str,
-                 rows: Sequence[tuple[Any, ...]], layout: tuple[int, int, int, int, int, int, int],
+                 rows: Sequence[tuple[Any, ...]], keys: Sequence[int],
+                 layout: tuple[int, int, int, int, int, int, int],
                  first_changes: Mapping[str, int], histories: Mapping[str, History]
                  ) -> list[tuple[Any, ...]]: ...
 
@@ -634,8 +648,10 @@ class BatchWriter:
                     ("deleted", False), ("first_seen", now), ("last_seen", now),
                     ("run_id", token), ("facts_dirty", True)))
             else:
-                sql.insert("tickets", _TICKET_COLUMNS + _FACT_COLUMNS,
-                           list(map(tuple.__add__, inserts, self._facts_of_new(inserts))),
+                # The facts refer to a ticket by its key: the new tickets' are drawn first.
+                keys = sql.new_ticket_keys(len(inserts), first_new)
+                sql.insert("tickets", _TICKET_COLUMNS + _FACT_COLUMNS + ("ticket_key",),
+                           list(map(tuple.__add__, inserts, self._facts_of_new(inserts, keys))),
                            constants=(("deleted", False), ("first_seen", now),
                                       ("last_seen", now), ("run_id", token)))
             if derived and len(derived) == len(inserts) and first_new is not None:
@@ -651,9 +667,11 @@ class BatchWriter:
             # The tickets are new or updated in this chunk, so already marked for facts.
             sql.insert("status_changes", _CHANGE_COLUMNS, derived, conflict=_CHANGES_CONFLICT)
 
-    def _facts_of_new(self, inserts: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """The values of _FACT_COLUMNS for each new ticket, through the hook, with the status
-        history stored for it before it arrived (a status file imported first)."""
+    def _facts_of_new(self, inserts: list[tuple[Any, ...]], keys: Sequence[int]
+                      ) -> list[tuple[Any, ...]]:
+        """The values of _FACT_COLUMNS and the ticket_key (`keys`, in order) for each new
+        ticket, through the hook, with the status history stored for it before it arrived
+        (a status file imported first)."""
         assert self.new_facts is not None
         first: dict[str, int] = {}
         histories: dict[str, list[tuple[int, str | None, str, bool]]] = {}
@@ -672,8 +690,9 @@ class BatchWriter:
                 stored.sort(key=itemgetter(0, 1, 2))  # by ticket, time, then as stored
                 for tid, at, _, frm, to, derived in stored:
                     histories.setdefault(tid, []).append((int(at), frm, to, bool(derived)))
-        return [(*d, False) for d in self.new_facts(self.conn, self.sql, self.source, inserts,
-                                                    _ROW_LAYOUT, first, histories)]
+        return [(*d, False, key) for d, key in zip(
+            self.new_facts(self.conn, self.sql, self.source, inserts, keys, _ROW_LAYOUT,
+                           first, histories), keys, strict=True)]
 
     # The rows skipped as older, by id, for telling a later duplicate in the same batch. A
     # temporary table (per connection; rows keyed by the batch token) keeps memory flat.

@@ -17,6 +17,7 @@ from bench.datagen.tickets import TicketSpan, span_for_years, write_tickets
 from kpimon.app import App
 from kpimon.config import load_config
 from kpimon.store import tables as t
+from tests.kpi.stored_facts import fact_rows
 from tests.sources.ticket_csv_files import VALUES, csv_text, row
 
 CONFIG = """\
@@ -79,8 +80,7 @@ def _facts(app: App) -> dict[str, list[Any]]:
             "tickets": sorted(conn.execute(select(
                 tk.source, tk.id, tk.done_at, tk.flow_origin, tk.flow_seen, tk.response_at,
                 tk.facts_dirty)).all()),
-            **{table.name: sorted(conn.execute(select(table)).all())
-               for table in (t.resolutions, t.ticket_facts, t.resolution_facts)}}
+            **fact_rows(conn)}
 
 
 def test_import_writes_the_facts_the_pass_computes(db_url: str, tmp_path: Path) -> None:

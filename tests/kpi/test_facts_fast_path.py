@@ -51,6 +51,11 @@ def tickets(draw: st.DrawFn, ident: str) -> tuple[tuple[Any, ...], list[Change]]
     return ("src", ident, status, created, *times), history
 
 
+def _keys(rows: list[tuple[Any, ...]]) -> list[int]:
+    """Ticket keys unrelated to the rows' order or ids, as a store's may be."""
+    return [10_000 - 7 * i for i in range(len(rows))]
+
+
 @given(st.lists(st.tuples(calendars(), st.sampled_from(((), ("waiting",),
                                                          ("waiting", "new")))),
                 min_size=1, max_size=3),
@@ -63,8 +68,9 @@ def test_fast_path_equals_exact_path(cals: list[tuple[Calendar, tuple[str, ...]]
     clocks = [Clock(f"c{i}", cal, pause, "sig") for i, (cal, pause) in enumerate(cals)]
     rows = [row for row, _ in drawn]
     histories = {row[1]: h for row, h in drawn if h}
-    fast = chunk_facts(rows, histories, clocks, derive).rows()
-    exact = chunk_facts(rows, histories, clocks, derive, exact_only=True).rows()
+    keys = _keys(rows)
+    fast = chunk_facts(rows, keys, histories, clocks, derive).rows()
+    exact = chunk_facts(rows, keys, histories, clocks, derive, exact_only=True).rows()
     assert fast == exact
 
 
@@ -87,9 +93,11 @@ def test_first_changes_give_the_facts_of_their_histories(
     histories = {row[1]: [Change(a, None, row[2], True)]
                  for row, a in zip(rows, first, strict=True)}
     histories.update(stored)
-    given_first = chunk_facts(rows, stored, clocks, derive, first=first).rows()
-    assert given_first == chunk_facts(rows, histories, clocks, derive).rows()
-    assert given_first == chunk_facts(rows, histories, clocks, derive, exact_only=True).rows()
+    keys = _keys(rows)
+    given_first = chunk_facts(rows, keys, stored, clocks, derive, first=first).rows()
+    assert given_first == chunk_facts(rows, keys, histories, clocks, derive).rows()
+    assert given_first == chunk_facts(rows, keys, histories, clocks, derive,
+                                      exact_only=True).rows()
 
 
 def test_a_ticket_without_history_takes_the_column_wise_path() -> None:
@@ -102,19 +110,20 @@ def test_a_ticket_without_history_takes_the_column_wise_path() -> None:
     rows = [("src", "A", "resolved", 150, 350, 160, 320, None),
             ("src", "B", "in_progress", 50, 60, None, None, None),
             ("src", "C", "resolved", 150, None, None, 380, None)]
-    got = chunk_facts(rows, {"B": [Change(60, None, "in_progress", True)],
+    got = chunk_facts(rows, [1, 2, 3], {"B": [Change(60, None, "in_progress", True)],
                              "C": [Change(330, None, "resolved", True)]},
                       [Clock("office", office, (), "sig")], False).rows()
-    assert got["resolutions"] == [("A", 320, 320, None, None), ("C", 330, 330, 380, None),
-                                  ("C", 380, 380, None, None)]
+    # The facts tables name a ticket by its key (A 1, B 2, C 3), the tickets by their id.
+    assert got["resolutions"] == [(1, 320, 320, None, None), (3, 330, 330, 380, None),
+                                  (3, 380, 380, None, None)]
     assert got["tickets"] == [("A", 320, "none", "", 160), ("B", None, "derived",
                                                             ",in_progress,", None),
                               ("C", 380, "derived", ",,", None)]
-    assert got["ticket_facts"] == [("office", "A", 50, 60, 320, 120),
-                                   ("office", "B", 0, None, None, None),
-                                   ("office", "C", 50, None, 380, 180)]
-    assert got["resolution_facts"] == [("office", "C", 330, 130)]
-    exact = chunk_facts(rows, {"B": [Change(60, None, "in_progress", True)],
+    assert got["ticket_facts"] == [("office", 1, 50, 60, 320, 120),
+                                   ("office", 2, 0, None, None, None),
+                                   ("office", 3, 50, None, 380, 180)]
+    assert got["resolution_facts"] == [("office", 3, 330, 130)]
+    exact = chunk_facts(rows, [1, 2, 3], {"B": [Change(60, None, "in_progress", True)],
                                "C": [Change(330, None, "resolved", True)]},
                         [Clock("office", office, (), "sig")], False, exact_only=True).rows()
     assert exact == got

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert, text, update
+from sqlalchemy import Engine, insert, select, text, update
 
 from bench.datagen.tickets import TicketSpan, span_for_years, write_tickets
 from kpimon.app import App
@@ -96,10 +96,14 @@ def test_rebuild_repairs_and_rewrites_only_what_changed(app: App) -> None:
         conn.execute(update(t.tickets).where(tk.id == wrong_done).values(done_at=12345))
         conn.execute(update(t.tickets).where(tk.id == wrong_flow).values(flow_seen=",x,"))
         conn.execute(update(t.tickets).where(tk.id == dirty).values(facts_dirty=True))
+        def key(ident: str) -> int:
+            return int(conn.execute(select(tk.ticket_key).where(
+                tk.source == "with_history", tk.id == ident)).scalar_one())
+
         for table in (t.ticket_facts, t.resolution_facts, t.resolutions):
-            conn.execute(table.delete().where(table.c.ticket_id == no_facts))
+            conn.execute(table.delete().where(table.c.ticket_key == key(no_facts)))
         conn.execute(insert(t.resolutions).values(
-            source="with_history", ticket_id=extra, resolved_at=99, valid_from=99))
+            ticket_key=key(extra), resolved_at=99, valid_from=99))
     _log_writes(app.store.engine)
 
     assert app.facts.rebuild() == TICKETS

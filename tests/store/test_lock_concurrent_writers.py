@@ -18,6 +18,7 @@ from kpimon.app import App
 from kpimon.config import load_config
 from kpimon.store import tables as t
 from tests.deploy.harness import CSV, env_for_child, source_block
+from tests.kpi.stored_facts import fact_rows
 
 HEADER = CSV.splitlines()[0]
 TICKETS = 8000
@@ -61,8 +62,7 @@ def _facts(config: Path) -> dict[str, list[Any]]:
         tk = t.tickets.c
         out: dict[str, list[Any]] = {}
         with app.store.engine.connect() as conn:
-            for table in (t.resolutions, t.ticket_facts, t.resolution_facts):
-                out[table.name] = sorted(tuple(r) for r in conn.execute(select(table)))
+            out.update(fact_rows(conn))
             out["tickets"] = sorted(tuple(r) for r in conn.execute(
                 select(tk.id, tk.status, tk.done_at, tk.flow_origin, tk.flow_seen,
                        tk.facts_dirty)))

@@ -52,15 +52,21 @@ def _old_rule(store: Store, shape: str) -> None:
             conn.execute(text("INSERT INTO resolutions (source, ticket_id, resolved_at, "
                               "valid_until) VALUES ('export', 'A1', :r, :c), "
                               "('export', 'A1', :c, NULL)"), {"r": RESOLVED, "c": CLOSED})
-        else:
+            conn.execute(text("INSERT INTO resolution_facts (source, ticket_id, resolved_at, "
+                              "clock, resolved_c) VALUES ('export', 'A1', :r, '24x7', :r), "
+                              "('export', 'A1', :c, '24x7', :c)"),
+                         {"r": RESOLVED, "c": CLOSED})
+        else:  # (the facts tables refer to a ticket by its key from 0023 on)
+            key = conn.execute(select(t.tickets.c.ticket_key).where(
+                t.tickets.c.id == "A1")).scalar_one()
             conn.execute(t.resolutions.insert(), [
-                {"source": "export", "ticket_id": "A1", "resolved_at": RESOLVED,
-                 "valid_from": RESOLVED, "superseded_at": None, "reopened_at": CLOSED},
-                {"source": "export", "ticket_id": "A1", "resolved_at": CLOSED,
-                 "valid_from": CLOSED, "superseded_at": None, "reopened_at": None}])
-        conn.execute(t.resolution_facts.insert(), [
-            {"source": "export", "ticket_id": "A1", "resolved_at": when, "clock": "24x7",
-             "resolved_c": when} for when in (RESOLVED, CLOSED)])
+                {"ticket_key": key, "resolved_at": RESOLVED, "valid_from": RESOLVED,
+                 "superseded_at": None, "reopened_at": CLOSED},
+                {"ticket_key": key, "resolved_at": CLOSED, "valid_from": CLOSED,
+                 "superseded_at": None, "reopened_at": None}])
+            conn.execute(t.resolution_facts.insert(), [
+                {"ticket_key": key, "resolved_at": when, "clock": "24x7", "resolved_c": when}
+                for when in (RESOLVED, CLOSED)])
         conn.execute(update(t.tickets).values(done_at=CLOSED, facts_dirty=False))
 
 

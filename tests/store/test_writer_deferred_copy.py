@@ -11,12 +11,12 @@ from kpimon.store import Store, writer
 from kpimon.store import tables as t
 from kpimon.store.writer import RawSql
 
-COLUMNS = ("source", "ticket_id", "clock", "created_c", "response_c")
+COLUMNS = ("ticket_key", "clock", "created_c", "response_c")
 
 
 def _columns(first: int, count: int) -> list[list[object]]:
-    ids = [f"T{n:05d}" for n in range(first, first + count)]
-    return [["s"] * count, ids, ["office"] * count, list(range(count)), [None] * count]
+    return [list(range(first, first + count)), ["office"] * count, list(range(count)),
+            [None] * count]
 
 
 def test_rows_wait_for_flush_then_commit_with_the_transaction(
@@ -40,7 +40,7 @@ def test_rows_wait_for_flush_then_commit_with_the_transaction(
             sql.flush()  # nothing left to send
         with store.engine.connect() as conn:
             assert conn.execute(count).scalar_one() == 70
-            assert conn.execute(select(t.ticket_facts.c.ticket_id).order_by(
-                t.ticket_facts.c.ticket_id)).scalars().all() == [f"T{n:05d}" for n in range(70)]
+            assert conn.execute(select(t.ticket_facts.c.ticket_key).order_by(
+                t.ticket_facts.c.ticket_key)).scalars().all() == list(range(70))
     finally:
         store.close()

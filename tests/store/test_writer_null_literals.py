@@ -15,7 +15,7 @@ from kpimon.store import Store
 from kpimon.store import tables as t
 from kpimon.store.writer import RawSql, _null_groups
 
-COLUMNS = ("ticket_id", "valid_from", "superseded_at", "reopened_at")
+COLUMNS = ("ticket_key", "valid_from", "superseded_at", "reopened_at")
 maybe = st.one_of(st.none(), st.integers(-(2 ** 40), 2 ** 40))
 rows = st.lists(st.tuples(maybe, maybe, maybe), min_size=1, max_size=60)
 
@@ -23,8 +23,8 @@ rows = st.lists(st.tuples(maybe, maybe, maybe), min_size=1, max_size=60)
 def _stored(conn: Any) -> list[tuple[Any, ...]]:
     r = t.resolutions.c
     return [tuple(x) for x in conn.execute(
-        select(r.ticket_id, r.valid_from, r.superseded_at, r.reopened_at)
-        .order_by(r.ticket_id))]
+        select(r.ticket_key, r.valid_from, r.superseded_at, r.reopened_at)
+        .order_by(r.ticket_key))]
 
 
 @settings(max_examples=40, deadline=None)
@@ -32,7 +32,7 @@ def _stored(conn: Any) -> list[tuple[Any, ...]]:
 def test_any_mix_of_nulls_is_stored_as_given(tmp_path_factory: pytest.TempPathFactory,
                                              values: list[tuple[Any, Any, Any]]) -> None:
     # valid_from is NOT NULL in the table: stand 0 in for it, the rest as drawn.
-    given_rows = [(f"T{i:03d}", a if a is not None else 0, b, c)
+    given_rows = [(i, a if a is not None else 0, b, c)
                   for i, (a, b, c) in enumerate(values)]
     url = f"sqlite:///{tmp_path_factory.mktemp('nulls')}/k.db"
     store = Store.open(url)
@@ -42,7 +42,7 @@ def test_any_mix_of_nulls_is_stored_as_given(tmp_path_factory: pytest.TempPathFa
             sql = RawSql(conn)
             n = sql.insert_columns("resolutions", COLUMNS,
                                    [list(col) for col in zip(*given_rows, strict=True)],
-                                   constants=(("source", "s"), ("resolved_at", 1)))
+                                   constants=(("resolved_at", 1),))
             assert n == len(given_rows)
             assert _stored(conn) == given_rows
     finally:
@@ -50,14 +50,14 @@ def test_any_mix_of_nulls_is_stored_as_given(tmp_path_factory: pytest.TempPathFa
 
 
 def test_both_databases_store_nulls_and_values(db_url: str) -> None:
-    given_rows = [(f"T{i:03d}", i, None if i % 3 else i * 10, None) for i in range(50)]
+    given_rows = [(i, i, None if i % 3 else i * 10, None) for i in range(50)]
     store = Store.open(db_url)
     try:
         store.upgrade()
         with store.engine.begin() as conn:
             RawSql(conn).insert_columns("resolutions", COLUMNS,
                                         [list(c) for c in zip(*given_rows, strict=True)],
-                                        constants=(("source", "s"), ("resolved_at", 1)))
+                                        constants=(("resolved_at", 1),))
         with store.engine.connect() as conn:
             assert _stored(conn) == given_rows
     finally:
@@ -87,12 +87,12 @@ def test_nulls_become_literals_not_parameters(tmp_path: Any) -> None:
         with store.engine.begin() as conn:
             sql = RawSql(conn)
             recording = sql.cursor = _Recording(sql.cursor)
-            ids = [f"T{i:03d}" for i in range(100)]
+            keys = list(range(100))
             superseded = [None if i % 4 else i for i in range(100)]  # 75 % NULL: split on
             sql.insert_columns("resolutions", COLUMNS,
-                               [ids, list(range(100)), superseded, [None] * 100],
-                               constants=(("source", "s"), ("resolved_at", 1)))
-            assert _stored(conn) == [(f"T{i:03d}", i, superseded[i], None) for i in range(100)]
+                               [keys, list(range(100)), superseded, [None] * 100],
+                               constants=(("resolved_at", 1),))
+            assert _stored(conn) == [(i, i, superseded[i], None) for i in range(100)]
         # One statement for the 25 rows with a superseded time, one for the 75 without.
         assert len(recording.calls) == 2
         assert [len(params) for _, params in recording.calls] == [25 * 3, 75 * 2]

@@ -138,7 +138,7 @@ def resolved_as_of(at: int | ColumnElement[Any], alias: Any) -> ColumnElement[bo
     kpi/resolution.py)."""
     tk = t.tickets.c
     r = alias.c
-    return and_(r.source == tk.source, r.ticket_id == tk.id, r.valid_from <= at,
+    return and_(r.ticket_key == tk.ticket_key, r.valid_from <= at,
                 or_(r.superseded_at.is_(None), r.superseded_at > at),
                 or_(r.reopened_at.is_(None), r.reopened_at > at))
 
@@ -149,7 +149,7 @@ def resolved_by(m: int, at: int, alias: Any) -> ColumnElement[bool]:
     ended by m — the history as of m, the resolved time known as of `at` (docs/indicators.md)."""
     tk = t.tickets.c
     r = alias.c
-    return and_(r.source == tk.source, r.ticket_id == tk.id, r.valid_from <= at,
+    return and_(r.ticket_key == tk.ticket_key, r.valid_from <= at,
                 or_(r.superseded_at.is_(None), r.superseded_at > at), r.resolved_at <= m,
                 or_(r.reopened_at.is_(None), r.reopened_at > m))
 

@@ -72,12 +72,11 @@ class _Positions:
             rf = t.resolution_facts.alias(f"rf{name}")
             self.created_c, self.response_c = f.c.created_c, f.c.response_c
             earlier = select(rf.c.resolved_c).where(
-                rf.c.source == r.c.source, rf.c.ticket_id == r.c.ticket_id,
-                rf.c.resolved_at == r.c.resolved_at, rf.c.clock == clock).scalar_subquery()
+                rf.c.ticket_key == r.c.ticket_key, rf.c.resolved_at == r.c.resolved_at,
+                rf.c.clock == clock).scalar_subquery()
             self.resolved_c = case((r.c.resolved_at == f.c.resolved_at, f.c.resolved_c),
                                    (r.c.resolved_at.is_not(None), earlier), else_=None)
-            self.f_on = and_(f.c.source == tk.source, f.c.ticket_id == tk.id,
-                             f.c.clock == clock)
+            self.f_on = and_(f.c.ticket_key == tk.ticket_key, f.c.clock == clock)
 
     def join_f(self, from_: Any) -> Any:
         return from_ if self.f is None else from_.join(self.f, self.f_on)
