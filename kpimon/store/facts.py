@@ -13,7 +13,10 @@ key order:
 * `history_in` reads the status history of the chunk's dirty tickets of one source, one range
   read (a join from the dirty tickets of the id range, so it costs the same whether the chunk
   is dense, after an import, or sparse, after a small collection);
-* `delete_facts_in` drops the facts the chunk's tickets had (nothing for new tickets);
+* `delete_facts_in` drops the facts the chunk's tickets had (nothing for new tickets); the
+  facts tables refer to a ticket by its `ticket_key`, so a chunk's facts are read and dropped
+  by the range of its keys when they lie close together (after an import) and by one lookup
+  per ticket when they do not (`_of_chunk`);
 * `insert_columns` writes column lists: SQLite multi-row INSERTs, PostgreSQL COPY (the batch
   writer's, `RawSql.insert`);
 * `mark_done` stages (id, done_at, flow, response) and sets them, clearing the dirty flag, in

@@ -120,7 +120,8 @@ status_changes = Table(
 # The three tables the facts pass writes, about one row each per ticket (and clock), are
 # WITHOUT ROWID on SQLite: the primary key is the table, so a row costs one B-tree insert
 # instead of two (the rowid table and the key's index) — most of what storing a ticket's
-# facts costs at import (BENCHMARKS.md). PostgreSQL ignores the option.
+# facts costs at import (BENCHMARKS.md). PostgreSQL ignores the option. Each refers to its
+# ticket by `tickets.ticket_key` (migration 0023), not by (source, id).
 #
 # Resolutions (kpi/resolution.py, docs/indicators.md): as of an evaluation moment `at` a ticket is
 # resolved at `resolved_at` when valid_from <= at and neither superseded_at (a later-known

@@ -97,7 +97,8 @@ def test_upgrade_and_downgrade_carry_every_fact_to_its_ticket(board: Board,
         assert old == at_head  # the same rows, by (source, ticket_id)
         sqlite = store.engine.dialect.name == "sqlite"
         with store.engine.connect() as conn:
-            rowids = dict(conn.execute(text("SELECT id, rowid FROM tickets")).all()) \
+            rowids: dict[str, int] = dict(conn.execute(text(
+                "SELECT id, rowid FROM tickets")).all()) \
                 if sqlite else {}
 
         migrate(store, "head", up=True)
