@@ -136,20 +136,25 @@ where a function says so), whose keys are `ticket_keys`."""
 
 SPREAD = 4
 """A chunk whose keys lie within SPREAD times their number of each other is read by the range of
-its keys (after an import, its tickets are numbered in a row); a wider one, a few tickets
-changed here and there, by one lookup per ticket, so that it never scans the facts of the
-tickets between them."""
+its keys; a wider one, a few tickets changed here and there, by one lookup per ticket, so that
+it never scans the facts of the tickets between them."""
 
 
 def _of_chunk(chunk: Chunk, dirty: bool) -> tuple[str, tuple[Any, ...]]:
     """The condition on a facts table's ticket_key that selects the chunk's tickets, and its
-    parameters. The `+ 0` keeps the membership test off the key's index when the range is
-    the way in: one range read instead of a lookup per ticket, which after an import finds
-    nothing (SQLite would otherwise prefer the IN list)."""
+    parameters.
+
+    Keys in an unbroken run (the tickets of an import are numbered in a row) are the range
+    itself: no other ticket has a key inside it. Otherwise the chunk's tickets are read back
+    from `tickets` for a membership test; the `+ 0` keeps that test off the key's index when
+    the range is the way in (one range read instead of a lookup per ticket, which SQLite
+    would otherwise prefer)."""
     source, lo, hi, keys = chunk
+    first, last = min(keys), max(keys)
+    if last - first + 1 == len(keys):
+        return "ticket_key >= ? AND ticket_key <= ?", (first, last)
     members = (f"IN (SELECT ticket_key FROM tickets WHERE {'facts_dirty AND ' if dirty else ''}"
                "source = ? AND id >= ? AND id <= ?)")
-    first, last = min(keys), max(keys)
     if last - first < SPREAD * len(keys):
         return (f"ticket_key >= ? AND ticket_key <= ? AND ticket_key + 0 {members}",
                 (first, last, source, lo, hi))
