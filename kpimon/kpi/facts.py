@@ -573,9 +573,8 @@ class FactsBuilder:
                       every: bool = False) -> None:
         lo, hi = rows[0][1], rows[-1][1]
         keys = [r[store_facts.KEY] for r in rows]
-        chunk = (source, lo, hi, keys)
         if not every:
-            store_facts.delete_facts_in(sql, chunk)
+            store_facts.delete_facts_in(sql, keys)
         histories: dict[str, list[Change]] = {}
         for tid, at, frm, to, derived in store_facts.history_in(sql, source, lo, hi, every):
             ch = Change(at, frm, to, bool(derived))
@@ -592,11 +591,11 @@ class FactsBuilder:
             # clock positions and leaves the resolutions (and their index) alone; one that
             # changes nothing writes nothing.
             computed = out.fact_rows()
-            stored = store_facts.facts_in(sql, chunk)
+            stored = store_facts.facts_in(sql, keys)
             changed = [name for name in store_facts.FACT_TABLES
                        if stored[name] != computed[name]]
             for name in changed:
-                store_facts.delete_table_in(sql, name, chunk)
+                store_facts.delete_table_in(sql, name, keys)
             self._write(sql, out, changed)
         else:
             self._write(sql, out)

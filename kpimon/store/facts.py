@@ -16,7 +16,7 @@ key order:
 * `delete_facts_in` drops the facts the chunk's tickets had (nothing for new tickets); the
   facts tables refer to a ticket by its `ticket_key`, so a chunk's facts are read and dropped
   by the range of its keys when they lie close together (after an import) and by one lookup
-  per ticket when they do not (`_of_chunk`);
+  per ticket when they do not (`_of_keys`);
 * `insert_columns` writes column lists: SQLite multi-row INSERTs, PostgreSQL COPY (the batch
   writer's, `RawSql.insert`);
 * `mark_done` stages (id, done_at, flow, response) and sets them, clearing the dirty flag, in
@@ -129,63 +129,58 @@ rows of the two clock tables have their `clock` (CLOCK_TABLES)."""
 CLOCK_TABLES = ("ticket_facts", "resolution_facts")
 
 
-Chunk = tuple[str, str, str, Sequence[int]]
-"""One chunk of one source's tickets, as the facts tables are read and cleared for it: (source,
-lo, hi, ticket_keys): the tickets of the source with lo <= id <= hi (only the dirty ones,
-where a function says so), whose keys are `ticket_keys`."""
-
 SPREAD = 4
-"""A chunk whose keys lie within SPREAD times their number of each other is read by the range of
-its keys; a wider one, a few tickets changed here and there, by one lookup per ticket, so that
-it never scans the facts of the tickets between them."""
+"""Keys that lie within SPREAD times their number of each other are read by their range (with
+the list as a filter); keys farther apart, a few tickets changed here and there, by one lookup
+each, so that the range never takes in the facts of the many tickets between them."""
 
 
-def _of_chunk(chunk: Chunk, dirty: bool) -> tuple[str, tuple[Any, ...]]:
-    """The condition on a facts table's ticket_key that selects the chunk's tickets, and its
-    parameters.
+def _of_keys(keys: Sequence[int]) -> str:
+    """The condition on a facts table's ticket_key that selects the tickets `keys` (a chunk's:
+    the facts pass knows them, so the condition needs no read of `tickets`).
 
-    Keys in an unbroken run (the tickets of an import are numbered in a row) are the range
-    itself: no other ticket has a key inside it. Otherwise the chunk's tickets are read back
-    from `tickets` for a membership test; the `+ 0` keeps that test off the key's index when
-    the range is the way in (one range read instead of a lookup per ticket, which SQLite
-    would otherwise prefer)."""
-    source, lo, hi, keys = chunk
+    Keys in an unbroken run (the tickets of an import, numbered in a row) are the range
+    itself: no other ticket has a key inside it. Keys close together (a chunk in id order
+    whose tickets were numbered in a slightly different order) are the range, filtered by
+    their list; the `+ 0` keeps the list off the key's index, so the range is the way in:
+    one range read instead of a lookup per key, which after an import finds nothing. Both
+    databases hash a long IN list of constants. The keys are written into the statement as
+    numbers: they are integers read from the store, and as parameters a chunk of 50 000
+    would exceed what a statement may bind."""
     first, last = min(keys), max(keys)
     if last - first + 1 == len(keys):
-        return "ticket_key >= ? AND ticket_key <= ?", (first, last)
-    members = (f"IN (SELECT ticket_key FROM tickets WHERE {'facts_dirty AND ' if dirty else ''}"
-               "source = ? AND id >= ? AND id <= ?)")
+        return f"ticket_key >= {int(first)} AND ticket_key <= {int(last)}"
+    listed = ", ".join(map(str, map(int, keys)))
     if last - first < SPREAD * len(keys):
-        return (f"ticket_key >= ? AND ticket_key <= ? AND ticket_key + 0 {members}",
-                (first, last, source, lo, hi))
-    return f"ticket_key {members}", (source, lo, hi)
+        return (f"ticket_key >= {int(first)} AND ticket_key <= {int(last)} AND "
+                f"ticket_key + 0 IN ({listed})")
+    return f"ticket_key IN ({listed})"
 
 
-def facts_in(sql: RawSql, chunk: Chunk) -> dict[str, list[tuple[Any, ...]]]:
-    """The stored rows of each facts table for the tickets of the chunk, as sorted tuples of
+def facts_in(sql: RawSql, keys: Sequence[int]) -> dict[str, list[tuple[Any, ...]]]:
+    """The stored rows of each facts table for the tickets `keys`, as sorted tuples of
     FACT_COLUMNS, led by the clock in the clock tables (the shape of kpi/facts.py's
     `ChunkFacts.fact_rows`)."""
     out = {}
-    where, params = _of_chunk(chunk, dirty=False)
+    where = _of_keys(keys)
     for table, columns in FACT_COLUMNS.items():
         cols = ", ".join((("clock",) if table in CLOCK_TABLES else ()) + columns)
-        sql.execute(f"SELECT {cols} FROM {table} WHERE {where}", params)
+        sql.execute(f"SELECT {cols} FROM {table} WHERE {where}")
         out[table] = sorted(map(tuple, sql.cursor.fetchall()))
     return out
 
 
-def delete_table_in(sql: RawSql, table: str, chunk: Chunk) -> None:
-    """Drop the rows of one facts table for the tickets of the chunk."""
-    where, params = _of_chunk(chunk, dirty=False)
-    sql.execute(f"DELETE FROM {table} WHERE {where}", params)
+def delete_table_in(sql: RawSql, table: str, keys: Sequence[int]) -> None:
+    """Drop the rows of one facts table for the tickets `keys`."""
+    sql.execute(f"DELETE FROM {table} WHERE {_of_keys(keys)}")
 
 
-def delete_facts_in(sql: RawSql, chunk: Chunk) -> None:
-    """Drop the facts and resolutions of the dirty tickets of the chunk (they are rebuilt); a
-    chunk with no facts yet, after an import, costs one index probe a table."""
-    where, params = _of_chunk(chunk, dirty=True)
+def delete_facts_in(sql: RawSql, keys: Sequence[int]) -> None:
+    """Drop the facts and resolutions of the tickets `keys` (they are rebuilt); tickets with
+    no facts yet, after an import, cost one index probe a table."""
+    where = _of_keys(keys)
     for table in FACT_TABLES:
-        sql.execute(f"DELETE FROM {table} WHERE {where}", params)
+        sql.execute(f"DELETE FROM {table} WHERE {where}")
 
 
 def insert_columns(sql: RawSql, table: str, columns: Sequence[str],
