@@ -25,6 +25,7 @@ key order:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -135,26 +136,35 @@ the list as a filter); keys farther apart, a few tickets changed here and there,
 each, so that the range never takes in the facts of the many tickets between them."""
 
 
-def _of_keys(keys: Sequence[int]) -> str:
+def _of_keys(sql: RawSql, keys: Sequence[int]) -> tuple[str, tuple[Any, ...]]:
     """The condition on a facts table's ticket_key that selects the tickets `keys` (a chunk's:
-    the facts pass knows them, so the condition needs no read of `tickets`).
+    the facts pass knows them, so the condition needs no read of `tickets`), and its
+    parameters.
 
     Keys in an unbroken run (the tickets of an import, numbered in a row) are the range
     itself: no other ticket has a key inside it. Keys close together (a chunk in id order
     whose tickets were numbered in a slightly different order) are the range, filtered by
     their list; the `+ 0` keeps the list off the key's index, so the range is the way in:
-    one range read instead of a lookup per key, which after an import finds nothing. Both
-    databases hash a long IN list of constants. The keys are written into the statement as
-    numbers: they are integers read from the store, and as parameters a chunk of 50 000
-    would exceed what a statement may bind."""
+    one range read instead of a lookup per key, which after an import finds nothing.
+
+    The list, up to 50 000 keys: on SQLite one JSON parameter (`json_each`), so the
+    statement's text stays the same and the driver's statement cache holds one compiled
+    copy, not one of several MiB per chunk; on PostgreSQL one array constant written into
+    the statement (integers read from the store), which the planner hashes — as a
+    parameter, a generic plan would search it row by row, and as ARRAY[…] of 50 000
+    elements it is slow to parse."""
     first, last = min(keys), max(keys)
+    span = "ticket_key >= ? AND ticket_key <= ?"
     if last - first + 1 == len(keys):
-        return f"ticket_key >= {int(first)} AND ticket_key <= {int(last)}"
-    listed = ", ".join(map(str, map(int, keys)))
+        return span, (first, last)
+    params: tuple[Any, ...] = ()
+    if sql.dialect == "sqlite":
+        member, params = "IN (SELECT value FROM json_each(?))", (json.dumps(list(keys)),)
+    else:
+        member = "= ANY ('{" + ",".join(map(str, map(int, keys))) + "}'::bigint[])"
     if last - first < SPREAD * len(keys):
-        return (f"ticket_key >= {int(first)} AND ticket_key <= {int(last)} AND "
-                f"ticket_key + 0 IN ({listed})")
-    return f"ticket_key IN ({listed})"
+        return f"{span} AND ticket_key + 0 {member}", (first, last, *params)
+    return f"ticket_key {member}", params
 
 
 def facts_in(sql: RawSql, keys: Sequence[int]) -> dict[str, list[tuple[Any, ...]]]:
@@ -162,25 +172,26 @@ def facts_in(sql: RawSql, keys: Sequence[int]) -> dict[str, list[tuple[Any, ...]
     FACT_COLUMNS, led by the clock in the clock tables (the shape of kpi/facts.py's
     `ChunkFacts.fact_rows`)."""
     out = {}
-    where = _of_keys(keys)
+    where, params = _of_keys(sql, keys)
     for table, columns in FACT_COLUMNS.items():
         cols = ", ".join((("clock",) if table in CLOCK_TABLES else ()) + columns)
-        sql.execute(f"SELECT {cols} FROM {table} WHERE {where}")
+        sql.execute(f"SELECT {cols} FROM {table} WHERE {where}", params)
         out[table] = sorted(map(tuple, sql.cursor.fetchall()))
     return out
 
 
 def delete_table_in(sql: RawSql, table: str, keys: Sequence[int]) -> None:
     """Drop the rows of one facts table for the tickets `keys`."""
-    sql.execute(f"DELETE FROM {table} WHERE {_of_keys(keys)}")
+    where, params = _of_keys(sql, keys)
+    sql.execute(f"DELETE FROM {table} WHERE {where}", params)
 
 
 def delete_facts_in(sql: RawSql, keys: Sequence[int]) -> None:
     """Drop the facts and resolutions of the tickets `keys` (they are rebuilt); tickets with
     no facts yet, after an import, cost one index probe a table."""
-    where = _of_keys(keys)
+    where, params = _of_keys(sql, keys)
     for table in FACT_TABLES:
-        sql.execute(f"DELETE FROM {table} WHERE {where}")
+        sql.execute(f"DELETE FROM {table} WHERE {where}", params)
 
 
 def insert_columns(sql: RawSql, table: str, columns: Sequence[str],
