@@ -14,48 +14,14 @@ from sqlalchemy import Engine, func, select, text
 
 from kpimon.store import Store, db
 from kpimon.store import tables as t
-from tests.fixtures.board.kit import Board, T
+from tests.fixtures.board.kit import Board
 from tests.store.migrate import migrate
-
-INDICATORS = """
-[[indicators]]
-id = "handling_office"
-kind = "handling_time"
-calendar = "office"
-unit = "hours"
-
-[[indicators]]
-id = "res_office"
-kind = "resolution_within"
-calendar = "office"
-threshold = "8h"
-"""
+from tests.store.reopened_board import figures, reopened_board
 
 
 @pytest.fixture
 def board(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]) -> Board:
-    b = Board(tmp_path, db_url, capsys)
-    b.configure(INDICATORS)
-    b.export("e.csv", [
-        T("A1", "2020-08-03 08:00", status="resolved", response="2020-08-03 08:10",
-          resolved="2020-08-03 12:00"),
-        T("X2", "2020-08-05 08:00", status="resolved", response="2020-08-05 08:10",
-          resolved="2020-09-02 10:00"),
-        T("O3", "2020-08-07 10:00", status="in_progress", response="2020-08-07 10:20"),
-    ])
-    b.history("h.csv", [
-        ("A1", "2020-08-03 08:00", None, "new"),
-        ("A1", "2020-08-03 12:00", "new", "resolved"),
-        ("X2", "2020-08-05 08:00", None, "new"),
-        ("X2", "2020-08-05 08:10", "new", "in_progress"),
-        ("X2", "2020-08-06 10:00", "in_progress", "resolved"),
-        ("X2", "2020-08-20 09:00", "resolved", "in_progress"),
-        ("X2", "2020-09-02 10:00", "in_progress", "resolved"),
-        ("O3", "2020-08-07 10:00", None, "new"),
-        ("O3", "2020-08-07 10:20", "new", "in_progress"),
-    ])
-    b.collect()
-    return b
+    return reopened_board(tmp_path, db_url, capsys)
 
 
 COLUMNS = {"ticket_facts": "ticket_id, clock, created_c, response_c",
@@ -69,14 +35,10 @@ def _rows(engine: Engine, table: str, last: bool = True) -> list[tuple[Any, ...]
         return sorted(map(tuple, conn.execute(text(f"SELECT {cols} FROM {table}")).all()))
 
 
-def _figures(board: Board) -> list[Any]:
-    return [board.kpis("--period", "2020-08", "--at", "2020-08-10T12:00")["indicators"],
-            board.kpis("--period", "2020-08")["indicators"],
-            board.kpis("--period", "2020-09")["indicators"]]
 
 
 def test_downgrade_and_upgrade_move_the_last_resolution(board: Board, db_url: str) -> None:
-    before = _figures(board)
+    before = figures(board)
     # As of 08-10, X2's first resolution (08-06) holds: an earlier resolution's position.
     assert before[0][0]["denominator"] == 2
     store = Store.open(db_url)
@@ -107,4 +69,4 @@ def test_downgrade_and_upgrade_move_the_last_resolution(board: Board, db_url: st
                                 ).scalar_one() == 0
     finally:
         store.close()
-    assert _figures(board) == before
+    assert figures(board) == before

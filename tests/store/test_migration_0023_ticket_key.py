@@ -17,46 +17,12 @@ from kpimon.store import tables as t
 from tests.fixtures.board.kit import Board, T
 from tests.kpi.stored_facts import fact_rows
 from tests.store.migrate import migrate
-
-INDICATORS = """
-[[indicators]]
-id = "handling_office"
-kind = "handling_time"
-calendar = "office"
-unit = "hours"
-
-[[indicators]]
-id = "res_office"
-kind = "resolution_within"
-calendar = "office"
-threshold = "8h"
-"""
+from tests.store.reopened_board import figures, reopened_board
 
 
 @pytest.fixture
 def board(tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]) -> Board:
-    b = Board(tmp_path, db_url, capsys)
-    b.configure(INDICATORS)
-    b.export("e.csv", [
-        T("A1", "2020-08-03 08:00", status="resolved", response="2020-08-03 08:10",
-          resolved="2020-08-03 12:00"),
-        T("X2", "2020-08-05 08:00", status="resolved", response="2020-08-05 08:10",
-          resolved="2020-09-02 10:00"),
-        T("O3", "2020-08-07 10:00", status="in_progress", response="2020-08-07 10:20"),
-    ])
-    b.history("h.csv", [
-        ("A1", "2020-08-03 08:00", None, "new"),
-        ("A1", "2020-08-03 12:00", "new", "resolved"),
-        ("X2", "2020-08-05 08:00", None, "new"),
-        ("X2", "2020-08-05 08:10", "new", "in_progress"),
-        ("X2", "2020-08-06 10:00", "in_progress", "resolved"),
-        ("X2", "2020-08-20 09:00", "resolved", "in_progress"),
-        ("X2", "2020-09-02 10:00", "in_progress", "resolved"),
-        ("O3", "2020-08-07 10:00", None, "new"),
-        ("O3", "2020-08-07 10:20", "new", "in_progress"),
-    ])
-    b.collect()
-    return b
+    return reopened_board(tmp_path, db_url, capsys)
 
 
 # Each facts table in 0022's shape, its columns after (source, ticket_id).
@@ -73,10 +39,6 @@ def _old_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             for table, cols in OLD_COLUMNS.items()}
 
 
-def _figures(board: Board) -> list[Any]:
-    return [board.kpis("--period", "2020-08", "--at", "2020-08-10T12:00")["indicators"],
-            board.kpis("--period", "2020-08")["indicators"],
-            board.kpis("--period", "2020-09")["indicators"]]
 
 
 def _at_head(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
@@ -86,7 +48,7 @@ def _at_head(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 def test_upgrade_and_downgrade_carry_every_fact_to_its_ticket(board: Board,
                                                              db_url: str) -> None:
-    before = _figures(board)
+    before = figures(board)
     store = Store.open(db_url)
     try:
         at_head = _at_head(store.engine)
@@ -118,7 +80,7 @@ def test_upgrade_and_downgrade_carry_every_fact_to_its_ticket(board: Board,
         assert _at_head(store.engine) == old
     finally:
         store.close()
-    assert _figures(board) == before
+    assert figures(board) == before
 
     # A ticket imported after the upgrade gets a key of its own, and its facts at import.
     board.export("e2.csv", [T("N4", "2020-08-10 09:00", status="resolved",
@@ -135,5 +97,5 @@ def test_upgrade_and_downgrade_carry_every_fact_to_its_ticket(board: Board,
             ("export", "N4", "office")]
     finally:
         store.close()
-    after = _figures(board)
+    after = figures(board)
     assert after[1] != before[1]  # N4 counts in August
