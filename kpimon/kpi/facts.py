@@ -177,8 +177,8 @@ ROW_LAYOUT: Layout = (1, 2, 3, 4, 5, 6, 7)
 class ChunkFacts:
     """What one chunk of one source writes, column-wise (lists per column, in the order of
     `store.facts.FACT_COLUMNS`). The clock facts are kept per stored clock, so that each
-    clock's rows go in with the source and the clock as constants of the statement rather
-    than as two parameters a row."""
+    clock's rows go in with the clock as a constant of the statement rather than as a
+    parameter a row."""
 
     def __init__(self) -> None:
         # resolutions: ticket_key, resolved_at, valid_from, superseded_at, reopened_at
