@@ -92,23 +92,24 @@ def _facts(keyed: bool, sqlite: bool) -> None:
         if not sqlite:
             _run(f"ALTER TABLE {old} RENAME CONSTRAINT pk_{table} TO _kpimon_0023_pk_{table}")
         names = _names(columns)
+        # (the ticket's columns in the new table, their definitions, their source in
+        # `tickets` t, and how t joins the old table's rows f)
         if keyed:
-            head, pk = "ticket_key BIGINT NOT NULL", f"ticket_key, {key}"
-            select = (f"SELECT t.ticket_key, {', '.join('f.' + n for n in names.split(', '))} "
-                      f"FROM {old} f JOIN tickets t ON t.source = f.source AND t.id = f.ticket_id")
-            into = f"ticket_key, {names}"
+            ticket, head, taken, on = ("ticket_key", "ticket_key BIGINT NOT NULL",
+                                       "t.ticket_key", "t.source = f.source AND t.id = f.ticket_id")
         else:
-            head, pk = "source VARCHAR(64) NOT NULL, ticket_id VARCHAR(128) NOT NULL", \
-                f"source, ticket_id, {key}"
-            select = (f"SELECT t.source, t.id, {', '.join('f.' + n for n in names.split(', '))} "
-                      f"FROM {old} f JOIN tickets t ON t.ticket_key = f.ticket_key")
-            into = f"source, ticket_id, {names}"
+            ticket, head, taken, on = ("source, ticket_id",
+                                       "source VARCHAR(64) NOT NULL, ticket_id VARCHAR(128) NOT NULL",
+                                       "t.source, t.id", "t.ticket_key = f.ticket_key")
+        pk = f"{ticket}, {key}"
         _run(f"CREATE TABLE {table} ({head}, {columns}, CONSTRAINT pk_{table} "
              f"PRIMARY KEY ({pk})){suffix}")
         # In key order (the key's columns lead the select): each row then lands at the end
         # of the new B-tree.
         order = ", ".join(str(i + 1) for i in range(len(pk.split(", "))))
-        _run(f"INSERT INTO {table} ({into}) {select} ORDER BY {order}")
+        fields = ", ".join("f." + n for n in names.split(", "))
+        _run(f"INSERT INTO {table} ({ticket}, {names}) SELECT {taken}, {fields} "
+             f"FROM {old} f JOIN tickets t ON {on} ORDER BY {order}")
         _run(f"DROP TABLE {old}")
         if index is not None:
             _run(f"CREATE INDEX {index[0]} ON {table} ({index[1]})")
