@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, text
 
 from kpimon.store import Store, db
 from kpimon.store import tables as t
 from tests.fixtures.board.kit import Board, T
-from tests.store.migrate import migrate
+from tests.store.migrate import dirty_tickets, migrate
 
 INDICATORS = """
 [[indicators]]
@@ -78,9 +78,7 @@ def test_upgrade_and_downgrade_keep_every_fact(board: Board, db_url: str) -> Non
                     "name = 'ix_resolutions_resolved_at'")).scalar_one() == 1
         migrate(store, "head")
         assert db.is_current(store.engine)
-        with store.engine.connect() as conn:  # nothing was left for a facts pass
-            assert conn.execute(select(func.count()).where(t.tickets.c.facts_dirty)
-                                ).scalar_one() == 0
+        assert dirty_tickets(store) == 0  # nothing was left for a facts pass
     finally:
         store.close()
     assert board.kpis("--period", "2020-03")["indicators"] == before

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, text
 
 from kpimon.store import Store, db
-from kpimon.store import tables as t
 from tests.fixtures.board.kit import Board
-from tests.store.migrate import migrate
+from tests.store.migrate import dirty_tickets, migrate
 from tests.store.reopened_board import figures, reopened_board
 
 
@@ -64,9 +63,7 @@ def test_downgrade_and_upgrade_move_the_last_resolution(board: Board, db_url: st
         assert {name: _rows(store.engine, name) for name in at_head} == at_head
         migrate(store, "head", up=True)
         assert db.is_current(store.engine)
-        with store.engine.connect() as conn:  # nothing was left for a facts pass
-            assert conn.execute(select(func.count()).where(t.tickets.c.facts_dirty)
-                                ).scalar_one() == 0
+        assert dirty_tickets(store) == 0  # nothing was left for a facts pass
     finally:
         store.close()
     assert figures(board) == before

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, select, text
 
 from kpimon.store import Store, db
 from kpimon.store import tables as t
 from tests.fixtures.board.kit import Board, T
 from tests.kpi.stored_facts import fact_rows
-from tests.store.migrate import migrate
+from tests.store.migrate import dirty_tickets, migrate
 from tests.store.reopened_board import figures, reopened_board
 
 
@@ -72,7 +72,8 @@ def test_upgrade_and_downgrade_carry_every_fact_to_its_ticket(board: Board,
             assert len(set(keys.values())) == 3
             if sqlite:  # the rowids, kept
                 assert keys == rowids
-            assert conn.execute(select(func.count()).where(tk.facts_dirty)).scalar_one() == 0
+
+        assert dirty_tickets(store) == 0  # nothing was left for a facts pass
 
         migrate(store, "0022")
         assert _old_rows(store.engine) == old
